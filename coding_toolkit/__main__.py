@@ -1,0 +1,4 @@
+from coding_toolkit.cli.main import main
+
+if __name__ == "__main__":
+    main()

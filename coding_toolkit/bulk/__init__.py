@@ -1,0 +1,1 @@
+"""Bulk execution: local process pool with resume, and the Spark engine."""

@@ -1,0 +1,62 @@
+"""The ``coding-toolkit`` click group.
+
+Subcommands are imported only when named, so ``coding-toolkit --help`` and the map commands
+start without importing medcat. Library errors (``ToolkitError``) are printed as one line
+without a traceback and exit with code 2.
+"""
+from __future__ import annotations
+
+import importlib
+import logging
+import sys
+
+import click
+
+from coding_toolkit import __version__
+from coding_toolkit.errors import ToolkitError
+
+# command name -> (module, attribute, one-line help shown by --help without importing it)
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "annotate": ("coding_toolkit.cli.annotate_cmd", "annotate", "Annotate notes and write code suggestions."),
+    "maps": ("coding_toolkit.cli.maps_cmd", "maps", "Import and inspect NHS SNOMED CT -> ICD-10/OPCS-4 maps."),
+    "model": ("coding_toolkit.cli.model_cmd", "model", "Build and inspect MedCAT model packs."),
+    "train": ("coding_toolkit.cli.train_cmd", "train", "Train a model pack (unsupervised, supervised, meta)."),
+    "evaluate": ("coding_toolkit.cli.evaluate_cmd", "evaluate", "Score a pack against a MedCATtrainer export."),
+    "context": ("coding_toolkit.cli.context_cmd", "context", "Evaluate the negation/temporality/experiencer filter."),
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx):
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx, name):
+        if name not in COMMANDS:
+            return None
+        module, attr, _ = COMMANDS[name]
+        return getattr(importlib.import_module(module), attr)
+
+    def format_commands(self, ctx, formatter):
+        rows = [(name, COMMANDS[name][2]) for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except ToolkitError as err:
+            click.echo(f"Error: {err}", err=True)
+            sys.exit(err.exit_code)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="coding-toolkit")
+@click.option("-v", "--verbose", count=True, help="More log output (never note text).")
+def cli(verbose: int) -> None:
+    """Suggest ICD-10 and OPCS-4 codes, with evidence, from clinical notes for coders to check."""
+    logging.basicConfig(level=logging.WARNING - 10 * min(verbose, 2),
+                        format="%(levelname)s %(name)s: %(message)s")
+
+
+def main() -> None:
+    cli(prog_name="coding-toolkit")

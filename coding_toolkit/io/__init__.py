@@ -1,0 +1,1 @@
+"""Notes readers and output sinks."""
