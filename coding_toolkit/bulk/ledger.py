@@ -1,0 +1,106 @@
+"""The resume ledger: which notes a run has durably written, and where the output file ends.
+
+A SQLite file beside the output. Each batch is committed in one transaction *after* the sink
+has flushed it, recording the sink's byte position. On resume the sink is truncated back to the
+last committed position (dropping a half-written tail) and committed notes are skipped, so a run
+that was killed continues with no lost or duplicated note.
+
+Key of a note: note id + text hash, within a ledger bound to one pack hash and output settings
+(resuming with another pack is refused). A note id seen again with other text is rejected, not
+silently re-annotated, since its first result is already in the output.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from coding_toolkit.errors import InputError
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS run (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS batches (batch INTEGER PRIMARY KEY, position INTEGER, notes INTEGER);
+CREATE TABLE IF NOT EXISTS done (
+    note_id TEXT PRIMARY KEY, text_hash TEXT, batch INTEGER, episode_id TEXT, summary TEXT);
+CREATE TABLE IF NOT EXISTS rejects (note_id TEXT, source TEXT, reason TEXT, batch INTEGER);
+CREATE INDEX IF NOT EXISTS rejects_note ON rejects (note_id);
+"""
+
+
+class Ledger:
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.db = sqlite3.connect(self.path, isolation_level=None)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=FULL")
+        self.db.executescript(_SCHEMA)
+
+    # -- run identity ------------------------------------------------------------------------
+    def check_run(self, settings: dict[str, str], *, resume: bool) -> None:
+        """Record the run's settings; on resume refuse a ledger written with other settings."""
+        stored = dict(self.db.execute("SELECT key, value FROM run"))
+        if stored and not resume:
+            raise InputError(
+                f"{self.path} exists from an earlier run; pass --resume to continue it, "
+                "or delete it (and the output) to start again")
+        for key, value in settings.items():
+            if key in stored and stored[key] != value:
+                raise InputError(
+                    f"cannot resume: {key} was {stored[key]!r} in {self.path}, now {value!r}; "
+                    "use the same settings or start a new output")
+        self.db.executemany("INSERT OR REPLACE INTO run VALUES (?, ?)", settings.items())
+
+    def last_position(self) -> int | None:
+        row = self.db.execute("SELECT position FROM batches ORDER BY batch DESC LIMIT 1").fetchone()
+        return None if row is None else row[0]
+
+    def next_batch(self) -> int:
+        row = self.db.execute("SELECT COALESCE(MAX(batch), 0) FROM batches").fetchone()
+        return row[0] + 1
+
+    # -- per note ----------------------------------------------------------------------------
+    def seen(self, note_ids: Sequence[str]) -> dict[str, tuple[str, int]]:
+        """note_id -> (text hash, batch) for ids already committed; a rejected id has hash "rejected"."""
+        out: dict[str, tuple[str, int]] = {}
+        for start in range(0, len(note_ids), 500):
+            chunk = list(note_ids[start:start + 500])
+            marks = ",".join("?" * len(chunk))
+            for note_id, hash_, batch in self.db.execute(
+                    f"SELECT note_id, text_hash, batch FROM done WHERE note_id IN ({marks})", chunk):
+                out[note_id] = (hash_, batch)
+            for note_id, batch in self.db.execute(
+                    f"SELECT note_id, MIN(batch) FROM rejects WHERE note_id IN ({marks}) GROUP BY note_id", chunk):
+                out.setdefault(note_id, ("rejected", batch))
+        return out
+
+    def commit_batch(self, batch: int, position: int | None,
+                     notes: Iterable[tuple[str, str, str | None, str]],
+                     rejects: Iterable[tuple[str, str, str]]) -> None:
+        """notes: (note_id, text_hash, episode_id, summary_json); rejects: (note_id, source, reason)."""
+        notes = list(notes)
+        with self.db:
+            self.db.execute("BEGIN")
+            self.db.executemany(
+                "INSERT OR REPLACE INTO done VALUES (?, ?, ?, ?, ?)",
+                [(n, h, batch, e, s) for n, h, e, s in notes])
+            self.db.executemany("INSERT INTO rejects VALUES (?, ?, ?, ?)",
+                                [(n, s, r, batch) for n, s, r in rejects])
+            self.db.execute("INSERT INTO batches VALUES (?, ?, ?)", (batch, position, len(notes)))
+
+    def summaries(self) -> Iterable[tuple[str, str | None, list[dict]]]:
+        """Committed notes' (note_id, episode_id, suggestions) in write order, for re-feeding CDS."""
+        for note_id, episode_id, summary in self.db.execute(
+                "SELECT note_id, episode_id, summary FROM done ORDER BY batch, rowid"):
+            yield note_id, episode_id, json.loads(summary or "[]")
+
+    def rejects(self) -> Iterable[tuple[str, str, str]]:
+        yield from self.db.execute("SELECT note_id, source, reason FROM rejects ORDER BY rowid")
+
+    def counts(self) -> dict[str, int]:
+        done = self.db.execute("SELECT COUNT(*) FROM done").fetchone()[0]
+        rejected = self.db.execute("SELECT COUNT(*) FROM rejects").fetchone()[0]
+        return {"done": done, "rejected": rejected}
+
+    def close(self) -> None:
+        self.db.close()

@@ -1,0 +1,206 @@
+"""Run a pipeline over a stream of notes: batched, resumable, optionally in a process pool.
+
+Memory stays flat: notes are read lazily, at most ``2 x workers`` batches are in flight, and
+the resume ledger (not memory) remembers which note ids were written.
+"""
+from __future__ import annotations
+
+import csv
+import gc
+import json
+import logging
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from coding_toolkit.bulk.ledger import Ledger
+from coding_toolkit.pipeline import NoteRejected, Pipeline, text_hash
+from coding_toolkit.records import CodeSuggestion, Note, NoteResult
+
+log = logging.getLogger(__name__)
+
+# batches are bounded by notes and by characters, so one huge note does not hold up a batch
+DEFAULT_BATCH_NOTES = 64
+DEFAULT_BATCH_CHARS = 300_000
+
+
+@dataclass(frozen=True)
+class Rejected:
+    note_id: str
+    source: str
+    reason: str
+
+
+@dataclass
+class RunSummary:
+    written: int = 0
+    rejected: int = 0
+    skipped_done: int = 0
+    batches: int = 0
+    rejects_file: str | None = None
+    reasons: dict[str, int] = field(default_factory=dict)
+
+
+def batched(notes: Iterable[Note], max_notes: int, max_chars: int) -> Iterator[list[Note]]:
+    batch: list[Note] = []
+    chars = 0
+    for note in notes:
+        batch.append(note)
+        chars += len(note.text) if isinstance(note.text, str) else 0
+        if len(batch) >= max_notes or chars >= max_chars:
+            yield batch
+            batch, chars = [], 0
+    if batch:
+        yield batch
+
+
+def process_batch(pipeline: Pipeline, notes: list[Note]) -> list[NoteResult | Rejected]:
+    out: list[NoteResult | Rejected] = []
+    for note in notes:
+        try:
+            out.append(pipeline.process(note))
+        except NoteRejected as err:
+            out.append(Rejected(note.note_id, note.source or "", str(err)))
+        except Exception as err:  # one bad note must never stop the run; the reason is kept
+            log.warning("note %s failed: %s", note.note_id, type(err).__name__)
+            out.append(Rejected(note.note_id, note.source or "", f"processing failed: {type(err).__name__}: {err}"))
+    return out
+
+
+# -- process pool: the pipeline is loaded once in the parent and inherited by forked workers ----
+_WORKER_PIPELINE: Pipeline | None = None
+
+
+def _worker_batch(notes: list[Note]) -> list[NoteResult | Rejected]:
+    assert _WORKER_PIPELINE is not None
+    return process_batch(_WORKER_PIPELINE, notes)
+
+
+def _summary(result: NoteResult) -> str:
+    return json.dumps([asdict(s) for s in result.suggestions], ensure_ascii=False)
+
+
+def summaries_as_results(ledger: Ledger, provenance: dict[str, Any]) -> Iterator[NoteResult]:
+    """Earlier notes' suggestions rebuilt from the ledger (no mentions), for aggregating sinks."""
+    for note_id, episode_id, suggestions in ledger.summaries():
+        yield NoteResult(
+            note_id=note_id, episode_id=episode_id, mentions=(), provenance=provenance,
+            suggestions=tuple(CodeSuggestion(**{**s, "sctids": tuple(s["sctids"]),
+                                                "evidence": tuple(s["evidence"]),
+                                                "alternatives": tuple(s["alternatives"])})
+                              for s in suggestions))
+
+
+def run(notes: Iterable[Note], pipeline: Pipeline, sink, *, ledger_path: str | Path,
+        resume: bool = False, workers: int = 1, settings: dict[str, str] | None = None,
+        batch_notes: int = DEFAULT_BATCH_NOTES, batch_chars: int = DEFAULT_BATCH_CHARS,
+        rejects_path: str | Path | None = None, progress: bool = False,
+        total: int | None = None) -> RunSummary:
+    """Annotate ``notes`` into ``sink``; see the module docstring for the guarantees."""
+    from tqdm import tqdm
+
+    ledger = Ledger(ledger_path)
+    summary = RunSummary()
+    try:
+        ledger.check_run({"pack_hash": pipeline.pack.hash, **(settings or {})}, resume=resume)
+        first_batch = ledger.next_batch()
+        sink.open(resume_position=ledger.last_position())
+        if getattr(sink, "needs_history", False):
+            sink.write(list(summaries_as_results(ledger, pipeline.provenance)))
+        position = ledger.last_position()
+        gc.freeze()  # the loaded model is long-lived: keep the collector from rescanning it
+
+        pool = None
+        if workers > 1:
+            global _WORKER_PIPELINE
+            _WORKER_PIPELINE = pipeline
+            pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
+        bar = tqdm(total=total, unit="note", disable=not progress, dynamic_ncols=True, smoothing=0.05)
+        in_flight: deque = deque()
+        in_flight_ids: set[str] = set()
+        batch_no = first_batch
+
+        def submit(todo: list[Note], pre: list[Rejected]):
+            future = pool.submit(_worker_batch, todo) if pool and todo else None
+            results = None if future else process_batch(pipeline, todo)
+            in_flight.append((todo, pre, future, results))
+
+        def drain_one():
+            nonlocal position, batch_no
+            todo, pre, future, results = in_flight.popleft()
+            results = future.result() if future else results
+            done = [r for r in results if isinstance(r, NoteResult)]
+            rejected = pre + [r for r in results if isinstance(r, Rejected)]
+            if done:
+                position = sink.write(done)
+            ledger.commit_batch(
+                batch_no, position,
+                [(r.note_id, r.text_hash, r.episode_id, _summary(r)) for r in done],
+                [(r.note_id, r.source, r.reason) for r in rejected])
+            batch_no += 1
+            summary.batches += 1
+            summary.written += len(done)
+            summary.rejected += len(rejected)
+            for r in rejected:
+                key = r.reason.split(";")[0].split(" is ")[0][:60]
+                summary.reasons[key] = summary.reasons.get(key, 0) + 1
+            for note in todo:
+                in_flight_ids.discard(note.note_id)
+            bar.update(len(todo) + len(pre))
+
+        for raw in batched(notes, batch_notes, batch_chars):
+            seen = ledger.seen([n.note_id for n in raw])
+            todo: list[Note] = []
+            pre: list[Rejected] = []
+            batch_ids: set[str] = set()
+            for note in raw:
+                earlier = seen.get(note.note_id)
+                text_ok = isinstance(note.text, str)
+                if earlier and earlier[1] < first_batch and (
+                        earlier[0] == "rejected" or (text_ok and earlier[0] == text_hash(note.text))):
+                    summary.skipped_done += 1  # written (or rejected) by the run being resumed
+                    bar.update(1)
+                    continue
+                if earlier or note.note_id in in_flight_ids or note.note_id in batch_ids:
+                    pre.append(Rejected(note.note_id, note.source or "",
+                                        "duplicate note_id: an earlier note with this id was already "
+                                        "annotated; give each note a unique id"))
+                    continue
+                batch_ids.add(note.note_id)
+                todo.append(note)
+            in_flight_ids |= batch_ids
+            submit(todo, pre)
+            while len(in_flight) > (2 * workers if pool else 0):
+                drain_one()
+        while in_flight:
+            drain_one()
+        bar.close()
+        if pool:
+            pool.shutdown()
+        sink.close()
+        if rejects_path:
+            summary.rejects_file = _write_rejects(ledger, Path(rejects_path))
+        return summary
+    finally:
+        ledger.close()
+
+
+def _write_rejects(ledger: Ledger, path: Path) -> str | None:
+    """All rejects of the run (including resumed parts), written atomically; no note text."""
+    rows = list(ledger.rejects())
+    if not rows:
+        if path.exists():
+            path.unlink()
+        return None
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["note_id", "source", "reason"])
+        writer.writerows(rows)
+    os.replace(tmp, path)
+    return str(path)

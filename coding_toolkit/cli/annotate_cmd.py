@@ -1,0 +1,83 @@
+"""``coding-toolkit annotate``: the main job."""
+from __future__ import annotations
+
+import hashlib
+import sys
+from pathlib import Path
+
+import click
+
+from coding_toolkit.cli.options import notes_input_options, read_notes_from_options
+
+FORMATS = ("jsonl", "csv", "cds", "fhir")
+
+
+@click.command()
+@click.argument("notes")
+@click.option("--pack", default=None, metavar="PACK_DIR",
+              help="Model pack folder. Default: the embedded starter pack (illustrative map).")
+@click.option("--out", default=None, metavar="FILE", help="Output file (required unless --db is given).")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="jsonl", show_default=True,
+              help="jsonl: full records; csv: one row per suggestion; cds: CDS code columns; fhir: R4 Bundles (NDJSON).")
+@click.option("--db", default=None, metavar="URL", help="Also write runs/notes/mentions/suggestions tables here (SQLAlchemy URL or SQLite file).")
+@notes_input_options
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Processes; the pack is loaded once and shared by forked workers.")
+@click.option("--resume", is_flag=True, help="Continue a killed run: skip notes already written, no duplicates.")
+@click.option("--engine", type=click.Choice(["local", "spark"]), default="local", show_default=True)
+@click.option("--spark-master", default=None, metavar="URL", help="Spark master for --engine spark (default local[*]).")
+@click.option("--policy", "policy_path", default=None, type=click.Path(exists=True, dir_okay=False),
+              help="Filter policy JSON (which labels suppress a code, minimum confidence).")
+@click.option("--rules", "rules_path", default=None, type=click.Path(exists=True, dir_okay=False),
+              help="Context rules JSON replacing the built-in rules.")
+@click.option("--max-note-chars", default=1_000_000, show_default=True, type=click.IntRange(1),
+              help="Longer notes are rejected (listed in the rejects file), not processed.")
+@click.option("--batch-size", default=64, show_default=True, type=click.IntRange(1), help="Notes per batch.")
+@click.option("--progress/--no-progress", default=None, help="Progress bar (default: on when stderr is a terminal).")
+def annotate(notes, pack, out, fmt, db, text_column, id_column, episode_column, source_db, workers,
+             resume, engine, spark_master, policy_path, rules_path, max_note_chars, batch_size, progress):
+    """Annotate NOTES and write ICD-10/OPCS-4 code suggestions with evidence.
+
+    NOTES is a CSV/TSV, JSONL or Parquet file, a folder of .txt files, or (with --source-db) a SQL query.
+    Rejected notes (empty, too long, duplicate id, undecodable) are listed in OUT.rejects.csv.
+    """
+    from coding_toolkit.errors import InputError
+
+    if out is None and db is None:
+        raise click.UsageError("give --out FILE, --db URL, or both")
+    if progress is None:
+        progress = sys.stderr.isatty()
+    if engine == "spark":
+        from coding_toolkit.bulk.spark_cli import annotate_with_spark
+
+        summary = annotate_with_spark(notes, pack=pack, out=out, text_column=text_column,
+                                      id_column=id_column, episode_column=episode_column,
+                                      master=spark_master, max_note_chars=max_note_chars)
+        click.echo(summary)
+        return
+    from coding_toolkit.bulk import runner
+    from coding_toolkit.io.sinks import open_sink
+    from coding_toolkit.pipeline import Pipeline
+
+    if out and Path(out).is_dir():
+        raise InputError(f"--out {out} is a folder; give a file name such as {Path(out) / 'suggestions.jsonl'}")
+    notes_iter = read_notes_from_options(notes, text_column, id_column, episode_column, source_db)
+    pipeline = Pipeline.from_pack(pack, policy_path=policy_path, rules_path=rules_path,
+                                  max_note_chars=max_note_chars, progress=progress)
+    settings = {"format": fmt, "out": str(Path(out).resolve()) if out else "", "db": db or "",
+                "episode_column": episode_column or "", "max_note_chars": str(max_note_chars),
+                "policy": policy_path or "", "rules": rules_path or ""}
+    base = out or f"annotate-{hashlib.sha1((db or '').encode()).hexdigest()[:10]}"
+    run_info = {"pack_hash": pipeline.pack.hash, "provenance": pipeline.provenance,
+                "episode_column": episode_column, "arguments": settings}
+    sink = open_sink(fmt, out, db_url=db, run=run_info)
+    summary = runner.run(notes_iter, pipeline, sink, ledger_path=f"{base}.ledger.sqlite", resume=resume,
+                         workers=workers, settings=settings, batch_notes=batch_size,
+                         rejects_path=f"{base}.rejects.csv", progress=progress)
+    where = ", ".join(x for x in (out, db) if x)
+    click.echo(f"annotated {summary.written} notes -> {where}"
+               + (f"; skipped {summary.skipped_done} already written" if summary.skipped_done else "")
+               + (f"; rejected {summary.rejected} (see {summary.rejects_file})" if summary.rejected else ""))
+    if pipeline.provenance.get("illustrative_map"):
+        click.echo("note: codes come from the ILLUSTRATIVE starter map, not the NHS map; not for clinical use",
+                   err=True)

@@ -1,0 +1,109 @@
+"""Note -> mentions -> context filter -> map codes -> suggestions.
+
+The one place where the stages meet. Each stage works on ``records``; this module wires them:
+
+    concepts.pack.Pack.annotate   text -> [Mention]
+    mapping.engine.MapEngine      sctid -> [MapRow] (default marked)
+    context.ContextStage          mentions -> [(ContextLabels, FilterDecision)]
+    suggest.suggestions_for       [AnnotatedMention] -> [CodeSuggestion]
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from coding_toolkit import __version__
+from coding_toolkit.records import AnnotatedMention, Note, NoteResult
+from coding_toolkit.suggest import suggestions_for
+
+log = logging.getLogger(__name__)
+
+# a note longer than this is rejected (reported, not processed): MedCAT's cost grows with length
+# and such "notes" are usually concatenated exports. Override with --max-note-chars.
+DEFAULT_MAX_NOTE_CHARS = 1_000_000
+
+ILLUSTRATIVE_LABEL = "ILLUSTRATIVE map: not the NHS map, not for clinical use"
+
+
+class NoteRejected(Exception):
+    """A note that cannot be processed; the run reports it in the rejects file and goes on."""
+
+
+def text_hash(text: str) -> str:
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
+
+
+@dataclass
+class Pipeline:
+    pack: Any  # concepts.pack.Pack
+    engine: Any  # mapping.engine.MapEngine
+    context: Any  # context.meta_models.ContextStage
+    max_note_chars: int = DEFAULT_MAX_NOTE_CHARS
+
+    @classmethod
+    def from_pack(cls, path: str | Path | None = None, *, policy_path=None, rules_path=None,
+                  max_note_chars: int = DEFAULT_MAX_NOTE_CHARS, progress: bool = False) -> "Pipeline":
+        """Load a pack (the embedded starter pack when ``path`` is None) and its map store."""
+        from coding_toolkit.concepts.pack import load_pack
+        from coding_toolkit.context.classifier import ContextClassifier
+        from coding_toolkit.context.meta_models import ContextStage
+        from coding_toolkit.context.policy import Policy
+        from coding_toolkit.context.rules import load_rules
+        from coding_toolkit.mapping.engine import MapEngine
+
+        if path is None:
+            from coding_toolkit.concepts.starter import starter_pack_path
+            path = starter_pack_path(progress=progress)
+        pack = load_pack(path)
+        engine = MapEngine(pack.maps_url)
+        engine.preload()
+        classifier = ContextClassifier(load_rules(rules_path) if rules_path else None)
+        stage = ContextStage(classifier=classifier, policy=Policy.load(policy_path))
+        return cls(pack=pack, engine=engine, context=stage, max_note_chars=max_note_chars)
+
+    # -- provenance -------------------------------------------------------------------------
+    @property
+    def provenance(self) -> dict[str, Any]:
+        cached = getattr(self, "_provenance", None)
+        if cached is None:
+            maps = self.engine.provenance()
+            cached = {
+                "pack_hash": self.pack.hash,
+                "pack_name": self.pack.provenance.get("name") or Path(self.pack.path).name,
+                "map_release": maps.get("releases") or maps.get("release"),
+                "map_refsets": maps.get("refsets"),
+                "illustrative_map": bool(maps.get("illustrative")),
+                "toolkit_version": __version__,
+            }
+            if cached["illustrative_map"]:
+                cached["warning"] = ILLUSTRATIVE_LABEL
+            self._provenance = cached
+        return cached
+
+    # -- processing -------------------------------------------------------------------------
+    def check(self, note: Note) -> None:
+        """Raise NoteRejected for a note that must not be processed (the reason names the fix)."""
+        if not isinstance(note.text, str) or not note.text.strip():
+            raise NoteRejected("empty note text")
+        if len(note.text) > self.max_note_chars:
+            raise NoteRejected(
+                f"note is {len(note.text):,} characters, over the limit of {self.max_note_chars:,}; "
+                "split it or raise --max-note-chars")
+
+    def process(self, note: Note) -> NoteResult:
+        self.check(note)
+        text = note.text
+        mentions = self.pack.annotate(text)
+        lookup = self.engine.lookup
+        codes = [tuple(lookup(m.sctid)) for m in mentions]
+        decisions = self.context.run(text, mentions, codes)
+        annotated = tuple(
+            AnnotatedMention(mention=m, labels=labels, decision=decision, codes=c)
+            for m, c, (labels, decision) in zip(mentions, codes, decisions))
+        return NoteResult(
+            note_id=note.note_id, episode_id=note.episode_id, mentions=annotated,
+            suggestions=suggestions_for(annotated), provenance=self.provenance,
+            text_hash=text_hash(text))
