@@ -125,3 +125,5 @@ class NoteResult:
     provenance: dict[str, Any]
     episode_id: str | None = None
     text_hash: str = ""
+    # the note text, set only when an output asks for it (FHIR with fhir_include_text); never in JSONL
+    text: str | None = None

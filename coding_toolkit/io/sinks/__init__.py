@@ -1,0 +1,12 @@
+"""Output sinks: JSONL, CSV, CDS, FHIR NDJSON and SQL (see docs/outputs.md).
+
+from coding_toolkit.io.sinks import open_sink
+sink = open_sink("jsonl", "out.jsonl", run=run)
+sink.open(resume_position=None)
+position = sink.write(batch)      # durable on return; record it in the resume ledger
+sink.close()
+"""
+
+from coding_toolkit.io.sinks.base import FORMATS, Sink, open_sink
+
+__all__ = ["FORMATS", "Sink", "open_sink"]

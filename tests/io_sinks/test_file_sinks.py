@@ -1,0 +1,154 @@
+import csv
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from coding_toolkit.errors import InputError
+from coding_toolkit.io.serialize import result_from_json
+from coding_toolkit.io.sinks import FORMATS, Sink, open_sink
+from coding_toolkit.io.sinks.csv_sink import COLUMNS
+
+from .builders import note_a, note_b
+
+
+def _lines(path):
+    return [json.loads(x) for x in path.read_text("utf-8").splitlines()]
+
+
+def test_unknown_format_lists_valid_names(tmp_path):
+    with pytest.raises(InputError) as e:
+        open_sink("xml", tmp_path / "x")
+    assert "valid formats: cds, csv, fhir, jsonl, sql" in str(e.value)
+
+
+def test_every_format_is_a_sink(tmp_path):
+    for fmt in FORMATS:
+        sink = open_sink(
+            fmt, tmp_path / f"out.{fmt}", db_url=f"sqlite:///{tmp_path}/o.db" if fmt == "sql" else None
+        )
+        assert isinstance(sink, Sink)
+
+
+def test_jsonl_round_trips_through_the_file(tmp_path):
+    out = tmp_path / "o.jsonl"
+    sink = open_sink("jsonl", out)
+    sink.open()
+    pos = sink.write([note_a(), note_b()])
+    sink.close()
+    assert pos == out.stat().st_size
+    got = [result_from_json(d) for d in _lines(out)]
+    want = [note_a(), note_b()]
+    assert [g.note_id for g in got] == ["n1", "n2"]
+    # the note text is not part of the JSONL contract; everything else round-trips
+    assert got == [w.__class__(**{**w.__dict__, "text": None}) for w in want]
+
+
+CRASHER = textwrap.dedent("""
+    import os, signal, sys
+    sys.path.insert(0, {tests!r})
+    from io_sinks.builders import note_a, note_b
+    from coding_toolkit.io.sinks import open_sink
+    sink = open_sink({fmt!r}, {out!r})
+    sink.open()
+    with open({ledger!r}, "w") as ledger:
+        for i in range(3):
+            pos = sink.write([note_a(f"a{{i}}"), note_b(f"b{{i}}")])
+            ledger.write(f"{{pos}}\\n"); ledger.flush(); os.fsync(ledger.fileno())
+    sink._fh.write(b'{{"note_id": "half-writ')   # a batch cut off mid-line by the kill
+    sink._fh.flush()
+    os.kill(os.getpid(), signal.SIGKILL)
+""")
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "fhir"])
+def test_resume_after_kill_drops_half_written_tail(tmp_path, fmt):
+    out, ledger = tmp_path / f"o.{fmt}", tmp_path / "ledger"
+    tests = os.path.dirname(os.path.dirname(__file__))
+    proc = subprocess.run(
+        [sys.executable, "-c", CRASHER.format(tests=tests, fmt=fmt, out=str(out), ledger=str(ledger))],
+        capture_output=True,
+    )
+    assert proc.returncode == -9, proc.stderr.decode()
+    last = int(ledger.read_text().split()[-1])
+    assert out.stat().st_size > last  # the torn tail is there
+    sink = open_sink(fmt, out)
+    sink.open(resume_position=last)
+    sink.write([note_a("a3"), note_b("b3")])
+    sink.close()
+    ids = [f"{p}{i}" for i in range(4) for p in "ab"]
+    if fmt == "csv":
+        with open(out, newline="", encoding="utf-8") as fh:
+            rows = list(csv.DictReader(fh))
+        assert [
+            r["note_id"] for r in rows if r["status"] == "suggested" and r["code"] in ("I10X", "I219")
+        ] == ids
+        assert "half-writ" not in out.read_text("utf-8")
+    else:
+        docs = _lines(out)  # every line parses: the tail is gone
+        got = (
+            [d["note_id"] for d in docs]
+            if fmt == "jsonl"
+            else [d["entry"][0]["resource"]["identifier"][0]["value"] for d in docs]
+        )
+        assert got == ids
+
+
+def test_resume_beyond_file_end_is_a_clear_error(tmp_path):
+    out = tmp_path / "o.jsonl"
+    out.write_bytes(b"{}\n")
+    with pytest.raises(InputError, match="o.jsonl: cannot resume at byte 99.*rerun without --resume"):
+        open_sink("jsonl", out).open(resume_position=99)
+
+
+def test_csv_header_once_and_filtered_rows(tmp_path):
+    out = tmp_path / "o.csv"
+    sink = open_sink("csv", out)
+    sink.open()
+    pos = sink.write([note_a()])
+    sink.close()
+    sink = open_sink("csv", out)
+    sink.open(resume_position=pos)
+    sink.write([note_b()])
+    sink.close()
+    text = out.read_text("utf-8")
+    assert text.count("note_id,episode_id,status") == 1
+    with open(out, newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        assert tuple(reader.fieldnames) == COLUMNS
+        rows = list(reader)
+    sugg = [r for r in rows if r["status"] == "suggested"]
+    # evidence order: MI (2 mentions) first; rows carry text and offsets of every supporting mention
+    assert [r["code"] for r in sugg if r["note_id"] == "n1"] == ["I219", "Z764", "H019", "E143D", "H360A"]
+    mi = sugg[0]
+    assert mi["evidence_text"] == "Acute MI | MI" and mi["evidence_offsets"] == "0-8;62-64"
+    assert (
+        mi["n_evidence"] == "2"
+        and mi["alternatives"] == "I25.2 Old MI"
+        and mi["pack_hash"] == "sha256:abc123"
+    )
+    filtered = [r for r in rows if r["status"] == "filtered"]
+    assert len(filtered) == 1
+    f = filtered[0]
+    assert (f["code"], f["reason"], f["blocked_codes"], f["evidence_offsets"]) == (
+        "",
+        "negated",
+        "E149",
+        "10-18",
+    )
+    assert "negation=Negated" in f["meta"]
+    assert sugg[-1]["note_id"] == "n2" and sugg[-1]["code"] == "I10X"
+
+
+def test_resume_at_zero_rewrites_the_header(tmp_path):
+    out = tmp_path / "o.csv"
+    out.write_bytes(b"note_id,episode_id,sta")  # killed while writing the header
+    sink = open_sink("csv", out)
+    sink.open(resume_position=0)
+    sink.write([note_b()])
+    sink.close()
+    assert out.read_bytes().startswith((",".join(COLUMNS) + "\r\n").encode())
+    assert out.read_text("utf-8").count("note_id,episode_id") == 1

@@ -1,0 +1,162 @@
+import uuid
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import StatementError
+
+from coding_toolkit.errors import InputError
+from coding_toolkit.io.sinks import open_sink
+from coding_toolkit.records import NoteResult
+
+from .builders import note_a, note_b
+
+RUN = {
+    "run_id": "run-1",
+    "pack_hash": "sha256:abc123",
+    "map_release": "20241120",
+    "toolkit_version": "0.1.0",
+    "started": "2025-01-02T03:04:05+00:00",
+    "arguments": {"format": "jsonl", "workers": 2},
+}
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db(request, tmp_path):
+    """(url, run dict, schema-qualifying prefix for raw SQL) on SQLite or on the real PostgreSQL server."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path}/out.db", dict(RUN), ""
+        return
+    url = request.getfixturevalue("pg_url")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    try:
+        yield url, {**RUN, "db_schema": schema}, f"{schema}."
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        engine.dispose()
+
+
+def _q(url, sql, **params):
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return [tuple(r) for r in conn.execute(text(sql), params)]
+    finally:
+        engine.dispose()
+
+
+def _counts(url, s):
+    return [
+        _q(url, f"SELECT count(*) FROM {s}{t}")[0][0]
+        for t in ("runs", "notes", "mentions", "suggestions", "suggestion_evidence")
+    ]
+
+
+def test_tables_rows_and_coder_queries(db):
+    url, run, s = db
+    sink = open_sink("sql", None, db_url=url, run=run)
+    sink.open()
+    assert sink.write([note_a("n1", "E1"), note_b("n2", "E1")]) is None
+    sink.close()
+    assert _counts(url, s) == [1, 2, 7, 6, 7]
+    # which notes suggest I21.9, with the evidence spans (docs/outputs.md example query)
+    rows = _q(
+        url,
+        f"""
+        SELECT s.note_id, s.code, m.start_offset, m.end_offset, m.text
+        FROM {s}suggestions s
+        JOIN {s}suggestion_evidence e ON e.run_id = s.run_id AND e.note_id = s.note_id
+             AND e.suggestion_index = s.suggestion_index
+        JOIN {s}mentions m ON m.run_id = e.run_id AND m.note_id = e.note_id
+             AND m.mention_index = e.mention_index
+        WHERE s.system = 'ICD-10' AND s.code = :code ORDER BY m.start_offset""",
+        code="I219",
+    )
+    assert rows == [("n1", "I219", 0, 8, "Acute MI"), ("n1", "I219", 62, 64, "MI")]
+    # filtered mentions are kept with their reason
+    assert _q(url, f"SELECT sctid, reason, negation FROM {s}mentions WHERE status = 'filtered'") == [
+        ("73211009", "negated", "Negated")
+    ]
+    # codes of an episode by evidence rank
+    assert _q(
+        url, f"SELECT code FROM {s}suggestions WHERE episode_id = 'E1' AND note_id = 'n1' ORDER BY rank"
+    ) == [("I219",), ("Z764",), ("H019",), ("E143D",), ("H360A",)]
+    assert _q(url, f"SELECT pack_hash, map_release, toolkit_version FROM {s}runs") == [
+        ("sha256:abc123", "20241120", "0.1.0")
+    ]
+
+
+def test_rewriting_a_batch_never_duplicates(db):
+    url, run, s = db
+    for _ in range(2):  # a crashed run re-writes its last batch on resume, with the same run id
+        sink = open_sink("sql", None, db_url=url, run=run)
+        sink.open()
+        sink.write([note_a("n1"), note_b("n2")])
+        sink.write([note_b("n2")])  # and a note written again in a later batch replaces itself
+        sink.close()
+    assert _counts(url, s) == [1, 2, 7, 6, 7]
+    # a new run keeps its own rows
+    other = open_sink("sql", None, db_url=url, run={**run, "run_id": "run-2"})
+    other.open()
+    other.write([note_b("n2")])
+    other.close()
+    assert _counts(url, s) == [2, 3, 8, 7, 8]
+
+
+def test_failed_batch_leaves_nothing_behind(db):
+    url, run, s = db
+    sink = open_sink("sql", None, db_url=url, run=run)
+    sink.open()
+    sink.write([note_b("n0")])
+    bad = note_b("n9")
+    bad = NoteResult(
+        note_id="n9", mentions=bad.mentions, suggestions=bad.suggestions, provenance={"not json": object()}
+    )  # fails inside the transaction
+    with pytest.raises(StatementError):  # the JSON column cannot store object()
+        sink.write([note_a("n1"), bad])
+    sink.close()
+    assert _q(url, f"SELECT note_id FROM {s}notes") == [("n0",)]
+    assert _counts(url, s) == [1, 1, 1, 1, 1]
+
+
+def test_sqlite_default_from_out_and_bad_url(tmp_path):
+    sink = open_sink("sql", tmp_path / "o.db", run=RUN)
+    sink.open()
+    sink.write([note_b()])
+    sink.close()
+    assert _q(f"sqlite:///{tmp_path}/o.db", "SELECT code FROM suggestions") == [("I10X",)]
+    with pytest.raises(InputError, match="fix: pass --db URL"):
+        open_sink("sql", None)
+    with pytest.raises(InputError, match=r"cannot create or open the output tables.*fix: check --db URL"):
+        open_sink("sql", None, db_url=f"sqlite:///{tmp_path}/missing/dir/o.db").open()
+
+
+def test_documented_example_queries_run(db):
+    from pathlib import Path
+
+    url, run, s = db
+    sink = open_sink("sql", None, db_url=url, run=run)
+    sink.open()
+    sink.write([note_a("n1", "E1"), note_b("n2", "E1"), note_b("n3", "E1")])
+    sink.close()
+    doc = (Path(__file__).parents[2] / "docs" / "outputs.md").read_text("utf-8")
+    block = doc.split("```sql")[1].split("```")[0]
+    queries = [q.strip() for q in block.split(";") if q.strip()]
+    engine = create_engine(url, connect_args={"options": f"-csearch_path={s[:-1]}"} if s else {})
+    params = {"run": "run-1", "episode": "E1", "note": "n1"}
+    try:
+        with engine.connect() as conn:
+            results = [
+                list(conn.execute(text(q), {k: v for k, v in params.items() if f":{k}" in q}))
+                for q in queries
+            ]
+    finally:
+        engine.dispose()
+    assert len(results) == 4
+    assert [tuple(r[:2]) for r in results[0]] == [("n1", "I219"), ("n1", "I219")]
+    assert results[1][0][1] == "I10X" and results[1][0][3] == 2  # hypertension in 2 notes ranks first
+    assert [r[0] for r in results[2]] == ["73211009"] and results[2][0][3] == "negated"
+    assert results[3][0][2] == "sha256:abc123"
