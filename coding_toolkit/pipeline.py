@@ -75,10 +75,10 @@ class Pipeline:
                 "pack_name": self.pack.provenance.get("name") or Path(self.pack.path).name,
                 "map_release": maps.get("releases") or maps.get("release"),
                 "map_refsets": maps.get("refsets"),
-                "illustrative_map": bool(maps.get("illustrative")),
+                "illustrative": bool(maps.get("illustrative")),
                 "toolkit_version": __version__,
             }
-            if cached["illustrative_map"]:
+            if cached["illustrative"]:
                 cached["warning"] = ILLUSTRATIVE_LABEL
             self._provenance = cached
         return cached

@@ -37,6 +37,20 @@ class Ledger:
         self.db.executescript(_SCHEMA)
 
     # -- run identity ------------------------------------------------------------------------
+    @staticmethod
+    def existing_run_id(path: str | Path) -> str | None:
+        """The run id recorded in an existing ledger (a resumed run keeps its id), else None."""
+        if not Path(path).exists():
+            return None
+        db = sqlite3.connect(path)
+        try:
+            row = db.execute("SELECT value FROM run WHERE key = 'run_id'").fetchone()
+        except sqlite3.Error:
+            return None
+        finally:
+            db.close()
+        return row[0] if row else None
+
     def check_run(self, settings: dict[str, str], *, resume: bool) -> None:
         """Record the run's settings; on resume refuse a ledger written with other settings."""
         stored = dict(self.db.execute("SELECT key, value FROM run"))

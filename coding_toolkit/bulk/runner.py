@@ -110,8 +110,8 @@ def run(notes: Iterable[Note], pipeline: Pipeline, sink, *, ledger_path: str | P
         ledger.check_run({"pack_hash": pipeline.pack.hash, **(settings or {})}, resume=resume)
         first_batch = ledger.next_batch()
         sink.open(resume_position=ledger.last_position())
-        if getattr(sink, "needs_history", False):
-            sink.write(list(summaries_as_results(ledger, pipeline.provenance)))
+        if hasattr(sink, "replay"):  # aggregating sinks (CDS) need the notes written before a resume
+            sink.replay(list(summaries_as_results(ledger, pipeline.provenance)))
         position = ledger.last_position()
         gc.freeze()  # the loaded model is long-lived: keep the collector from rescanning it
 

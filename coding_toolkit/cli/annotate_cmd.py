@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import hashlib
 import sys
+import uuid
+from datetime import datetime, timezone
 from pathlib import Path
 
 import click
@@ -48,7 +50,7 @@ def annotate(notes, pack, out, fmt, db, text_column, id_column, episode_column, 
     if progress is None:
         progress = sys.stderr.isatty()
     if engine == "spark":
-        from coding_toolkit.bulk.spark_cli import annotate_with_spark
+        from coding_toolkit.bulk.spark import annotate_with_spark
 
         summary = annotate_with_spark(notes, pack=pack, out=out, text_column=text_column,
                                       id_column=id_column, episode_column=episode_column,
@@ -56,6 +58,7 @@ def annotate(notes, pack, out, fmt, db, text_column, id_column, episode_column, 
         click.echo(summary)
         return
     from coding_toolkit.bulk import runner
+    from coding_toolkit.bulk.ledger import Ledger
     from coding_toolkit.io.sinks import open_sink
     from coding_toolkit.pipeline import Pipeline
 
@@ -68,16 +71,23 @@ def annotate(notes, pack, out, fmt, db, text_column, id_column, episode_column, 
                 "episode_column": episode_column or "", "max_note_chars": str(max_note_chars),
                 "policy": policy_path or "", "rules": rules_path or ""}
     base = out or f"annotate-{hashlib.sha1((db or '').encode()).hexdigest()[:10]}"
-    run_info = {"pack_hash": pipeline.pack.hash, "provenance": pipeline.provenance,
+    ledger_path = f"{base}.ledger.sqlite"
+    # a resumed run keeps its id, so SQL rows re-written after a kill replace, never duplicate
+    run_id = Ledger.existing_run_id(ledger_path) if resume else None
+    run_id = run_id or uuid.uuid4().hex
+    prov = pipeline.provenance
+    run_info = {"run_id": run_id, "started": datetime.now(timezone.utc).isoformat(),
+                "pack_hash": pipeline.pack.hash, "map_release": prov.get("map_release"),
+                "toolkit_version": prov.get("toolkit_version"), "illustrative": prov.get("illustrative"),
                 "episode_column": episode_column, "arguments": settings}
     sink = open_sink(fmt, out, db_url=db, run=run_info)
-    summary = runner.run(notes_iter, pipeline, sink, ledger_path=f"{base}.ledger.sqlite", resume=resume,
-                         workers=workers, settings=settings, batch_notes=batch_size,
+    summary = runner.run(notes_iter, pipeline, sink, ledger_path=ledger_path, resume=resume,
+                         workers=workers, settings={**settings, "run_id": run_id}, batch_notes=batch_size,
                          rejects_path=f"{base}.rejects.csv", progress=progress)
     where = ", ".join(x for x in (out, db) if x)
     click.echo(f"annotated {summary.written} notes -> {where}"
                + (f"; skipped {summary.skipped_done} already written" if summary.skipped_done else "")
                + (f"; rejected {summary.rejected} (see {summary.rejects_file})" if summary.rejected else ""))
-    if pipeline.provenance.get("illustrative_map"):
+    if prov.get("illustrative"):
         click.echo("note: codes come from the ILLUSTRATIVE starter map, not the NHS map; not for clinical use",
                    err=True)

@@ -1,0 +1,116 @@
+"""Bulk annotation: every note written once, bad notes rejected not fatal, resume after a kill."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from coding_toolkit.cli.main import cli
+
+pytestmark = pytest.mark.slow
+
+
+def _fixture_texts(fixture_notes: Path) -> list[str]:
+    return [json.loads(line)["text"] for line in fixture_notes.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def _write_notes(path: Path, texts: list[str], n: int) -> list[str]:
+    ids = [f"note-{i:05d}" for i in range(n)]
+    with open(path, "w", encoding="utf-8") as handle:
+        for i, note_id in enumerate(ids):
+            handle.write(json.dumps({"note_id": note_id, "text": texts[i % len(texts)] + f" Ref {i}."}) + "\n")
+    return ids
+
+
+def _read_jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def _annotate(*args: str):
+    return CliRunner().invoke(cli, ["annotate", *args], catch_exceptions=False)
+
+
+def test_each_note_once_bad_notes_rejected_with_reasons(tmp_path, tiny_pack, fixture_notes):
+    texts = _fixture_texts(fixture_notes)
+    notes = tmp_path / "notes.jsonl"
+    with open(notes, "w", encoding="utf-8") as handle:
+        for i, text in enumerate(texts):
+            handle.write(json.dumps({"note_id": f"n{i}", "text": text}) + "\n")
+        handle.write(json.dumps({"note_id": "empty", "text": "   "}) + "\n")
+        handle.write(json.dumps({"note_id": "huge", "text": "pneumonia " * 5000}) + "\n")
+        handle.write(json.dumps({"note_id": "n0", "text": "duplicate id with other text"}) + "\n")
+    out = tmp_path / "out.jsonl"
+    result = _annotate(str(notes), "--pack", str(tiny_pack), "--out", str(out), "--max-note-chars", "20000")
+    assert result.exit_code == 0, result.output
+    records = _read_jsonl(out)
+    assert [r["note_id"] for r in records] == [f"n{i}" for i in range(len(texts))]
+    assert any(r["suggestions"] for r in records), "fixture notes must produce code suggestions"
+    rejects = (tmp_path / "out.jsonl.rejects.csv").read_text(encoding="utf-8")
+    assert "empty,,empty note text" in rejects or "empty note text" in rejects
+    assert "huge" in rejects and "over the limit" in rejects
+    assert "duplicate note_id" in rejects
+    assert "pneumonia pneumonia" not in rejects, "note text must never reach the rejects file"
+    assert "rejected 3" in result.output
+
+
+def test_rerun_without_resume_is_refused_and_resume_skips_done_notes(tmp_path, tiny_pack, fixture_notes):
+    notes = tmp_path / "notes.jsonl"
+    ids = _write_notes(notes, _fixture_texts(fixture_notes), 20)
+    out = tmp_path / "out.jsonl"
+    assert _annotate(str(notes), "--pack", str(tiny_pack), "--out", str(out)).exit_code == 0
+    again = CliRunner().invoke(cli, ["annotate", str(notes), "--pack", str(tiny_pack), "--out", str(out)])
+    assert again.exit_code == 2 and "--resume" in again.output
+    resumed = _annotate(str(notes), "--pack", str(tiny_pack), "--out", str(out), "--resume")
+    assert resumed.exit_code == 0 and "skipped 20" in resumed.output
+    assert [r["note_id"] for r in _read_jsonl(out)] == ids
+    other = CliRunner().invoke(cli, ["annotate", str(notes), "--pack", str(tiny_pack), "--out", str(out),
+                                     "--resume", "--format", "csv"])
+    assert other.exit_code == 2 and "format" in other.output
+
+
+def test_workers_2_gives_the_same_output_as_workers_1(tmp_path, tiny_pack, fixture_notes):
+    notes = tmp_path / "notes.jsonl"
+    _write_notes(notes, _fixture_texts(fixture_notes), 60)
+    one, two = tmp_path / "one.jsonl", tmp_path / "two.jsonl"
+    assert _annotate(str(notes), "--pack", str(tiny_pack), "--out", str(one), "--batch-size", "7").exit_code == 0
+    assert _annotate(str(notes), "--pack", str(tiny_pack), "--out", str(two), "--batch-size", "7",
+                     "--workers", "2").exit_code == 0
+    assert one.read_text(encoding="utf-8") == two.read_text(encoding="utf-8")
+
+
+def test_killed_run_resumes_without_lost_or_duplicated_notes(tmp_path, tiny_pack, fixture_notes):
+    notes = tmp_path / "notes.jsonl"
+    ids = _write_notes(notes, _fixture_texts(fixture_notes), 3000)
+    out = tmp_path / "out.jsonl"
+    cmd = [sys.executable, "-m", "coding_toolkit", "annotate", str(notes), "--pack", str(tiny_pack),
+           "--out", str(out), "--batch-size", "5", "--no-progress"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    ledger = Path(f"{out}.ledger.sqlite")
+    deadline = time.time() + 120
+    batches = 0
+    while time.time() < deadline and proc.poll() is None:
+        time.sleep(0.2)
+        if ledger.exists():
+            try:
+                batches = sqlite3.connect(ledger).execute("SELECT COUNT(*) FROM batches").fetchone()[0]
+            except sqlite3.Error:
+                continue
+            if batches >= 3:
+                break
+    assert proc.poll() is None, "run finished before it could be killed; make the input larger"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    with open(out, "a", encoding="utf-8") as handle:  # a half-written line, as a crash mid-write leaves
+        handle.write('{"note_id": "note-99999", "mentions": [')
+    done = subprocess.run(cmd + ["--resume"], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    written = [r["note_id"] for r in _read_jsonl(out)]
+    assert written == ids, "every note exactly once, in input order"
