@@ -1,0 +1,117 @@
+"""``coding-toolkit maps import|show`` through click, against real SQLite stores."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+from click.testing import CliRunner
+from map_test_helpers import ICD10_TITLES, OPCS_TITLES, append_line, uk_map_file
+
+from coding_toolkit.cli.main import cli
+
+REQUIRED = {
+    "display",
+    "default",
+    "classifiable",
+    "advice",
+    "target",
+    "block",
+    "group",
+    "priority",
+    "system",
+    "version",
+}
+
+
+@pytest.fixture
+def db(tmp_path, rf2_release) -> str:
+    path = str(tmp_path / "maps.sqlite")
+    result = CliRunner().invoke(
+        cli,
+        [
+            "maps",
+            "import",
+            str(rf2_release),
+            "--db",
+            path,
+            "--icd10-titles",
+            str(ICD10_TITLES),
+            "--opcs-titles",
+            str(OPCS_TITLES),
+            "--no-progress",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "ICD-10 5th Edition (refset 999002271000000101): 35 rows, 15 concepts [selected]" in result.output
+    assert "OPCS-4 4.11 (refset 1891651000000103): 5 rows, 2 concepts [selected]" in result.output
+    assert "concepts covered by ICD-10: 15" in result.output
+    return path
+
+
+def test_show_json(db):
+    result = CliRunner().invoke(cli, ["maps", "show", "4855003", "--db", db, "--json"])
+    assert result.exit_code == 0
+    data = json.loads(result.output)
+    assert data["sctid"] == "4855003"
+    assert all(REQUIRED <= set(m) for m in data["maps"])
+    assert [(m["target"], m["display"], m["default"], m["group"]) for m in data["maps"]] == [
+        ("E143D", "E14.3†", True, 1),
+        ("H360A", "H36.0*", True, 2),
+    ]
+
+
+def test_show_text_marks_default(db):
+    result = CliRunner().invoke(cli, ["maps", "show", "84114007", "--db", db])
+    assert result.exit_code == 0
+    default_lines = [ln for ln in result.output.splitlines() if ln.startswith("  * ")]
+    assert (
+        len(default_lines) == 1
+        and "I50.9" in default_lines[0]
+        and "Heart failure, unspecified" in default_lines[0]
+    )
+    assert "block 2" in result.output and "block 3" in result.output
+
+
+def test_show_system_option(db):
+    result = CliRunner().invoke(
+        cli, ["maps", "show", "84114007", "--db", db, "--json", "--system", "ICD-10 (International)"]
+    )
+    assert [m["display"] for m in json.loads(result.output)["maps"]] == ["P29.0", "I50.9"]
+
+
+@pytest.mark.parametrize("sctid", ["999999999", "not-an-id"])
+def test_unknown_sctid_exits_2_with_one_line(db, sctid):
+    result = CliRunner().invoke(cli, ["maps", "show", sctid, "--db", db])
+    assert result.exit_code == 2
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and sctid in lines[0] and "Traceback" not in result.output
+
+
+def test_bad_release_exits_2(tmp_path, rf2_release):
+    result = CliRunner().invoke(
+        cli, ["maps", "import", str(tmp_path / "missing"), "--db", str(tmp_path / "m.sqlite")]
+    )
+    assert result.exit_code == 2 and "does not exist" in result.output
+    rel = tmp_path / "rel"
+    shutil.copytree(rf2_release, rel)
+    append_line(
+        uk_map_file(rel),
+        "x\t20241120\t1\t999000041000000102\t999002271000000101\t22298006\t1\tfirst\t\tA\tI219\t447561005\t1",
+    )
+    result = CliRunner().invoke(
+        cli, ["maps", "import", str(rel), "--db", str(tmp_path / "m.sqlite"), "--no-progress"]
+    )
+    assert result.exit_code == 2
+    assert len(result.output.strip().splitlines()) == 1 and "field 'mapPriority'" in result.output
+
+
+def test_show_before_import_exits_2(tmp_path):
+    result = CliRunner().invoke(cli, ["maps", "show", "22298006", "--db", str(tmp_path / "empty.sqlite")])
+    assert result.exit_code == 2 and "maps import" in result.output
+
+
+def test_help_lists_commands():
+    result = CliRunner().invoke(cli, ["maps", "--help"])
+    assert result.exit_code == 0 and "import" in result.output and "show" in result.output
