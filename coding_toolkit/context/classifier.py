@@ -1,0 +1,182 @@
+"""Rule-based ConText: negation, temporality and experiencer for mention spans in a note.
+
+Per note: split into sentences and sections once, find every trigger once (one compiled regex for
+all literal triggers, longest match wins, so pseudo-triggers such as "no increase" shadow "no"),
+then for each span walk outwards from the span inside its sentence: the nearest trigger whose
+scope reaches the span sets its task, unless a termination trigger lies in between. Tasks not set by
+a trigger take the section's value ("Past medical history:" -> Historical), else the default.
+"""
+from __future__ import annotations
+
+import re
+from bisect import bisect_left
+from pathlib import Path
+from typing import Mapping, NamedTuple, Sequence
+
+from coding_toolkit.context.rules import ContextRule, RuleSet, TASK_VALUES, load_rules, normalise_literal
+from coding_toolkit.context.segment import Segmenter
+from coding_toolkit.errors import InputError
+from coding_toolkit.records import ContextLabels
+
+DEFAULTS = {task: values[0] for task, values in TASK_VALUES.items()}
+_WORD = re.compile(r"\w+")
+
+
+class Trigger(NamedTuple):
+    start: int
+    end: int
+    rule: ContextRule
+
+
+def _trie_regex(literals: Sequence[str]) -> str:
+    """One regex for all literals, as a character trie (shared prefixes are tried once: fast).
+
+    At each node the longer continuations are tried before ending, so the longest literal wins;
+    a space matches any white space; word boundaries are added where a literal starts/ends with a
+    word character ("h/o" and "?" need none).
+    """
+    trie: dict = {}
+    for literal in literals:
+        node = trie
+        for ch in literal:
+            node = node.setdefault(ch, {})
+        node[""] = True
+
+    def emit(node: dict) -> str:
+        branches = [(r"\s+" if ch == " " else re.escape(ch)) + emit(child)
+                    for ch, child in sorted(node.items()) if len(ch) == 1]
+        return "(?:" + "|".join(branches + ([node["end"]] if "end" in node else [])) + ")"
+
+    def mark_ends(node: dict, last: str) -> None:
+        for ch, child in node.items():
+            if len(ch) == 1:
+                mark_ends(child, ch)
+        if node.get(""):
+            node["end"] = r"(?!\w)" if re.match(r"\w", last) else ""
+            del node[""]
+
+    mark_ends(trie, "")
+    heads = []
+    for ch, child in sorted(trie.items()):
+        head = r"(?<!\w)" if re.match(r"\w", ch) else ""
+        heads.append(head + (r"\s+" if ch == " " else re.escape(ch)) + emit(child))
+    return "|".join(heads)
+
+
+class ContextClassifier:
+    """ConText over a whole note: ``classify(text, spans) -> [ContextLabels]`` (one per span, same order)."""
+
+    def __init__(self, rules: RuleSet | str | Path | None = None):
+        self.rules = rules if isinstance(rules, RuleSet) else load_rules(rules)
+        self._category_sets: Mapping[str, Mapping[str, str]] = self.rules.categories
+        literals = [r for r in self.rules.rules if r.literal is not None]
+        self._by_literal = {r.literal: r for r in literals}
+        # a lookahead finds a candidate at every position (overlapping), resolved longest-first below
+        self._literal_re = re.compile(
+            "(?=(" + _trie_regex(list(self._by_literal)) + "))", re.IGNORECASE) if self._by_literal else None
+        self._patterns = [(re.compile(r.pattern, re.IGNORECASE), r) for r in self.rules.rules if r.pattern]
+        self._segmenter = Segmenter(self.rules.sections, self.rules.abbreviations)
+
+    # -- triggers ---------------------------------------------------------------------------------
+    def find_triggers(self, text: str) -> list[Trigger]:
+        candidates: list[Trigger] = []
+        if self._literal_re is not None:
+            for m in self._literal_re.finditer(text):
+                s, e = m.span(1)
+                rule = self._by_literal.get(normalise_literal(m.group(1)))
+                if rule is not None and e > s:
+                    candidates.append(Trigger(s, e, rule))
+        for regex, rule in self._patterns:
+            candidates.extend(Trigger(m.start(), m.end(), rule) for m in regex.finditer(text) if m.end() > m.start())
+        # longest first; an overlapping shorter candidate is dropped ("no increase" beats "no")
+        candidates.sort(key=lambda t: (t.start - t.end, t.start))
+        taken = bytearray(len(text) + 1)
+        kept = []
+        for t in candidates:
+            if taken.find(1, t.start, t.end) == -1:
+                taken[t.start:t.end] = b"\x01" * (t.end - t.start)
+                kept.append(t)
+        kept.sort()
+        return kept
+
+    # -- classification -----------------------------------------------------------------------------
+    def classify(self, text: str, spans: Sequence[tuple[int, int]]) -> list[ContextLabels]:
+        segments = self._segmenter.split(text)
+        triggers = self.find_triggers(text)
+        starts = [t.start for t in triggers]
+        out = []
+        for index, (a, b) in enumerate(spans):
+            if not (0 <= a <= b <= len(text)):
+                raise InputError(f"mention #{index}: span ({a}, {b}) lies outside the note of {len(text)} characters;"
+                                 " fix: pass character offsets into this note's text")
+            s0, s1 = segments.sentence_of(a)
+            lo, hi = bisect_left(starts, s0), bisect_left(starts, s1)
+            values, found = self._nearest(text, triggers, starts, lo, hi, a, b)
+            section = segments.section_of(a)
+            sources = {}
+            for task in TASK_VALUES:
+                sources[task] = "rules"
+                if task not in values and section is not None and task in section.sets:
+                    values[task] = section.sets[task]
+                    found[task] = f"section: {section.heading}"
+            out.append(ContextLabels(
+                negation=values.get("negation", DEFAULTS["negation"]),
+                temporality=values.get("temporality", DEFAULTS["temporality"]),
+                experiencer=values.get("experiencer", DEFAULTS["experiencer"]),
+                sources=sources, triggers=found))
+        return out
+
+    def _nearest(self, text: str, triggers: list[Trigger], starts: list[int], lo: int, hi: int, a: int, b: int
+                 ) -> tuple[dict[str, str], dict[str, str]]:
+        """Per task, the value and trigger text of the nearest trigger in scope (left wins a tie)."""
+        best: dict[str, tuple[int, str, str]] = {}  # task -> (distance, value, trigger text)
+        left = bisect_left(starts, a, lo, hi)  # first trigger starting at/after a
+        # a trigger that opens the span ("status post CABG", "history of MI") counts as in scope
+        inner = left
+        while inner < hi and triggers[inner].start < b:
+            t = triggers[inner]
+            if t.end <= b and t.rule.direction in ("FORWARD", "BIDIRECTIONAL") and not text[a:t.start].strip():
+                self._offer(best, t, 0, text)
+            inner += 1
+        # leftwards: FORWARD/BIDIRECTIONAL triggers ending before the span
+        terminated: set[str] = set()
+        for i in range(left - 1, lo - 1, -1):
+            t = triggers[i]
+            if t.end > a:
+                continue
+            if self._apply(best, t, text, t.end, a, ("FORWARD", "BIDIRECTIONAL"), terminated, a - t.end):
+                break
+        # rightwards: BACKWARD/BIDIRECTIONAL triggers starting after the span
+        terminated = set()
+        for i in range(inner, hi):
+            t = triggers[i]
+            if self._apply(best, t, text, b, t.start, ("BACKWARD", "BIDIRECTIONAL"), terminated, t.start - b):
+                break
+        return ({task: v for task, (_, v, _) in best.items()}, {task: trig for task, (_, _, trig) in best.items()})
+
+    def _apply(self, best, t: Trigger, text: str, gap_start: int, gap_end: int, directions: tuple[str, ...],
+               terminated: set[str], distance: int) -> bool:
+        """Offer trigger ``t`` if its scope reaches the span; update terminations. True = stop walking."""
+        rule = t.rule
+        if rule.direction == "TERMINATE":
+            if rule.terminates is None:
+                return True
+            terminated.update(rule.terminates)
+            return False
+        if rule.direction in directions and not terminated.issuperset(rule.categories):
+            if rule.max_scope is None or len(_WORD.findall(text, gap_start, gap_end)) <= rule.max_scope:
+                self._offer(best, t, distance, text, skip=terminated)
+        if rule.terminates:
+            terminated.update(rule.terminates)
+        return False
+
+    def _offer(self, best, t: Trigger, distance: int, text: str, skip: set[str] = frozenset()) -> None:
+        if t.rule.direction == "PSEUDO":
+            return
+        for category in t.rule.categories:
+            if category in skip:
+                continue
+            for task, value in self._category_sets[category].items():
+                current = best.get(task)
+                if current is None or distance < current[0]:
+                    best[task] = (distance, value, " ".join(text[t.start:t.end].split()))

@@ -1,0 +1,116 @@
+"""The context stage: MetaCAT outputs (from the pack) where present, rules for the rest, then the policy.
+
+A ``Mention.meta`` holds the pack's MetaCAT values, task name -> value name (``{"Presence": "False"}``).
+Pack task/value names differ, so they go through a table (``data/metacat_tasks.json``) to our tasks
+(negation, temporality, experiencer). An unknown task or value is an error, not a guess.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+from coding_toolkit.context.classifier import ContextClassifier
+from coding_toolkit.context.policy import Policy
+from coding_toolkit.context.rules import TASK_VALUES
+from coding_toolkit.errors import ContextRuleError
+from coding_toolkit.records import ContextLabels, FilterDecision, MapRow, Mention
+
+DEFAULT_TASK_TABLE = Path(__file__).with_name("data") / "metacat_tasks.json"
+
+
+@dataclass(frozen=True)
+class TaskTable:
+    """MetaCAT task name -> (our task, {value name -> {our task: value}})."""
+
+    tasks: Mapping[str, tuple[str, Mapping[str, Mapping[str, str]]]]
+    ignore: frozenset[str]
+    source: str
+
+    @classmethod
+    def load(cls, path: str | Path | Mapping[str, Any] | None = None) -> "TaskTable":
+        if isinstance(path, Mapping):
+            data, source = path, "<task table>"
+        else:
+            source = str(path or DEFAULT_TASK_TABLE)
+            try:
+                data = json.loads(Path(source).read_text(encoding="utf-8"))
+            except OSError as err:
+                raise ContextRuleError(f"{source}: cannot read task table ({err.strerror}); fix: pass an existing "
+                                       "JSON file") from err
+            except json.JSONDecodeError as err:
+                raise ContextRuleError(f"{source}:{err.lineno}: not valid JSON ({err.msg}); fix: correct it") from err
+        tasks = {}
+        for name, entry in (data.get("tasks") or {}).items():
+            ours = entry.get("task") if isinstance(entry, Mapping) else None
+            if ours not in TASK_VALUES:
+                raise ContextRuleError(f"{source} field 'tasks.{name}.task': {ours!r} is not a task; fix: use one of "
+                                       f"{', '.join(TASK_VALUES)}")
+            values = {}
+            for value, target in (entry.get("values") or {}).items():
+                sets = {ours: target} if isinstance(target, str) else dict(target)
+                for task, our_value in sets.items():
+                    if task not in TASK_VALUES or our_value not in TASK_VALUES[task]:
+                        raise ContextRuleError(
+                            f"{source} field 'tasks.{name}.values.{value}': {task}={our_value!r} is not valid; "
+                            f"fix: use one of {', '.join(f'{t}={v}' for t in TASK_VALUES for v in TASK_VALUES[t])}")
+                values[value] = sets
+            tasks[name] = (ours, values)
+        return cls(tasks, frozenset(data.get("ignore", [])), source)
+
+    def translate(self, meta: Mapping[str, Any]) -> dict[str, tuple[str, str]]:
+        """``{our task: (value, "metacat:<Task>")}`` for a mention's MetaCAT values."""
+        out: dict[str, tuple[str, str]] = {}
+        for name, raw in meta.items():
+            if name in self.ignore:
+                continue
+            value = raw.get("value") if isinstance(raw, Mapping) else raw
+            if name not in self.tasks:
+                raise ContextRuleError(
+                    f"unknown MetaCAT task {name!r} (value {value!r}) in the pack; known: "
+                    f"{', '.join(sorted(self.tasks))}; fix: add it under \"tasks\" (or \"ignore\") in {self.source}")
+            _, values = self.tasks[name]
+            if value not in values:
+                raise ContextRuleError(
+                    f"unknown value {value!r} for MetaCAT task {name!r}; known: {', '.join(sorted(values))}; "
+                    f"fix: add it to tasks.{name}.values in {self.source}")
+            for task, our_value in values[value].items():
+                out[task] = (our_value, f"metacat:{name}")
+        return out
+
+
+class ContextStage:
+    """Rules + MetaCAT + policy for all mentions of one note."""
+
+    def __init__(self, classifier: ContextClassifier | None = None, policy: Policy | None = None,
+                 task_table: TaskTable | str | Path | None = None):
+        self.classifier = classifier or ContextClassifier()
+        self.policy = policy or Policy.load()
+        self.task_table = task_table if isinstance(task_table, TaskTable) else TaskTable.load(task_table)
+
+    def labels(self, text: str, mentions: Sequence[Mention]) -> list[ContextLabels]:
+        rule_labels = self.classifier.classify(text, [(m.start, m.end) for m in mentions])
+        out = []
+        for mention, labels in zip(mentions, rule_labels):
+            if mention.meta:
+                from_models = self.task_table.translate(mention.meta)
+                if from_models:
+                    values = labels.as_meta()
+                    sources, triggers = dict(labels.sources), dict(labels.triggers)
+                    for task, (value, source) in from_models.items():
+                        values[task] = value
+                        sources[task] = source
+                        triggers.pop(task, None)
+                    labels = replace(labels, sources=sources, triggers=triggers, **values)
+            out.append(labels)
+        return out
+
+    def run(self, text: str, mentions: Sequence[Mention], codes_per_mention: Sequence[Sequence[MapRow]] | None = None
+            ) -> list[tuple[ContextLabels, FilterDecision]]:
+        if codes_per_mention is None:
+            codes_per_mention = [()] * len(mentions)
+        if len(codes_per_mention) != len(mentions):
+            raise ValueError(f"{len(mentions)} mentions but {len(codes_per_mention)} code lists")
+        labels = self.labels(text, mentions)
+        return [(lab, self.policy.decide(m, lab, codes)) for m, lab, codes in zip(mentions, labels, codes_per_mention)]

@@ -1,0 +1,120 @@
+"""Decide per mention whether it supports a code: keep, or filter with the reason (nothing is dropped).
+
+Data: ``data/policy.json`` (which labels suppress, minimum linking confidence) and
+``data/chronic_conditions.json`` (ICD-10 ranges and SNOMED CT ids of chronic conditions).
+Chronic conditions are coded whenever documented, so a *Historical* label does not suppress them:
+such a mention is kept with the reason ``"chronic condition: historical label ignored"``.
+Negation, other experiencer and hypothetical still filter them.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+from coding_toolkit.context.rules import TASK_VALUES
+from coding_toolkit.errors import ContextRuleError
+from coding_toolkit.records import ContextLabels, FilterDecision, MapRow, Mention
+
+DATA = Path(__file__).with_name("data")
+DEFAULT_POLICY = DATA / "policy.json"
+TASK_ORDER = ("negation", "experiencer", "temporality")  # order of reasons in the message
+
+
+def _load_json(path: Path) -> Mapping[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as err:
+        raise ContextRuleError(f"{path}: cannot read ({err.strerror}); fix: pass an existing JSON file") from err
+    except json.JSONDecodeError as err:
+        raise ContextRuleError(f"{path}:{err.lineno}: not valid JSON ({err.msg}); fix: correct the JSON") from err
+    if not isinstance(data, Mapping):
+        raise ContextRuleError(f"{path}: must be a JSON object; fix: see {DEFAULT_POLICY}")
+    return data
+
+
+@dataclass(frozen=True)
+class ChronicConditions:
+    ranges: tuple[tuple[str, str], ...]  # inclusive ICD-10 3-character category ranges
+    sctids: frozenset[str]
+
+    @classmethod
+    def load(cls, path: str | Path) -> "ChronicConditions":
+        path = Path(path)
+        data = _load_json(path)
+        ranges = []
+        for i, row in enumerate(data.get("icd10_ranges", [])):
+            low, high = str(row.get("from", "")).upper(), str(row.get("to", row.get("from", ""))).upper()
+            if len(low) != 3 or len(high) != 3 or low > high:
+                raise ContextRuleError(f"{path} field 'icd10_ranges[{i}]': bad range {low!r}-{high!r}; fix: use "
+                                       "3-character ICD-10 categories with from <= to, e.g. E10-E14")
+            ranges.append((low, high))
+        sctids = frozenset(str(row["id"] if isinstance(row, Mapping) else row) for row in data.get("sctids", []))
+        return cls(tuple(ranges), sctids)
+
+    def matches(self, mention: Mention, codes: Sequence[MapRow]) -> bool:
+        if mention.sctid in self.sctids:
+            return True
+        for row in codes:
+            if row.system.upper().startswith("ICD") and row.target[:1].isalpha():
+                category = row.target[:3].upper()
+                if any(low <= category <= high for low, high in self.ranges):
+                    return True
+        return False
+
+
+@dataclass(frozen=True)
+class Policy:
+    suppress: Mapping[str, Mapping[str, str]]  # task -> {value: reason}
+    min_confidence: float = 0.0
+    chronic: ChronicConditions | None = None
+    chronic_ignores: frozenset[str] = frozenset({"Historical"})
+    chronic_note: str = "chronic condition: historical label ignored"
+    source: str = "<policy>"
+
+    @classmethod
+    def load(cls, path: str | Path | None = None) -> "Policy":
+        path = Path(path) if path is not None else DEFAULT_POLICY
+        data = _load_json(path)
+        suppress = data.get("suppress", {})
+        for task, values in suppress.items():
+            if task not in TASK_VALUES:
+                raise ContextRuleError(f"{path} field 'suppress.{task}': unknown task; fix: use one of "
+                                       f"{', '.join(TASK_VALUES)}")
+            for value in values:
+                if value not in TASK_VALUES[task]:
+                    raise ContextRuleError(f"{path} field 'suppress.{task}': unknown value {value!r}; fix: use one "
+                                           f"of {', '.join(TASK_VALUES[task])}")
+        min_conf = data.get("min_confidence", 0.0)
+        if not isinstance(min_conf, (int, float)) or isinstance(min_conf, bool) or not 0 <= min_conf <= 1:
+            raise ContextRuleError(f"{path} field 'min_confidence': {min_conf!r} is not a number in [0, 1]; "
+                                   "fix: e.g. 0.3")
+        chronic = None
+        if data.get("chronic_conditions"):
+            chronic = ChronicConditions.load(path.parent / data["chronic_conditions"])
+        ignores = frozenset(data.get("chronic_ignores", ["Historical"]))
+        bad = ignores - set(TASK_VALUES["temporality"])
+        if bad:
+            raise ContextRuleError(f"{path} field 'chronic_ignores': unknown temporality {sorted(bad)[0]!r}; "
+                                   "fix: use Historical")
+        return cls({t: dict(v) for t, v in suppress.items()}, float(min_conf), chronic, ignores,
+                   data.get("chronic_note", cls.chronic_note), str(path))
+
+    def decide(self, mention: Mention, labels: ContextLabels, codes: Sequence[MapRow] = ()) -> FilterDecision:
+        reasons, note = [], None
+        meta = labels.as_meta()
+        for task in TASK_ORDER:
+            reason = self.suppress.get(task, {}).get(meta[task])
+            if reason is None:
+                continue
+            if (task == "temporality" and meta[task] in self.chronic_ignores and self.chronic is not None
+                    and self.chronic.matches(mention, codes)):
+                note = self.chronic_note
+                continue
+            reasons.append(reason)
+        if mention.confidence < self.min_confidence:
+            reasons.append(f"low confidence {mention.confidence:.2f} < {self.min_confidence:.2f}")
+        if reasons:
+            return FilterDecision("filtered", "; ".join(reasons))
+        return FilterDecision("kept", note)

@@ -1,0 +1,208 @@
+"""Load and validate ConText rule files (triggers, sections, sentence abbreviations).
+
+A rule file is JSON (see ``data/context_rules.json``)::
+
+    {"categories": {"NEGATED_EXISTENCE": {"negation": "Negated"}, ...},
+     "rules": [{"literals": ["no", "denies"], "category": "NEGATED_EXISTENCE", "direction": "FORWARD",
+                "max_scope": null, "terminates": null}, {"pattern": "...", ...}],
+     "sections": [{"headings": ["past medical history", "pmh"], "sets": {"temporality": "Historical"}}],
+     "sentence_abbreviations": ["dr", "e.g"]}
+
+``load_rules(path, extra=...)`` merges extra files/dicts after the base file: their categories,
+rules and sections are added; a literal defined again replaces the earlier rule for that literal.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable, Mapping, Sequence
+
+from coding_toolkit.errors import ContextRuleError
+
+DEFAULT_RULES = Path(__file__).with_name("data") / "context_rules.json"
+
+DIRECTIONS = ("FORWARD", "BACKWARD", "BIDIRECTIONAL", "TERMINATE", "PSEUDO")
+# the three tasks and their allowed values, as in records.ContextLabels
+TASK_VALUES: dict[str, tuple[str, ...]] = {
+    "negation": ("Affirmed", "Negated"),
+    "temporality": ("Recent", "Historical", "Hypothetical"),
+    "experiencer": ("Patient", "Other"),
+}
+
+
+@dataclass(frozen=True)
+class ContextRule:
+    """One trigger: a literal phrase or a regex, with its category and scope."""
+
+    literal: str | None
+    pattern: str | None
+    categories: tuple[str, ...]
+    direction: str
+    max_scope: int | None = None  # max words between trigger and target; None = to the sentence end
+    terminates: tuple[str, ...] | None = None  # TERMINATE: which categories; None = all
+    source: str = ""  # "file:rule-index", for messages
+
+    @property
+    def key(self) -> str:
+        return self.literal if self.literal is not None else f"/{self.pattern}/"
+
+
+@dataclass(frozen=True)
+class SectionRule:
+    headings: tuple[str, ...]
+    sets: Mapping[str, str]  # task -> value for mentions under the heading
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    categories: Mapping[str, Mapping[str, str]]  # category -> {task: value}
+    rules: tuple[ContextRule, ...]
+    sections: tuple[SectionRule, ...]
+    abbreviations: tuple[str, ...]
+    sources: tuple[str, ...]  # files (or "<dict>") the rules came from
+
+
+def normalise_literal(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+def _fail(src: str, index: int | None, field: str, problem: str, fix: str) -> ContextRuleError:
+    where = src if index is None else f"{src} rule #{index}"
+    return ContextRuleError(f"{where} field '{field}': {problem}; fix: {fix}")
+
+
+def _read(source: str | Path | Mapping[str, Any]) -> tuple[str, Mapping[str, Any]]:
+    if isinstance(source, Mapping):
+        return "<rules dict>", source
+    path = Path(source)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as err:
+        raise ContextRuleError(f"{path}: cannot read rule file ({err.strerror}); fix: pass an existing JSON file") from err
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise ContextRuleError(
+            f"{path}:{err.lineno} column {err.colno}: not valid JSON ({err.msg}); fix: correct the JSON syntax") from err
+    if not isinstance(data, Mapping):
+        raise _fail(str(path), None, "<top>", "must be a JSON object", 'use {"rules": [...]}')
+    return str(path), data
+
+
+def _parse_rule(src: str, index: int, raw: Any, categories: Mapping[str, Any]) -> list[ContextRule]:
+    if not isinstance(raw, Mapping):
+        raise _fail(src, index, "<rule>", f"must be an object, got {type(raw).__name__}", "write the rule as {...}")
+    unknown = set(raw) - {"literal", "literals", "pattern", "category", "direction", "max_scope", "terminates",
+                          "comment"}
+    if unknown:
+        raise _fail(src, index, sorted(unknown)[0], "unknown field",
+                    "use literal/literals/pattern/category/direction/max_scope/terminates")
+    direction = raw.get("direction")
+    if direction not in DIRECTIONS:
+        raise _fail(src, index, "direction", f"{direction!r} is not valid", f"use one of {', '.join(DIRECTIONS)}")
+    cats = raw.get("category")
+    cats = () if cats is None else ((cats,) if isinstance(cats, str) else tuple(cats))
+    if not cats and direction not in ("TERMINATE", "PSEUDO"):
+        raise _fail(src, index, "category", "missing", f"use one of {', '.join(sorted(categories))}")
+    for cat in cats:
+        if cat not in categories:
+            raise _fail(src, index, "category", f"unknown category {cat!r}",
+                        f"use one of {', '.join(sorted(categories))} or declare it under \"categories\"")
+    terminates = raw.get("terminates")
+    if terminates is not None:
+        if isinstance(terminates, str):
+            terminates = [terminates]
+        bad = [c for c in terminates if c not in categories]
+        if bad:
+            raise _fail(src, index, "terminates", f"unknown category {bad[0]!r}",
+                        f"use categories from {', '.join(sorted(categories))}")
+        terminates = tuple(terminates)
+    max_scope = raw.get("max_scope")
+    if max_scope is not None and (not isinstance(max_scope, int) or isinstance(max_scope, bool) or max_scope < 1):
+        raise _fail(src, index, "max_scope", f"{max_scope!r} is not a positive integer", "use a word count or null")
+    literals = raw.get("literals", [])
+    if "literal" in raw:
+        literals = [raw["literal"], *literals]
+    pattern = raw.get("pattern")
+    if not literals and not pattern:
+        raise _fail(src, index, "literal", "the rule has no literal, literals or pattern", "add one of them")
+    out = []
+    for lit in literals:
+        if not isinstance(lit, str) or not lit.strip():
+            raise _fail(src, index, "literals", f"{lit!r} is not a non-empty string", "write the trigger phrase")
+        out.append(ContextRule(normalise_literal(lit), None, cats, direction, max_scope, terminates,
+                               f"{src} rule #{index}"))
+    if pattern:
+        if not isinstance(pattern, str):
+            raise _fail(src, index, "pattern", "must be a string", "write a Python regular expression")
+        try:
+            re.compile(pattern, re.IGNORECASE)
+        except re.error as err:
+            raise _fail(src, index, "pattern", f"invalid regular expression ({err})", "correct the regex") from err
+        out.append(ContextRule(None, pattern, cats, direction, max_scope, terminates, f"{src} rule #{index}"))
+    return out
+
+
+def _parse_categories(src: str, raw: Any) -> dict[str, dict[str, str]]:
+    if not isinstance(raw, Mapping):
+        raise _fail(src, None, "categories", "must be an object of category -> {task: value}",
+                    'e.g. {"NEGATED_EXISTENCE": {"negation": "Negated"}}')
+    out = {}
+    for name, sets in raw.items():
+        out[name] = _parse_sets(src, f"categories.{name}", sets)
+    return out
+
+
+def _parse_sets(src: str, field: str, sets: Any) -> dict[str, str]:
+    if not isinstance(sets, Mapping):
+        raise _fail(src, None, field, "must be an object of task -> value", 'e.g. {"temporality": "Historical"}')
+    for task, value in sets.items():
+        if task not in TASK_VALUES:
+            raise _fail(src, None, field, f"unknown task {task!r}", f"use one of {', '.join(TASK_VALUES)}")
+        if value not in TASK_VALUES[task]:
+            raise _fail(src, None, field, f"unknown {task} value {value!r}",
+                        f"use one of {', '.join(TASK_VALUES[task])}")
+    return dict(sets)
+
+
+def load_rules(path: str | Path | Mapping[str, Any] | None = None,
+               extra: Iterable[str | Path | Mapping[str, Any]] | str | Path | Mapping[str, Any] | None = None
+               ) -> RuleSet:
+    """Load the base rule file (default: the shipped one) and merge ``extra`` files or dicts after it."""
+    sources: list[str | Path | Mapping[str, Any]] = [DEFAULT_RULES if path is None else path]
+    if extra is not None:
+        sources.extend([extra] if isinstance(extra, (str, Path, Mapping)) else list(extra))
+    categories: dict[str, dict[str, str]] = {}
+    by_key: dict[str, ContextRule] = {}
+    sections: list[SectionRule] = []
+    abbreviations: list[str] = []
+    names = []
+    for source in sources:
+        src, data = _read(source)
+        names.append(src)
+        unknown = set(data) - {"description", "version", "categories", "rules", "sections", "sentence_abbreviations"}
+        if unknown:
+            raise _fail(src, None, sorted(unknown)[0], "unknown top-level field",
+                        "use categories/rules/sections/sentence_abbreviations")
+        categories.update(_parse_categories(src, data.get("categories", {})))
+        if not categories:
+            raise _fail(src, None, "categories", "no categories defined",
+                        'declare e.g. {"NEGATED_EXISTENCE": {"negation": "Negated"}}')
+        rules = data.get("rules", [])
+        if not isinstance(rules, Sequence) or isinstance(rules, (str, bytes)):
+            raise _fail(src, None, "rules", "must be a list of rule objects", 'use "rules": [{...}, ...]')
+        for index, raw in enumerate(rules):
+            for rule in _parse_rule(src, index, raw, categories):
+                by_key.pop(rule.key, None)  # a later definition replaces (and re-orders) an earlier one
+                by_key[rule.key] = rule
+        for index, raw in enumerate(data.get("sections", [])):
+            if not isinstance(raw, Mapping) or not raw.get("headings"):
+                raise _fail(src, None, f"sections[{index}].headings", "missing or empty",
+                            'use {"headings": ["past medical history"], "sets": {...}}')
+            sets = _parse_sets(src, f"sections[{index}].sets", raw.get("sets", {}))
+            sections.append(SectionRule(tuple(normalise_literal(h) for h in raw["headings"]), sets))
+        abbreviations.extend(a.lower().rstrip(".") for a in data.get("sentence_abbreviations", []))
+    return RuleSet(categories, tuple(by_key.values()), tuple(sections), tuple(dict.fromkeys(abbreviations)),
+                   tuple(names))

@@ -1,0 +1,60 @@
+"""MetaCAT: train offline on a tiny export built here, attach to a real pack, save, load, annotate."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+pytest.importorskip("torch")
+
+CONDITIONS = ["pneumonia", "asthma", "heart failure", "hypertension", "myocardial infarction", "chest pain"]
+
+
+def tiny_export(path):
+    docs = []
+    for i, cond in enumerate(CONDITIONS * 4):
+        negated = i % 2 == 0
+        text = (f"No evidence of {cond} today." if negated else f"Admitted with {cond} today.")
+        start = text.index(cond)
+        docs.append({"id": i, "name": f"d{i}", "text": text, "annotations": [
+            {"id": i, "cui": "1", "value": cond, "start": start, "end": start + len(cond), "validated": True,
+             "correct": True, "deleted": False, "killed": False, "irrelevant": False,
+             # older exports write meta_anns as a list: accepted too
+             "meta_anns": [{"name": "Negation", "value": "Negated" if negated else "Affirmed",
+                            "validated": True}]}]})
+    path.write_text(json.dumps({"projects": [{"name": "p", "id": 1, "cuis": "", "documents": docs}]}))
+    return path
+
+
+@pytest.mark.slow
+@pytest.mark.meta
+def test_train_attach_save_load(tmp_path, tiny_pack):
+    from coding_toolkit.concepts.metacat import train_meta
+    from coding_toolkit.concepts.pack import load_pack
+    from coding_toolkit.context.meta_models import ContextStage
+
+    export = tiny_export(tmp_path / "export.json")
+    out = tmp_path / "pack2"
+    metrics = train_meta(tiny_pack, export, "Negation", out, epochs=15)
+    assert metrics["values"] == ["Affirmed", "Negated"] and metrics["out"] == str(out)
+
+    pack = load_pack(out)  # hash recomputed by Pack.save, so verification passes
+    assert pack.meta_tasks == ["Negation"]
+    assert pack.provenance["training"][-1]["task"] == "Negation"
+    text = "No evidence of pneumonia today. Admitted with asthma today."
+    mentions = pack.annotate(text)
+    assert mentions, "the tiny pack should link pneumonia/asthma"
+    assert all(set(m.meta) == {"Negation"} for m in mentions)
+    by_name = {m.text.lower(): m.meta["Negation"] for m in mentions}
+    assert by_name.get("pneumonia") == "Negated" and by_name.get("asthma") == "Affirmed"
+    labels = ContextStage().labels(text, mentions)
+    assert {lab.sources["negation"] for lab in labels} == {"metacat:Negation"}
+
+
+def test_missing_task_is_a_training_error(tmp_path):
+    from coding_toolkit.concepts.metacat import train_metacat
+    from coding_toolkit.errors import TrainingError
+
+    data = json.loads(tiny_export(tmp_path / "e.json").read_text())
+    with pytest.raises(TrainingError, match=r"no annotation has the meta-annotation task 'Presence'.*Negation"):
+        train_metacat(data, "Presence")

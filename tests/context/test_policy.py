@@ -1,0 +1,80 @@
+"""Policy: which labels suppress, chronic conditions under past history, confidence."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from coding_toolkit.context.meta_models import ContextStage
+from coding_toolkit.context.policy import Policy
+from coding_toolkit.errors import ContextRuleError
+from coding_toolkit.records import ContextLabels, MapRow, Mention
+
+
+def mention(text="x", sctid="1", confidence=0.9, start=0):
+    return Mention(start, start + len(text), text, sctid, text, confidence)
+
+
+def icd(code, sctid="1"):
+    return MapRow(sctid, "ICD-10", "5th Edition", "999002271000000101", 1, 1, 1, code, None, "", default=True)
+
+
+@pytest.fixture(scope="module")
+def policy():
+    return Policy.load()
+
+
+def test_default_suppressions(policy):
+    assert policy.decide(mention(), ContextLabels()).status == "kept"
+    assert policy.decide(mention(), ContextLabels(negation="Negated")).reason == "negated"
+    assert policy.decide(mention(), ContextLabels(temporality="Hypothetical")).reason == "hypothetical"
+    assert policy.decide(mention(), ContextLabels(experiencer="Other")).reason == "family history / other experiencer"
+    both = policy.decide(mention(), ContextLabels(negation="Negated", temporality="Historical"))
+    assert both.status == "filtered" and both.reason == "negated; historical"
+
+
+def test_low_confidence(policy):
+    d = policy.decide(mention(confidence=0.21), ContextLabels())
+    assert d.status == "filtered" and d.reason == "low confidence 0.21 < 0.30"
+
+
+def test_chronic_condition_under_past_history_is_kept(policy):
+    hist = ContextLabels(temporality="Historical")
+    kept = policy.decide(mention("diabetes"), hist, [icd("E119")])
+    assert kept.status == "kept" and kept.reason == "chronic condition: historical label ignored"
+    assert policy.decide(mention("hypertension"), hist, [icd("I10X")]).status == "kept"
+    # a resolved past event is not chronic
+    assert policy.decide(mention("appendicitis"), hist, [icd("K359")]).reason == "historical"
+    # by SNOMED CT id when there is no ICD-10 row
+    assert policy.decide(mention("asthma", sctid="195967001"), hist).status == "kept"
+
+
+def test_family_history_and_negation_of_chronic_condition_filtered(policy):
+    fam = policy.decide(mention("diabetes"), ContextLabels(experiencer="Other", temporality="Historical"),
+                        [icd("E109")])
+    assert fam.status == "filtered" and fam.reason == "family history / other experiencer"
+    neg = policy.decide(mention("diabetes"), ContextLabels(negation="Negated", temporality="Historical"),
+                        [icd("E119")])
+    assert neg.status == "filtered" and neg.reason == "negated"
+
+
+def test_stage_end_to_end_with_rules():
+    text = "Past medical history: type 2 diabetes, appendicectomy.\nFamily history: diabetes.\n\nNo chest pain."
+    ms = [mention("type 2 diabetes", start=text.index("type 2")), mention("appendicectomy", start=text.index("appen")),
+          mention("diabetes", start=text.rindex("diabetes")), mention("chest pain", start=text.index("chest"))]
+    codes = [[icd("E119")], [], [icd("E119")], [icd("R072")]]
+    out = ContextStage().run(text, ms, codes)
+    assert [d.status for _, d in out] == ["kept", "filtered", "filtered", "filtered"]
+    assert out[1][1].reason == "historical"
+    assert out[2][1].reason.startswith("family history")
+    assert out[3][1].reason == "negated"
+
+
+def test_bad_policy_file(tmp_path):
+    path = tmp_path / "policy.json"
+    path.write_text(json.dumps({"suppress": {"negation": {"Maybe": "maybe"}}}))
+    with pytest.raises(ContextRuleError, match=r"policy\.json field 'suppress.negation': unknown value 'Maybe'"):
+        Policy.load(path)
+    path.write_text(json.dumps({"min_confidence": 3}))
+    with pytest.raises(ContextRuleError, match="min_confidence"):
+        Policy.load(path)

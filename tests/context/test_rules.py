@@ -1,0 +1,60 @@
+"""Rule files: user extension, clear errors naming file, rule index and field."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from coding_toolkit.context.classifier import ContextClassifier
+from coding_toolkit.context.rules import load_rules
+from coding_toolkit.errors import ContextRuleError
+
+
+def write(tmp_path, data, name="rules.json"):
+    path = tmp_path / name
+    path.write_text(json.dumps(data) if not isinstance(data, str) else data, encoding="utf-8")
+    return path
+
+
+def test_shipped_rules_load():
+    rules = load_rules()
+    assert len(rules.rules) > 300
+    assert {"NEGATED_EXISTENCE", "HISTORICAL", "HYPOTHETICAL", "FAMILY"} <= set(rules.categories)
+
+
+def test_extra_rules_extend_and_override(tmp_path):
+    extra = write(tmp_path, {"rules": [{"literal": "nae sign of", "category": "NEGATED_EXISTENCE",
+                                        "direction": "FORWARD"}]})
+    clf = ContextClassifier(load_rules(extra=extra))
+    text = "Nae sign of cellulitis."
+    assert clf.classify(text, [(12, 22)])[0].negation == "Negated"
+    assert ContextClassifier().classify(text, [(12, 22)])[0].negation == "Affirmed"
+
+
+@pytest.mark.parametrize("rule,field", [
+    ({"literal": "x", "direction": "SIDEWAYS", "category": "NEGATED_EXISTENCE"}, "direction"),
+    ({"literal": "x", "direction": "FORWARD", "category": "NOPE"}, "category"),
+    ({"literal": "x", "direction": "FORWARD"}, "category"),
+    ({"pattern": "(unclosed", "direction": "FORWARD", "category": "HISTORICAL"}, "pattern"),
+    ({"literal": "x", "direction": "FORWARD", "category": "HISTORICAL", "max_scope": 0}, "max_scope"),
+    ({"literal": "x", "direction": "FORWARD", "category": "HISTORICAL", "scope": 3}, "scope"),
+    ({"direction": "FORWARD", "category": "HISTORICAL"}, "literal"),
+])
+def test_bad_rule_names_file_index_field(tmp_path, rule, field):
+    path = write(tmp_path, {"rules": [{"literal": "fine", "direction": "PSEUDO"}, rule]})
+    with pytest.raises(ContextRuleError) as err:
+        load_rules(extra=path)
+    msg = str(err.value)
+    assert str(path) in msg and "rule #1" in msg and f"field '{field}'" in msg and "fix:" in msg
+
+
+def test_invalid_json_names_line(tmp_path):
+    path = write(tmp_path, '{"rules": [\n  {"literal": "x",,}\n]}')
+    with pytest.raises(ContextRuleError, match=r"rules\.json:2 .*not valid JSON"):
+        load_rules(extra=path)
+
+
+def test_bad_section_value(tmp_path):
+    path = write(tmp_path, {"sections": [{"headings": ["pmh"], "sets": {"temporality": "Ancient"}}]})
+    with pytest.raises(ContextRuleError, match="unknown temporality value 'Ancient'"):
+        load_rules(extra=path)
