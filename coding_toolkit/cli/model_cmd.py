@@ -1,0 +1,97 @@
+"""``coding-toolkit model build|info``: build a MedCAT pack from a SNOMED CT release, inspect a pack."""
+from __future__ import annotations
+
+import json
+
+import click
+
+
+def _split_tags(ctx, param, value):
+    if not value:
+        return None
+    tags = [t.strip() for item in value for t in item.split(",") if t.strip()]
+    return tuple(tags) or None
+
+
+@click.group("model")
+def model() -> None:
+    """Build and inspect MedCAT model packs."""
+
+
+@model.command("build")
+@click.argument("release_dir", type=click.Path(exists=True, file_okay=False))
+@click.option("--out", "out", required=True, type=click.Path(), help="New (or empty) folder for the pack.")
+@click.option("--notes", type=click.Path(exists=True),
+              help="The trust's notes (CSV/TSV/JSONL/Parquet or a folder of .txt) for the word vectors.")
+@click.option("--text-column", default="text", show_default=True, help="Notes column holding the text.")
+@click.option("--id-column", default="note_id", show_default=True, help="Notes column holding the note id.")
+@click.option("--tags", multiple=True, callback=_split_tags,
+              help="Semantic tags to include, comma-separated (default: disorder,finding,procedure,situation,"
+                   "event,morphologic abnormality).")
+@click.option("--descendants-of", "descendants_of", multiple=True,
+              help="Keep only this concept and its descendants (repeatable).")
+@click.option("--spell-check/--no-spell-check", default=None,
+              help="MedCAT spell-check (default off: see docs/models.md for the measurement).")
+def build(release_dir, out, notes, text_column, id_column, tags, descendants_of, spell_check) -> None:
+    """Build a pack from RELEASE_DIR (an unzipped SNOMED CT RF2 release, UK Clinical Edition or Monolith)."""
+    from coding_toolkit.concepts.build import DEFAULT_TAGS, SPELL_CHECK_DEFAULT, build_pack_from_release
+    from coding_toolkit.concepts.pack import load_pack
+
+    path = build_pack_from_release(
+        release_dir, out, notes=notes, tags=tags or DEFAULT_TAGS, descendants_of=list(descendants_of) or None,
+        progress=True, spell_check=SPELL_CHECK_DEFAULT if spell_check is None else spell_check,
+        text_column=text_column, id_column=id_column)
+    pack = load_pack(path, lazy=True)
+    counts = pack.provenance["counts"]
+    click.echo(f"built {path}: {counts['concepts']} concepts, {counts['names']} names, hash {pack.hash[:16]}")
+    limitation = pack.provenance["vocab"].get("limitation")
+    if limitation:
+        click.echo(f"note: {limitation}", err=True)
+
+
+def info_dict(pack) -> dict:
+    prov = pack.provenance
+    return {"path": str(pack.path), "hash": pack.hash, "counts": prov.get("counts", {}),
+            "meta_tasks": pack.meta_tasks, "provenance": prov}
+
+
+@model.command("info")
+@click.argument("pack_dir", metavar="PACK", type=click.Path())
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def info(pack_dir, as_json) -> None:
+    """Concept and name counts, training counts and provenance of PACK (its hash is checked)."""
+    from coding_toolkit.concepts.pack import load_pack
+
+    pack = load_pack(pack_dir, lazy=True)  # counts are recorded in pack.json: no need to unpickle
+    data = info_dict(pack)
+    if as_json:
+        click.echo(json.dumps(data, indent=2, sort_keys=True, default=str))
+        return
+    prov, counts = pack.provenance, data["counts"]
+    rel = prov.get("release") or {}
+    lines = [f"pack       {pack.path}", f"hash       {pack.hash}",
+             f"versions   coding_toolkit {prov['versions']['coding_toolkit']}, medcat {prov['versions']['medcat']}",
+             f"built      {prov.get('build', {}).get('time')}",
+             f"release    {', '.join(rel.get('folders', [])) or 'n/a'}",
+             f"dates      {', '.join(rel.get('release_dates', [])) or 'n/a'}",
+             f"tags       {', '.join(prov.get('tags', []))}",
+             f"concepts   {counts.get('concepts')}  names {counts.get('names')}",
+             f"trained    {counts.get('concepts_trained')} concepts, {counts.get('training_examples')} examples, "
+             f"{counts.get('unsupervised_runs')} unsupervised and {counts.get('supervised_runs')} supervised runs",
+             f"vocab      {prov.get('vocab', {}).get('words')} words from {prov.get('vocab', {}).get('source')}",
+             f"spell check {'on' if prov.get('spell_check') else 'off'}",
+             f"meta tasks {', '.join(data['meta_tasks']) or 'none'}"]
+    maps = prov.get("maps") or {}
+    if maps.get("source"):
+        refsets = (maps.get("provenance") or {}).get("refsets", {})
+        lines.append("maps       " + ", ".join(f"{s} {r.get('version')} ({r.get('refset_id')})"
+                                              for s, r in refsets.items())
+                     + (" ILLUSTRATIVE, not for coding" if maps.get("illustrative") else ""))
+    else:
+        lines.append(f"maps       none ({maps.get('note', 'not imported')})")
+    limitation = prov.get("vocab", {}).get("limitation")
+    if limitation:
+        lines.append(f"limitation {limitation}")
+    for event in prov.get("training", []):
+        lines.append(f"history    {event.get('time')} {event.get('kind', '')} {event.get('note') or ''}".rstrip())
+    click.echo("\n".join(lines))

@@ -1,0 +1,81 @@
+"""``coding-toolkit train unsupervised|supervised|meta``: train a pack into a new pack."""
+from __future__ import annotations
+
+import click
+
+
+def _prf(m: dict | None) -> str:
+    if not m:
+        return "n/a"
+    c = m["concepts"]
+    return f"P {c['precision']:.3f}  R {c['recall']:.3f}  F1 {c['f1']:.3f}  (tp {c['tp']}, fp {c['fp']}, fn {c['fn']})"
+
+
+@click.group("train")
+def train() -> None:
+    """Train a model pack (unsupervised, supervised, meta)."""
+
+
+@train.command("unsupervised")
+@click.option("--pack", "pack_dir", required=True, type=click.Path(), help="Pack to start from.")
+@click.option("--notes", required=True, type=click.Path(exists=True),
+              help="Notes: CSV/TSV/JSONL/Parquet or a folder of .txt files.")
+@click.option("--out", required=True, type=click.Path(), help="New folder for the trained pack.")
+@click.option("--text-column", default="text", show_default=True)
+@click.option("--id-column", default="note_id", show_default=True)
+@click.option("--checkpoint-every", default=2000, show_default=True, type=click.IntRange(min=1),
+              help="Save a resumable checkpoint every N notes.")
+def unsupervised(pack_dir, notes, out, text_column, id_column, checkpoint_every) -> None:
+    """Self-supervised training on notes (resumes a partial run of the same --out)."""
+    from coding_toolkit.concepts.pack import load_pack
+    from coding_toolkit.concepts.train import train_unsupervised
+    from coding_toolkit.io.notes_reader import count_notes, texts_of
+
+    pack = load_pack(pack_dir)
+    total = count_notes(notes, text_column=text_column, id_column=id_column)
+    result = train_unsupervised(pack, texts_of(notes, text_column=text_column, id_column=id_column), out,
+                                progress=True, checkpoint_every=checkpoint_every, total=total,
+                                notes_name=str(notes))
+    resumed = f" (resumed after {result['resumed_from']})" if result["resumed_from"] else ""
+    click.echo(f"trained on {result['notes']} notes{resumed} at {result['docs_per_s']} notes/s -> {result['pack']}")
+
+
+@train.command("supervised")
+@click.option("--pack", "pack_dir", required=True, type=click.Path(), help="Pack to start from.")
+@click.option("--export", "export_path", required=True, type=click.Path(), help="MedCATtrainer JSON export.")
+@click.option("--out", required=True, type=click.Path(), help="New folder for the trained pack.")
+@click.option("--test-fraction", default=0.2, show_default=True, type=float,
+              help="Share of documents held out to score before/after.")
+@click.option("--seed", default=0, show_default=True, type=int)
+@click.option("--epochs", default=1, show_default=True, type=click.IntRange(min=1))
+def supervised(pack_dir, export_path, out, test_fraction, seed, epochs) -> None:
+    """Supervised training on reviewed annotations (rejected ones are never trained as positives)."""
+    from coding_toolkit.concepts.pack import load_pack
+    from coding_toolkit.concepts.train import train_supervised
+
+    pack = load_pack(pack_dir)
+    result = train_supervised(pack, export_path, out, test_fraction=test_fraction, seed=seed, nepochs=epochs,
+                              progress=True)
+    t = result["training"]
+    click.echo(f"trained on {t['train_documents']} documents: {t['positives']} positives, {t['negatives']} "
+               f"negatives, dropped {t['dropped']}")
+    click.echo(f"held-out {t['test_documents']} documents")
+    click.echo(f"  before  {_prf(result['before'])}")
+    click.echo(f"  after   {_prf(result['after'])}")
+    click.echo(f"pack written to {result['pack']}")
+
+
+@train.command("meta")
+@click.option("--pack", "pack_dir", required=True, type=click.Path(), help="Pack to add the MetaCAT model to.")
+@click.option("--export", "export_path", required=True, type=click.Path(), help="MedCATtrainer JSON export.")
+@click.option("--task", required=True, help="Meta-annotation task in the export, e.g. Negation.")
+@click.option("--out", required=True, type=click.Path(), help="New folder for the pack with the MetaCAT model.")
+def meta(pack_dir, export_path, task, out) -> None:
+    """Train a MetaCAT model (negation, temporality, experiencer) and attach it to a new pack."""
+    from coding_toolkit.concepts.metacat import train_meta
+
+    result = train_meta(pack_dir, export_path, task, out, progress=True)
+    click.echo(f"trained MetaCAT task {task!r} -> {out}")
+    for key, value in (result or {}).items():
+        if isinstance(value, (str, int, float)):
+            click.echo(f"  {key}: {value}")

@@ -1,0 +1,249 @@
+"""Build a MedCAT v2 model pack from SNOMED CT concept entries (or straight from a release folder).
+
+Pack layout (checked by :func:`coding_toolkit.concepts.pack.load_pack`)::
+
+    PACK_DIR/medcat/       cat.save_model_pack(...) (dill pickles: load only with a matching hash)
+    PACK_DIR/maps.sqlite   the release's NHS map rows (MapStore), so annotation needs nothing else
+    PACK_DIR/pack.json     provenance + content hash over every other file
+"""
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Iterable, Iterator
+from functools import lru_cache
+from pathlib import Path
+
+import coding_toolkit.offline  # noqa: F401  (before medcat)
+from coding_toolkit.errors import PackError
+from coding_toolkit.records import ConceptEntry
+
+log = logging.getLogger(__name__)
+
+# Measured in benchmarks/bench_train.py (docs/models.md): spell-check costs ~3.5x the annotation
+# time and did not change linking accuracy on our evaluation, so it is off by default.
+SPELL_CHECK_DEFAULT = False
+CDB_CHUNK_ROWS = 200_000  # names per CDBMaker call: bounds the DataFrame held at once
+_TAGS_FILE = Path(__file__).with_name("semantic_tags.json")
+
+
+@lru_cache(maxsize=1)
+def _tag_table() -> dict:
+    return json.loads(_TAGS_FILE.read_text(encoding="utf-8"))
+
+
+DEFAULT_TAGS: tuple[str, ...] = tuple(_tag_table()["default_tags"])
+
+
+def type_of(tag: str) -> tuple[str, str]:
+    """(type id, type name) of a semantic tag, from semantic_tags.json."""
+    known = _tag_table()["types"].get(tag.lower())
+    if known:
+        return known["type_id"], known["name"]
+    return "T-" + tag.upper().replace(" ", "_").replace("/", "_"), tag.capitalize()
+
+
+def strip_tag(fsn: str) -> str:
+    """``Heart failure (disorder)`` -> ``Heart failure``."""
+    fsn = fsn.strip()
+    if fsn.endswith(")") and " (" in fsn:
+        return fsn[: fsn.rindex(" (")].strip()
+    return fsn
+
+
+def name_rows(entry: ConceptEntry) -> Iterator[tuple[str, str, str, str]]:
+    """CDB rows (cui, name, name_status, type_ids) of one concept: preferred term P, others A, deduplicated."""
+    type_id = type_of(entry.semantic_tag)[0] if entry.semantic_tag else ""
+    seen: set[str] = set()
+    names = [entry.preferred_term, strip_tag(entry.fsn) if entry.fsn else "", *entry.synonyms]
+    for i, name in enumerate(names):
+        name = (name or "").strip()
+        key = name.lower()
+        if not name or key in seen:
+            continue
+        seen.add(key)
+        yield entry.sctid, name, "P" if i == 0 else "A", type_id
+
+
+def make_config(*, spell_check: bool):
+    from medcat.config import Config
+
+    config = Config()
+    config.general.nlp.provider = "regex"  # no spaCy model to download
+    config.general.spell_check = spell_check
+    config.general.usage_monitor.enabled = False
+    config.general.log_level = logging.WARNING  # CDBMaker sets medcat's logger to this level
+    return config
+
+
+class _FixedTokenizer:
+    """The one attribute of a medcat Pipeline that CDBMaker.prepare_csvs uses, resolved once."""
+
+    def __init__(self, tokenizer):
+        self.tokenizer_with_tag = tokenizer
+
+
+def build_cdb(entries: Iterable[ConceptEntry], config, *, progress: bool = False):
+    """Compile entries into a medcat CDB in bounded chunks; returns (cdb, stats)."""
+    import pandas as pd
+    from medcat.model_creation.cdb_maker import CDBMaker
+    from tqdm import tqdm
+
+    maker = CDBMaker(config)
+    # prepare_csvs reads maker.pipeline.tokenizer_with_tag once per name, and that property does a
+    # runtime-Protocol isinstance check costing ~0.3 ms: resolve it once (3x faster CDB build).
+    maker.pipeline = _FixedTokenizer(maker.pipeline.tokenizer_with_tag)
+    columns = ["cui", "name", "name_status", "type_ids"]
+    rows: list[tuple[str, str, str, str]] = []
+    tags: dict[str, int] = {}
+    n_concepts = n_names = 0
+
+    def flush():
+        if rows:
+            maker.prepare_csvs([pd.DataFrame(rows, columns=columns)])
+            rows.clear()
+
+    for entry in tqdm(entries, desc="concepts", unit=" concepts", disable=not progress):
+        n_concepts += 1
+        if entry.semantic_tag:
+            tags[entry.semantic_tag] = tags.get(entry.semantic_tag, 0) + 1
+        for row in name_rows(entry):
+            rows.append(row)
+            n_names += 1
+        if len(rows) >= CDB_CHUNK_ROWS:
+            flush()
+    flush()
+    cdb = maker.cdb
+    cdb.add_types(type_of(tag) for tag in tags)
+    return cdb, {"concepts": n_concepts, "names_in": n_names, "semantic_tags": tags}
+
+
+def _concept_texts(cdb) -> Iterator[str]:
+    for info in cdb.cui2info.values():
+        yield info["preferred_name"]
+
+
+def _notes_texts(notes, text_column: str, id_column: str) -> tuple[Iterable[str], str | None]:
+    if notes is None:
+        return (), None
+    if isinstance(notes, (str, Path)):
+        from coding_toolkit.io.notes_reader import texts_of
+        return texts_of(notes, text_column=text_column, id_column=id_column), Path(notes).name
+    return notes, "iterable"
+
+
+def build_pack(entries: Iterable[ConceptEntry], out_dir, *, notes=None, map_release=None,
+               provenance: dict | None = None, spell_check: bool = SPELL_CHECK_DEFAULT,
+               progress: bool = False, text_column: str = "text", id_column: str = "note_id") -> Path:
+    """Build a pack in ``out_dir`` (must be absent or empty) and return its path.
+
+    ``notes``: texts (iterable of str) or a notes file/folder for the word vectors; without notes the
+    vectors are learnt from the concept names only, a limitation recorded in the provenance.
+    ``map_release``: a Release (or release folder) whose NHS maps go into ``maps.sqlite``.
+    """
+    from medcat.cat import CAT
+
+    from coding_toolkit.concepts.pack import write_pack_json, check_new_dir
+    from coding_toolkit.concepts.vocab import build_vocab
+
+    out = check_new_dir(out_dir)
+    started = time.time()
+    config = make_config(spell_check=spell_check)
+    cdb, cdb_stats = build_cdb(entries, config, progress=progress)
+    if cdb_stats["concepts"] == 0:
+        raise PackError(f"{out}: no concepts to build a pack from; fix: check --tags/--descendants-of "
+                        f"and that the release has active concepts")
+    log.info("CDB: %d concepts, %d names", len(cdb.cui2info), len(cdb.name2info))
+
+    note_texts, notes_name = _notes_texts(notes, text_column, id_column)
+    vocab, vstats = build_vocab(note_texts, extra_texts=_concept_texts(cdb))
+    if vstats["documents"]:
+        vstats["source"] = f"notes ({notes_name}) + concept names"
+        vstats["limitation"] = None
+    else:
+        vstats["source"] = "concept names only"
+        vstats["limitation"] = ("no notes were given: word vectors come from concept names only, so "
+                                "context disambiguation is weak until the pack is trained on notes "
+                                "(coding-toolkit train unsupervised)")
+    cat = CAT(cdb, vocab, config)
+
+    out.mkdir(parents=True, exist_ok=True)
+    cat.save_model_pack(str(out), pack_name="medcat", add_hash_to_pack_name=False, make_archive=False)
+    maps_info = _write_maps(out / "maps.sqlite", map_release, progress=progress)
+
+    prov = dict(provenance or {})
+    prov.update({
+        "build": {"time": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "seconds": round(time.time() - started, 1)},
+        "tags": sorted(cdb_stats["semantic_tags"]),
+        "concepts_in": cdb_stats["concepts"],
+        "vocab": vstats,
+        "spell_check": spell_check,
+        "tokenizer": "regex",
+        "maps": maps_info,
+        "training": [],
+        "meta_tasks": [],
+    })
+    write_pack_json(out, prov, cat)
+    log.info("pack written to %s in %.1fs", out, time.time() - started)
+    return out
+
+
+def _write_maps(path: Path, map_release, *, progress: bool) -> dict:
+    """Import the release's NHS maps into the pack's map store (an empty store when there are none)."""
+    from coding_toolkit.mapping.engine import MapEngine
+    from coding_toolkit.mapping.store import MapStore
+
+    url = f"sqlite:///{path}"
+    store = MapStore(url)
+    release = _as_release(map_release) if map_release is not None else None
+    if release is None or not release.map_files():
+        store.create()
+        why = "no release given" if release is None else f"release {release.path} has no NHS map files"
+        log.warning("the pack carries no maps (%s): code suggestions need a map store", why)
+        return {"source": None, "illustrative": False, "note": why}
+    report = store.import_release(release, progress=progress)
+    provenance = _plain(MapEngine(url).provenance())
+    return {"source": "release", "report": _plain(report), "provenance": provenance,
+            "illustrative": bool(provenance.get("illustrative"))}
+
+
+def _ensure_file(path: Path) -> None:
+    if not path.exists():  # a store that created no tables still leaves a valid (empty) SQLite file
+        import sqlite3
+        sqlite3.connect(path).close()
+
+
+def _plain(obj):
+    """A JSON-safe copy of a report/provenance object (dataclass, dict, list)."""
+    import dataclasses
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        obj = dataclasses.asdict(obj)
+    if isinstance(obj, dict):
+        return {str(k): _plain(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple, set)):
+        return [_plain(v) for v in obj]
+    if isinstance(obj, (str, int, float, bool)) or obj is None:
+        return obj
+    return str(obj)
+
+
+def _as_release(release):
+    from coding_toolkit.terminology.release import Release
+    return release if isinstance(release, Release) else Release(release)
+
+
+def build_pack_from_release(release_dir, out_dir, *, notes=None, tags=DEFAULT_TAGS, descendants_of=None,
+                            progress: bool = False, spell_check: bool = SPELL_CHECK_DEFAULT,
+                            text_column: str = "text", id_column: str = "note_id") -> Path:
+    """Build a pack from an RF2 release folder: its active concepts with ``tags`` (and under
+    ``descendants_of``), its UK preferred terms, and its NHS maps."""
+    release = _as_release(release_dir)
+    info = _plain(release.info())
+    tags = tuple(tags) if tags else None
+    entries = release.concept_entries(tags=tags, descendants_of=descendants_of)
+    provenance = {"release": info, "requested_tags": list(tags or []),
+                  "descendants_of": list(descendants_of or [])}
+    return build_pack(entries, out_dir, notes=notes, map_release=release, provenance=provenance,
+                      spell_check=spell_check, progress=progress, text_column=text_column,
+                      id_column=id_column)

@@ -1,0 +1,234 @@
+"""Load a model pack safely and annotate text with it.
+
+Packs are dill pickles: unpickling runs code. ``load_pack`` therefore checks the layout and the
+content hash recorded in ``pack.json`` BEFORE medcat reads a byte of ``medcat/``.
+"""
+from __future__ import annotations
+
+import copy
+import gc
+import hashlib
+import json
+import logging
+import shutil
+import time
+from pathlib import Path
+
+import coding_toolkit.offline  # noqa: F401  (before medcat)
+from coding_toolkit import __version__
+from coding_toolkit.errors import PackError
+from coding_toolkit.records import Mention
+
+log = logging.getLogger(__name__)
+
+PACK_FORMAT = "coding-toolkit-pack/1"
+PACK_JSON = "pack.json"
+MEDCAT_DIR = "medcat"
+MAPS_FILE = "maps.sqlite"
+# transient SQLite side files are not content
+_IGNORED_SUFFIXES = ("-journal", "-wal", "-shm")
+
+
+def check_new_dir(out_dir) -> Path:
+    out = Path(out_dir)
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise PackError(f"{out}: output folder exists and is not empty; fix: choose a new --out folder "
+                        f"or remove this one")
+    return out
+
+
+def _content_files(root: Path):
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and path.name != PACK_JSON and not path.name.endswith(_IGNORED_SUFFIXES) \
+                and "__pycache__" not in path.parts:
+            yield path
+
+
+def content_hash(root, provenance: dict) -> str:
+    """sha256 over every file (relative path + bytes) and the provenance without its hash."""
+    root = Path(root)
+    outer = hashlib.sha256()
+    for path in _content_files(root):
+        inner = hashlib.sha256()
+        with open(path, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                inner.update(block)
+        outer.update(path.relative_to(root).as_posix().encode() + b"\0" + inner.digest())
+    prov = {k: v for k, v in provenance.items() if k != "content_hash"}
+    outer.update(json.dumps(prov, sort_keys=True, default=str).encode())
+    return outer.hexdigest()
+
+
+def cat_counts(cat) -> dict:
+    cdb = cat.cdb
+    trained = sum(1 for info in cdb.cui2info.values() if info["count_train"])
+    meta = cat.config.meta
+    return {
+        "concepts": len(cdb.cui2info),
+        "names": len(cdb.name2info),
+        "concepts_trained": trained,
+        "training_examples": int(sum(info["count_train"] for info in cdb.cui2info.values())),
+        "unsupervised_runs": len(meta.unsup_trained),
+        "supervised_runs": len(meta.sup_trained),
+        "vocab_words": len(cat.vocab.vocab) if cat.vocab is not None else 0,
+    }
+
+
+def meta_task_names(cat) -> list[str]:
+    names = []
+    for addon in cat.get_addons():
+        if getattr(addon, "addon_type", "") == "meta_cat":
+            names.append(str(getattr(addon, "name", None) or addon.config.general.category_name))
+    return sorted(names)
+
+
+def write_pack_json(root: Path, provenance: dict, cat) -> dict:
+    """Fill the versions/counts/meta tasks of ``provenance``, hash the pack, write pack.json."""
+    import medcat
+
+    prov = dict(provenance)
+    prov["format"] = PACK_FORMAT
+    prov["versions"] = {"coding_toolkit": __version__, "medcat": medcat.__version__}
+    prov["counts"] = cat_counts(cat)
+    prov["meta_tasks"] = meta_task_names(cat)
+    prov["medcat_hash"] = cat.config.meta.hash
+    prov["content_hash"] = content_hash(root, prov)
+    (root / PACK_JSON).write_text(json.dumps(prov, indent=2, sort_keys=True, default=str), encoding="utf-8")
+    return prov
+
+
+def read_pack_json(root: Path) -> dict:
+    path = root / PACK_JSON
+    if not root.is_dir():
+        raise PackError(f"{root}: model pack folder not found; fix: build one with "
+                        f"'coding-toolkit model build' or check the path")
+    if not path.is_file():
+        raise PackError(f"{path}: missing, so {root} is not a coding-toolkit pack; fix: build one with "
+                        f"'coding-toolkit model build RELEASE_DIR --out PACK_DIR'")
+    try:
+        prov = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as e:
+        raise PackError(f"{path}: corrupt ({e}); fix: rebuild the pack") from e
+    if not isinstance(prov, dict) or prov.get("format") != PACK_FORMAT or "content_hash" not in prov:
+        raise PackError(f"{path}: not a {PACK_FORMAT} provenance file (field 'format'/'content_hash'); "
+                        f"fix: rebuild the pack with this toolkit")
+    for part in (MEDCAT_DIR, MAPS_FILE):
+        if not (root / part).exists():
+            raise PackError(f"{root / part}: missing from the pack (wrong layout); fix: rebuild the pack")
+    return prov
+
+
+class Pack:
+    """A loaded model pack: the MedCAT model, its maps and its provenance."""
+
+    def __init__(self, path: Path, provenance: dict, cat=None):
+        self.path = path
+        self.provenance = provenance
+        self.hash: str = provenance["content_hash"]
+        self._cat = cat
+
+    @property
+    def cat(self):
+        if self._cat is None:
+            self._cat = _load_cat(self.path)
+        return self._cat
+
+    @property
+    def maps_url(self) -> str:
+        return f"sqlite:///{(self.path / MAPS_FILE).resolve()}"
+
+    @property
+    def meta_tasks(self) -> list[str]:
+        if self._cat is not None:
+            return meta_task_names(self._cat)
+        return list(self.provenance.get("meta_tasks", []))
+
+    def annotate(self, text: str) -> list[Mention]:
+        """Mentions of concepts in ``text`` (kept thin: the pipeline's hot loop)."""
+        ents = self.cat.get_entities(text).get("entities")  # {} for an empty text
+        if not ents:
+            return []
+        if len(ents) > 1:
+            ents = _longest_non_overlapping(ents.values())
+        else:
+            ents = ents.values()
+        return [Mention(e["start"], e["end"], e["source_value"], e["cui"], e["pretty_name"],
+                        float(e["acc"]), tuple(e["type_ids"]),
+                        {task: m["value"] for task, m in e["meta_anns"].items()} if e["meta_anns"] else {})
+                for e in ents]
+
+    def annotate_many(self, texts) -> list[list[Mention]]:
+        annotate = self.annotate
+        return [annotate(text) for text in texts]
+
+    def save(self, out_dir, note: str | None = None, *, training: dict | None = None) -> Path:
+        """Write this (possibly retrained) pack to a new folder with updated provenance and hash."""
+        out = check_new_dir(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        cat = self.cat
+        cat.save_model_pack(str(out), pack_name=MEDCAT_DIR, add_hash_to_pack_name=False,
+                            make_archive=False, change_description=note)
+        shutil.copy2(self.path / MAPS_FILE, out / MAPS_FILE)
+        prov = copy.deepcopy({k: v for k, v in self.provenance.items() if k != "content_hash"})
+        event = {"time": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "parent_hash": self.hash, "note": note}
+        if training:
+            event.update(training)
+        prov.setdefault("training", []).append(event)
+        prov = write_pack_json(out, prov, cat)
+        log.info("pack saved to %s", out)
+        return out
+
+    def __repr__(self) -> str:
+        return f"Pack({str(self.path)!r}, hash={self.hash[:12]})"
+
+
+def _longest_non_overlapping(ents) -> list[dict]:
+    """Drop nested/overlapping entities, keeping the longer one (the earlier on a tie).
+
+    medcat 2.9's regex tokenizer gives entities an inclusive token end but iterates them as
+    exclusive, so its own overlap filter misses the last token and returns e.g. both
+    "essential hypertension" and "hypertension". One linear pass over start-sorted entities.
+    """
+    kept: list[dict] = []
+    for e in sorted(ents, key=lambda e: e["start"]):
+        if kept and e["start"] < kept[-1]["end"]:
+            if e["end"] - e["start"] > kept[-1]["end"] - kept[-1]["start"]:
+                kept[-1] = e
+        else:
+            kept.append(e)
+    return kept
+
+
+def _load_cat(root: Path):
+    from medcat.cat import CAT
+
+    try:
+        cat = CAT.load_model_pack(str(root / MEDCAT_DIR))
+    except Exception as e:
+        raise PackError(f"{root / MEDCAT_DIR}: medcat could not load the model ({type(e).__name__}: {e}); "
+                        f"fix: rebuild the pack with this toolkit's medcat version") from e
+    # a large CDB makes every GC pass walk millions of objects: freeze them (domain.md §6)
+    gc.collect()
+    gc.freeze()
+    return cat
+
+
+def load_pack(path, *, verify: bool = True, lazy: bool = False) -> Pack:
+    """Open a pack, refusing a missing, corrupt, wrongly laid out or tampered one.
+
+    ``verify`` checks the content hash before unpickling; ``lazy`` defers loading the MedCAT
+    model until ``.cat`` (or ``annotate``) is first used.
+    """
+    root = Path(path)
+    prov = read_pack_json(root)
+    if verify:
+        actual = content_hash(root, prov)
+        if actual != prov["content_hash"]:
+            raise PackError(
+                f"{root}: content hash mismatch (pack.json says {prov['content_hash'][:16]}..., files hash "
+                f"to {actual[:16]}...): a file was changed after the pack was written, and packs are "
+                f"pickles that run code when loaded; fix: rebuild the pack or restore it from a trusted copy")
+    pack = Pack(root, prov)
+    if not lazy:
+        pack.cat  # noqa: B018  (load now)
+    return pack

@@ -1,0 +1,65 @@
+"""Word vectors for a pack's vocabulary, learnt with gensim word2vec from the trust's own notes.
+
+MedCAT v2 has no corpus-to-vocab builder (domain.md §6): we train word2vec on a temporary
+corpus file (one document per line, so the notes stream through once and gensim reads the
+file with all cores), then fill ``Vocab.add_word(word, cnt, vec)`` and ``init_cumsums()``.
+Tokens follow MedCAT's regex tokenizer, lower-cased, since the linker looks vectors up by
+``token.lower``.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import re
+import tempfile
+from collections.abc import Iterable
+
+import coding_toolkit.offline  # noqa: F401  (before medcat)
+
+log = logging.getLogger(__name__)
+
+# the same pattern as medcat.tokenizing.regex_impl.tokenizer.RegexTokenizer.REGEX
+_TOKEN = re.compile(r"[^a-zA-Z0-9\s]+|\b\w+\b|\S+")
+VECTOR_SIZE = 100
+MAX_WORDS = 300_000  # caps memory on a large corpus (rare tokens are dropped first)
+
+
+def tokens(text: str) -> list[str]:
+    return _TOKEN.findall(text.lower())
+
+
+def build_vocab(texts: Iterable[str], *, extra_texts: Iterable[str] = (), seed: int = 0,
+                workers: int | None = None):
+    """Return ``(medcat Vocab, stats dict)`` from word2vec trained on ``texts`` then ``extra_texts``."""
+    from gensim.models import Word2Vec
+    from medcat.vocab import Vocab
+
+    docs = n_tokens = 0
+    fd, corpus = tempfile.mkstemp(prefix="ct_w2v_", suffix=".txt")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            for source, is_note in ((texts, True), (extra_texts, False)):
+                for text in source:
+                    toks = tokens(text)
+                    if not toks:
+                        continue
+                    fh.write(" ".join(toks))
+                    fh.write("\n")
+                    n_tokens += len(toks)
+                    docs += is_note
+        if n_tokens == 0:
+            return Vocab(), {"documents": 0, "tokens": 0, "words": 0}
+        model = Word2Vec(corpus_file=corpus, vector_size=VECTOR_SIZE, window=5, min_count=1,
+                         max_final_vocab=MAX_WORDS, workers=workers or max(1, os.cpu_count() or 1),
+                         seed=seed, epochs=5 if n_tokens > 1_000_000 else 10)
+    finally:
+        os.unlink(corpus)
+    vocab = Vocab()
+    wv = model.wv
+    for word in wv.index_to_key:
+        vocab.add_word(word, int(wv.get_vecattr(word, "count")), wv[word].astype("float32"), replace=True)
+    vocab.init_cumsums()
+    stats = {"documents": docs, "tokens": n_tokens, "words": len(wv.index_to_key),
+             "vector_size": VECTOR_SIZE, "library": "gensim word2vec"}
+    log.info("vocab: %d words from %d notes (%d tokens)", stats["words"], docs, n_tokens)
+    return vocab, stats

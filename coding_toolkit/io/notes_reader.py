@@ -1,0 +1,261 @@
+"""Read notes, streaming, from CSV/TSV, JSONL, Parquet, a folder of .txt files or a SQL query.
+
+``read_notes(source, ...)`` yields :class:`~coding_toolkit.records.Note` one at a time and never
+holds the whole input in memory: CSV/TSV are read in chunks, JSONL line by line, Parquet by
+record batches, SQL with ``yield_per``.
+
+Decisions (documented in docs/models.md):
+
+* A missing text (or named id/episode) column is a file-level mistake: :class:`InputError`
+  naming the file, the columns found and the ``--text-column`` fix, before any note is yielded.
+* One bad record never stops a long run. Bytes that are not UTF-8 are replaced with U+FFFD and a
+  warning names the file and line (never the text). A malformed JSONL line, or one without the
+  text field, is skipped with a warning naming file and line - unless it is the first record,
+  which means the file itself is wrong and raises InputError.
+* A note without an id gets the stable id ``<file name>:<line or row>``.
+* Text is not validated here beyond its type (the pipeline rejects empty or huge notes).
+"""
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+
+from coding_toolkit.errors import InputError
+from coding_toolkit.records import Note
+
+log = logging.getLogger(__name__)
+
+CHUNK_ROWS = 10_000
+_REPLACEMENT = "\ufffd"
+_FORMATS = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl",
+            ".parquet": "parquet", ".pq": "parquet"}
+
+
+def notes_format(source) -> str:
+    """The input kind of ``source``: csv, tsv, jsonl, parquet or txtdir."""
+    path = Path(source)
+    if path.is_dir():
+        return "txtdir"
+    kind = _FORMATS.get(path.suffix.lower())
+    if kind is None:
+        raise InputError(
+            f"{path}: unknown notes format '{path.suffix}'; fix: use .csv, .tsv, .jsonl, .parquet "
+            f"or a folder of .txt files")
+    if not path.exists():
+        raise InputError(f"{path}: notes file not found; fix: check the path")
+    return kind
+
+
+def read_notes(source, *, text_column: str = "text", id_column: str = "note_id",
+               episode_column: str | None = None, source_db: str | None = None,
+               query: str | None = None) -> Iterator[Note]:
+    """Yield the notes of ``source`` (a file, a folder of .txt files, or a SQL query with ``source_db``)."""
+    if source_db is not None:
+        return _read_sql(source_db, query or str(source), text_column, id_column, episode_column)
+    kind = notes_format(source)
+    path = Path(source)
+    if kind == "txtdir":
+        return _read_txtdir(path)
+    reader = {"csv": _read_csv, "tsv": _read_csv, "jsonl": _read_jsonl, "parquet": _read_parquet}[kind]
+    return reader(path, text_column, id_column, episode_column)
+
+
+def count_notes(source, *, text_column: str = "text", id_column: str = "note_id",
+                episode_column: str | None = None, source_db: str | None = None,
+                query: str | None = None) -> int | None:
+    """How many notes ``read_notes`` would yield, cheaply where possible (for progress totals); None if unknown."""
+    try:
+        if source_db is not None:
+            import sqlalchemy as sa
+            engine = sa.create_engine(source_db)
+            with engine.connect() as conn:
+                sql = f"SELECT count(*) FROM ({query or source}) AS ct_notes"
+                return int(conn.execute(sa.text(sql)).scalar_one())
+        kind = notes_format(source)
+        path = Path(source)
+        if kind == "txtdir":
+            return sum(1 for _ in _txt_files(path))
+        if kind == "parquet":
+            import pyarrow.parquet as pq
+            return pq.ParquetFile(path).metadata.num_rows
+        if kind == "jsonl":
+            with open(path, "rb") as fh:
+                return sum(1 for line in fh if line.strip())
+        import pandas as pd
+        total = 0
+        for chunk in pd.read_csv(path, sep="\t" if kind == "tsv" else ",", dtype=str, usecols=[0],
+                                 chunksize=100_000, encoding_errors="replace"):
+            total += len(chunk)
+        return total
+    except Exception:  # a progress total is a nicety: never fail the run for it
+        log.debug("could not count notes in %s", source, exc_info=True)
+        return None
+
+
+def _missing_column(where: str, column: str, found, option: str) -> InputError:
+    return InputError(
+        f"{where}: column '{column}' not found (columns: {', '.join(map(str, found)) or 'none'}); "
+        f"fix: pass {option} with one of those names")
+
+
+def _check_columns(where: str, found, text_column, id_column, episode_column) -> bool:
+    """Raise for a missing text/episode column; return whether the id column exists."""
+    found = list(found)
+    if text_column not in found:
+        raise _missing_column(where, text_column, found, "--text-column")
+    if episode_column and episode_column not in found:
+        raise _missing_column(where, episode_column, found, "--episode-column")
+    return id_column in found
+
+
+def _as_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value != value:  # NaN from a columnar reader
+        return ""
+    return value if isinstance(value, str) else str(value)
+
+
+def _note(name: str, row: int, text, note_id, episode_id) -> Note:
+    note_id = _as_text(note_id).strip() or f"{name}:{row}"
+    episode = _as_text(episode_id).strip() or None
+    return Note(note_id=note_id, text=_as_text(text), episode_id=episode, source=f"{name}:{row}")
+
+
+def _warn_replaced(path, row: int, text: str) -> None:
+    if _REPLACEMENT in text:
+        log.warning("%s:%d: bytes that are not UTF-8 were replaced with U+FFFD", path, row)
+
+
+def _read_csv(path: Path, text_column, id_column, episode_column) -> Iterator[Note]:
+    import pandas as pd
+
+    sep = "\t" if path.suffix.lower() in (".tsv", ".tab") else ","
+    try:
+        reader = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, chunksize=CHUNK_ROWS,
+                             encoding="utf-8", encoding_errors="replace")
+    except pd.errors.EmptyDataError as e:
+        raise InputError(f"{path}: the file is empty; fix: give a {sep!r}-separated file with a header") from e
+    has_id = None
+    row = 1  # the header is line 1; data rows are numbered as the row after it
+    with reader:
+        for chunk in reader:
+            if has_id is None:
+                has_id = _check_columns(str(path), chunk.columns, text_column, id_column, episode_column)
+            texts = chunk[text_column].tolist()
+            ids = chunk[id_column].tolist() if has_id else [None] * len(texts)
+            episodes = chunk[episode_column].tolist() if episode_column else [None] * len(texts)
+            for text, note_id, episode in zip(texts, ids, episodes):
+                row += 1
+                _warn_replaced(path, row, text)
+                yield _note(path.name, row, text, note_id, episode)
+
+
+def _read_jsonl(path: Path, text_column, id_column, episode_column) -> Iterator[Note]:
+    first = True
+    with open(path, "rb") as fh:
+        for line_no, raw in enumerate(fh, start=1):
+            if not raw.strip():
+                continue
+            line = raw.decode("utf-8", errors="replace")
+            _warn_replaced(path, line_no, line)
+            try:
+                record = json.loads(line)
+                if not isinstance(record, dict):
+                    raise ValueError("not a JSON object")
+            except ValueError as e:
+                if first:
+                    raise InputError(f"{path}:{line_no}: not a JSON object per line ({e}); "
+                                     f"fix: write one JSON object per line (JSONL)") from e
+                log.warning("%s:%d: skipped a malformed JSON line (%s)", path, line_no, e)
+                continue
+            if text_column not in record or (episode_column and episode_column not in record):
+                if first:
+                    _check_columns(f"{path}:{line_no}", record.keys(), text_column, id_column,
+                                   episode_column)
+                log.warning("%s:%d: skipped a record without field '%s'", path, line_no,
+                            text_column if text_column not in record else episode_column)
+                continue
+            first = False
+            yield _note(path.name, line_no, record[text_column], record.get(id_column),
+                        record.get(episode_column) if episode_column else None)
+
+
+def _read_parquet(path: Path, text_column, id_column, episode_column) -> Iterator[Note]:
+    import pyarrow.parquet as pq
+
+    try:
+        pfile = pq.ParquetFile(path)
+    except Exception as e:
+        raise InputError(f"{path}: not a readable Parquet file ({e}); fix: check the file") from e
+    names = pfile.schema_arrow.names
+    has_id = _check_columns(str(path), names, text_column, id_column, episode_column)
+    columns = [c for c in (text_column, id_column if has_id else None, episode_column) if c]
+    row = 0
+    for batch in pfile.iter_batches(batch_size=CHUNK_ROWS, columns=columns):
+        data = batch.to_pydict()
+        texts = data[text_column]
+        ids = data[id_column] if has_id else [None] * len(texts)
+        episodes = data[episode_column] if episode_column else [None] * len(texts)
+        for text, note_id, episode in zip(texts, ids, episodes):
+            row += 1
+            yield _note(path.name, row, text, note_id, episode)
+
+
+def _txt_files(folder: Path):
+    # sorted for a stable order (resumable training relies on it)
+    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() == ".txt")
+
+
+def _read_txtdir(folder: Path) -> Iterator[Note]:
+    files = _txt_files(folder)
+    if not files:
+        raise InputError(f"{folder}: no .txt files in the folder; fix: point to a folder of .txt notes")
+    for path in files:
+        text = path.read_bytes().decode("utf-8", errors="replace")
+        _warn_replaced(path, 1, text)
+        yield Note(note_id=path.stem, text=text, source=str(path.name))
+
+
+def _read_sql(url: str, query: str, text_column, id_column, episode_column) -> Iterator[Note]:
+    import sqlalchemy as sa
+
+    name = _safe_url(url)
+    try:
+        engine = sa.create_engine(url)
+    except Exception as e:
+        raise InputError(f"{name}: cannot use this database URL ({e}); fix: give a SQLAlchemy URL") from e
+    try:
+        with engine.connect() as conn:
+            result = conn.execution_options(yield_per=CHUNK_ROWS).execute(sa.text(query))
+            keys = list(result.keys())
+            has_id = _check_columns(f"{name} query", keys, text_column, id_column, episode_column)
+            for row, rec in enumerate(result, start=1):
+                m = rec._mapping
+                yield _note("sql", row, m[text_column], m[id_column] if has_id else None,
+                            m[episode_column] if episode_column else None)
+    except sa.exc.SQLAlchemyError as e:
+        raise InputError(f"{name}: the notes query failed ({type(e).__name__}: {e.args[0] if e.args else e}); "
+                         f"fix: check the query and the database") from e
+    finally:
+        engine.dispose()
+
+
+def _safe_url(url: str) -> str:
+    """The URL without its password, for messages."""
+    try:
+        import sqlalchemy as sa
+        return sa.engine.make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return url.split("@")[-1] if "@" in url else url
+
+
+def texts_of(source, **kwargs) -> Iterator[str]:
+    """Only the texts of ``source`` (for model building and training)."""
+    return (note.text for note in read_notes(source, **kwargs))
+
+
+__all__ = ["read_notes", "count_notes", "notes_format", "texts_of"]
+

@@ -1,0 +1,142 @@
+"""Notes readers: every input kind, streaming, clear errors, stable ids, bad bytes never stop a run."""
+from __future__ import annotations
+
+import json
+import logging
+
+import pytest
+
+from coding_toolkit.errors import InputError
+from coding_toolkit.io import notes_reader
+from coding_toolkit.io.notes_reader import count_notes, read_notes
+
+ROWS = [("a1", "Heart failure.", "e1"), ("", "Asthma, \"wheeze\"\nsecond line", "e1"), ("a3", "Pneumonia", "e2")]
+
+
+@pytest.fixture
+def csv_file(tmp_path):
+    import pandas as pd
+
+    path = tmp_path / "notes.csv"
+    pd.DataFrame(ROWS, columns=["note_id", "body", "episode"]).to_csv(path, index=False)
+    return path
+
+
+def test_csv_with_columns_chunks_and_fallback_id(csv_file, monkeypatch):
+    monkeypatch.setattr(notes_reader, "CHUNK_ROWS", 2)  # cross a chunk boundary
+    notes = list(read_notes(csv_file, text_column="body", episode_column="episode"))
+    assert [n.text for n in notes] == [r[1] for r in ROWS]
+    assert [n.note_id for n in notes] == ["a1", "notes.csv:3", "a3"]
+    assert [n.episode_id for n in notes] == ["e1", "e1", "e2"]
+    assert count_notes(csv_file) == 3
+
+
+def test_missing_text_column_names_file_columns_and_fix(csv_file):
+    with pytest.raises(InputError) as err:
+        list(read_notes(csv_file))
+    msg = str(err.value)
+    assert str(csv_file) in msg and "'text' not found" in msg and "note_id, body, episode" in msg
+    assert "--text-column" in msg
+    with pytest.raises(InputError, match="--episode-column"):
+        list(read_notes(csv_file, text_column="body", episode_column="visit"))
+
+
+def test_tsv_keeps_quotes_literal(tmp_path):
+    path = tmp_path / "n.tsv"
+    path.write_text("id\ttext\n1\tSaid \"no chest pain\"\n", encoding="utf-8")
+    notes = list(read_notes(path, id_column="id"))
+    assert notes[0].note_id == "1" and notes[0].text == 'Said "no chest pain"'
+
+
+def test_jsonl_bad_line_skipped_first_line_bad_raises(tmp_path, caplog):
+    path = tmp_path / "n.jsonl"
+    path.write_text("\n".join([json.dumps({"note_id": "x", "text": "one"}), "{broken",
+                               json.dumps({"other": 1}), json.dumps({"text": "four"})]) + "\n")
+    with caplog.at_level(logging.WARNING):
+        notes = list(read_notes(path))
+    assert [(n.note_id, n.text) for n in notes] == [("x", "one"), ("n.jsonl:4", "four")]
+    assert "n.jsonl:2" in caplog.text and "n.jsonl:3" in caplog.text and "one" not in caplog.text
+    bad_first = tmp_path / "b.jsonl"
+    bad_first.write_text(json.dumps({"body": "x"}) + "\n")
+    with pytest.raises(InputError, match=r"b.jsonl:1: column 'text' not found \(columns: body\)"):
+        list(read_notes(bad_first))
+    assert count_notes(path) == 4
+
+
+def test_non_utf8_bytes_replaced_and_reported(tmp_path, caplog):
+    path = tmp_path / "n.jsonl"
+    path.write_bytes(b'{"text": "caf\xe9 ok"}\n{"text": "fine"}\n')
+    with caplog.at_level(logging.WARNING):
+        notes = list(read_notes(path))
+    assert notes[0].text == "caf\ufffd ok" and notes[1].text == "fine"
+    assert "n.jsonl:1" in caplog.text and "U+FFFD" in caplog.text
+    csv_path = tmp_path / "n.csv"
+    csv_path.write_bytes(b"text\nna\xefve\nplain\n")
+    with caplog.at_level(logging.WARNING):
+        assert [n.text for n in read_notes(csv_path)] == ["na\ufffdve", "plain"]
+    assert "n.csv:2" in caplog.text
+
+
+def test_parquet_by_batches(tmp_path, monkeypatch):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "n.parquet"
+    pq.write_table(pa.table({"note_id": ["p1", None, "p3"], "text": ["a", "b", None]}), path, row_group_size=2)
+    monkeypatch.setattr(notes_reader, "CHUNK_ROWS", 1)
+    notes = list(read_notes(path))
+    assert [(n.note_id, n.text) for n in notes] == [("p1", "a"), ("n.parquet:2", "b"), ("p3", "")]
+    assert count_notes(path) == 3
+    with pytest.raises(InputError, match="columns: note_id, text"):
+        list(read_notes(path, text_column="body"))
+
+
+def test_txt_folder(tmp_path):
+    (tmp_path / "b.txt").write_text("second")
+    (tmp_path / "a.txt").write_text("first")
+    (tmp_path / "skip.md").write_text("no")
+    assert [(n.note_id, n.text) for n in read_notes(tmp_path)] == [("a", "first"), ("b", "second")]
+    assert count_notes(tmp_path) == 2
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(InputError, match="no .txt files"):
+        list(read_notes(empty))
+
+
+def test_unknown_format_and_missing_file(tmp_path):
+    with pytest.raises(InputError, match="unknown notes format '.docx'"):
+        read_notes(tmp_path / "n.docx")
+    with pytest.raises(InputError, match="not found"):
+        read_notes(tmp_path / "n.csv")
+
+
+def _sql_table(url):
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("DROP TABLE IF EXISTS ct_reader_notes"))
+        conn.execute(sa.text("CREATE TABLE ct_reader_notes (note_id VARCHAR(10), body TEXT, ep VARCHAR(10))"))
+        conn.execute(sa.text("INSERT INTO ct_reader_notes VALUES ('s1', 'Asthma', 'e'), (NULL, 'CCF', 'e')"))
+    engine.dispose()
+
+
+def test_sql_query_sqlite(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'n.db'}"
+    _sql_table(url)
+    monkeypatch.setattr(notes_reader, "CHUNK_ROWS", 1)
+    query = "SELECT note_id, body, ep FROM ct_reader_notes ORDER BY body"
+    notes = list(read_notes(query, source_db=url, text_column="body", episode_column="ep"))
+    assert [(n.note_id, n.text, n.episode_id) for n in notes] == [("s1", "Asthma", "e"), ("sql:2", "CCF", "e")]
+    assert count_notes(query, source_db=url) == 2
+    with pytest.raises(InputError, match="'text' not found.*note_id, body, ep"):
+        list(read_notes(query, source_db=url))
+    with pytest.raises(InputError, match="the notes query failed"):
+        list(read_notes("SELECT * FROM missing_table", source_db=url))
+
+
+@pytest.mark.postgres
+def test_sql_query_postgres(pg_url):
+    _sql_table(pg_url)
+    notes = list(read_notes("SELECT * FROM ct_reader_notes ORDER BY body", source_db=pg_url, text_column="body"))
+    assert [n.text for n in notes] == ["Asthma", "CCF"]
