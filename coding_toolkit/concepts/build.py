@@ -73,6 +73,12 @@ def make_config(*, spell_check: bool):
     config.general.nlp.provider = "regex"  # no spaCy model to download
     config.general.spell_check = spell_check
     config.general.usage_monitor.enabled = False
+    # two-letter abbreviations (MI, AF) are names too; short names must then be upper case in the
+    # text (MedCAT's check_upper_case_names), so "mi" or "af" in prose do not match
+    config.components.ner.min_name_len = 2
+    config.components.ner.check_upper_case_names = True
+    # and an unambiguous two-letter name links without context vectors (an untrained pack has none)
+    config.components.linking.disamb_length_limit = 2
     config.general.log_level = logging.WARNING  # CDBMaker sets medcat's logger to this level
     return config
 

@@ -47,8 +47,14 @@ def starter_inputs() -> dict[str, Path]:
 
 def inputs_hash(variants: bool = True) -> str:
     """A short hash over the bytes of every input file (and the recipe), naming the cache folder."""
-    digest = hashlib.sha256(f"recipe={BUILD_RECIPE};variants={variants}".encode())
-    for name, path in sorted(starter_inputs().items()):
+    from importlib.metadata import version
+
+    digest = hashlib.sha256(f"recipe={BUILD_RECIPE};variants={variants};medcat={version('medcat')}".encode())
+    # the builder's own code is an input too: a changed build rebuilds the cached pack
+    here = Path(__file__).resolve().parent
+    code = {"build": here / "build.py", "vocab": here / "vocab.py",
+            "variants_code": here.parent / "terminology" / "variants.py"}
+    for name, path in sorted({**starter_inputs(), **code}.items()):
         files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
         for file in files:
             digest.update(f"{name}:{file.name}:".encode())
