@@ -21,6 +21,16 @@ def _require(reason: str):
     pytest.skip(reason)
 
 
+def require_module(name: str, extra: str):
+    """Import an optional dependency; skip locally without it, fail in CI (which installs every extra)."""
+    import importlib
+
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        _require(f"{name} is not installed: pip install '.[{extra}]'")
+
+
 @pytest.fixture(scope="session")
 def rf2_release() -> Path:
     """Tiny UK-layout release: International + UK Clinical folders, CRLF, literal quotes."""

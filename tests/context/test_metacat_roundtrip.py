@@ -5,7 +5,13 @@ import json
 
 import pytest
 
-pytest.importorskip("torch")
+
+
+@pytest.fixture(autouse=True)
+def _torch():
+    from tests.conftest import require_module
+
+    require_module("torch", "meta")
 
 CONDITIONS = ["pneumonia", "asthma", "heart failure", "hypertension", "myocardial infarction", "chest pain"]
 
@@ -58,3 +64,31 @@ def test_missing_task_is_a_training_error(tmp_path):
     data = json.loads(tiny_export(tmp_path / "e.json").read_text())
     with pytest.raises(TrainingError, match=r"no annotation has the meta-annotation task 'Presence'.*Negation"):
         train_metacat(data, "Presence")
+
+
+@pytest.mark.slow
+@pytest.mark.meta
+def test_train_meta_cli_attaches_task_and_annotate_uses_it(tmp_path, tiny_pack):
+    from click.testing import CliRunner
+
+    from coding_toolkit.cli.main import cli
+
+    export = tiny_export(tmp_path / "export.json")
+    out = tmp_path / "pack_meta"
+    runner = CliRunner()
+    done = runner.invoke(cli, ["train", "meta", "--pack", str(tiny_pack), "--export", str(export),
+                               "--task", "Negation", "--out", str(out)])
+    assert done.exit_code == 0, done.output
+    info = runner.invoke(cli, ["model", "info", str(out), "--json"])
+    assert info.exit_code == 0 and "Negation" in json.loads(info.output)["meta_tasks"]
+    notes = tmp_path / "notes.jsonl"
+    notes.write_text(json.dumps({"note_id": "a", "text": "No evidence of pneumonia today."}) + "\n")
+    result = runner.invoke(cli, ["annotate", str(notes), "--pack", str(out), "--out", str(tmp_path / "o.jsonl")])
+    assert result.exit_code == 0, result.output
+    [record] = [json.loads(line) for line in (tmp_path / "o.jsonl").read_text().splitlines()]
+    [mention] = [m for m in record["mentions"] if m["text"].lower() == "pneumonia"]
+    assert mention["meta"]["sources"]["negation"] == "metacat:Negation"
+    assert mention["status"] == "filtered" and "negated" in mention["reason"]
+    bad = runner.invoke(cli, ["train", "meta", "--pack", str(tiny_pack), "--export", str(export),
+                              "--task", "Presence", "--out", str(tmp_path / "x")])
+    assert bad.exit_code == 2 and "Presence" in bad.output
