@@ -12,8 +12,12 @@ DOC = Path(__file__).parent.parent / "docs" / "cli.md"
 
 
 def test_docs_cli_md_is_generated_from_current_help():
-    assert DOC.read_text(encoding="utf-8") == render_reference(), (
-        "docs/cli.md is stale: run python -m coding_toolkit.cli.reference > docs/cli.md")
+    import difflib
+
+    current, documented = render_reference(), DOC.read_text(encoding="utf-8")
+    diff = "\n".join(list(difflib.unified_diff(documented.splitlines(), current.splitlines(), lineterm=""))[:30])
+    assert documented == current, (
+        f"docs/cli.md is stale: run python -m coding_toolkit.cli.reference > docs/cli.md\n{diff}")
 
 
 def test_every_command_has_help_and_all_groups_are_registered():

@@ -112,7 +112,7 @@ class ContextClassifier:
             s0, s1 = segments.sentence_of(a)
             lo, hi = bisect_left(starts, s0), bisect_left(starts, s1)
             values, found = self._nearest(text, triggers, starts, lo, hi, a, b)
-            section = segments.section_of(a)
+            section = segments.section_of(a, b)
             sources = {}
             for task in TASK_VALUES:
                 sources[task] = "rules"

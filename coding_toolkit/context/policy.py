@@ -36,7 +36,7 @@ def _load_json(path: Path) -> Mapping[str, Any]:
 
 @dataclass(frozen=True)
 class ChronicConditions:
-    ranges: tuple[tuple[str, str], ...]  # inclusive ICD-10 3-character category ranges
+    ranges: tuple[tuple[str, str], ...]  # inclusive ICD-10 ranges of 3-character categories or 4-character codes
     sctids: frozenset[str]
 
     @classmethod
@@ -46,9 +46,11 @@ class ChronicConditions:
         ranges = []
         for i, row in enumerate(data.get("icd10_ranges", [])):
             low, high = str(row.get("from", "")).upper(), str(row.get("to", row.get("from", ""))).upper()
-            if len(low) != 3 or len(high) != 3 or low > high:
+            if (len(low) not in (3, 4) or len(high) != len(low) or low > high
+                    or not (low[:1].isalpha() and low[1:3].isdigit() and high[:1].isalpha() and high[1:3].isdigit())):
                 raise ContextRuleError(f"{path} field 'icd10_ranges[{i}]': bad range {low!r}-{high!r}; fix: use "
-                                       "3-character ICD-10 categories with from <= to, e.g. E10-E14")
+                                       "ICD-10 codes without dot, both 3 characters (E10-E14) or both 4 (I208-I209), "
+                                       "with from <= to")
             ranges.append((low, high))
         sctids = frozenset(str(row["id"] if isinstance(row, Mapping) else row) for row in data.get("sctids", []))
         return cls(tuple(ranges), sctids)
@@ -58,8 +60,9 @@ class ChronicConditions:
             return True
         for row in codes:
             if row.system.upper().startswith("ICD") and row.target[:1].isalpha():
-                category = row.target[:3].upper()
-                if any(low <= category <= high for low, high in self.ranges):
+                target = row.target.upper()
+                # compare on as many characters as the range gives: "G473" matches G47.3 only, "G47" all of G47
+                if any(low <= target[:len(low)] <= high for low, high in self.ranges):
                     return True
         return False
 

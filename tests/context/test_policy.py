@@ -78,3 +78,40 @@ def test_bad_policy_file(tmp_path):
     path.write_text(json.dumps({"min_confidence": 3}))
     with pytest.raises(ContextRuleError, match="min_confidence"):
         Policy.load(path)
+
+
+@pytest.mark.parametrize("code", ["K219", "E669", "M819", "M800", "G473", "F329", "F331", "I739", "N40X", "K703",
+                                  "F102", "M179", "K573", "Z864", "E780"])
+def test_more_chronic_conditions_under_past_history_are_kept(policy, code):
+    decision = policy.decide(mention("x"), ContextLabels(temporality="Historical"), [icd(code)])
+    assert decision.status == "kept" and decision.reason == "chronic condition: historical label ignored"
+
+
+@pytest.mark.parametrize("code", ["I219", "I214", "G459", "I64X", "I802", "F100", "G470", "I200", "K359"])
+def test_resolved_events_and_acute_subcodes_stay_historical(policy, code):
+    # previous MI (I21), previous TIA/stroke, resolved DVT; acute intoxication F10.0, insomnia G47.0 and
+    # unstable angina I20.0 are outside the 4-character ranges F10.2 / G47.3 / I20.8-I20.9
+    assert policy.decide(mention("x"), ContextLabels(temporality="Historical"), [icd(code)]).reason == "historical"
+
+
+def test_chronic_sctid_without_icd_row_and_negation_still_filters(policy):
+    hist = ContextLabels(temporality="Historical")
+    assert policy.decide(mention("diverticular disease", sctid="397881000"), hist).status == "kept"
+    negated = ContextLabels(negation="Negated", temporality="Historical")
+    assert policy.decide(mention("GORD"), negated, [icd("K219")]).reason == "negated"
+
+
+def test_every_chronic_entry_says_whether_it_is_from_the_standard():
+    from coding_toolkit.context.policy import DATA
+
+    data = json.loads((DATA / "chronic_conditions.json").read_text(encoding="utf-8"))
+    for row in [*data["icd10_ranges"], *data["sctids"]]:
+        assert row["basis"].split(" ")[0] in ("standard", "approximation"), row
+
+
+@pytest.mark.parametrize("low, high", [("G473", "G47"), ("G4", "G4"), ("G47.3", "G47.3"), ("473", "473")])
+def test_bad_four_character_range_names_the_fix(tmp_path, low, high):
+    (tmp_path / "chronic.json").write_text(json.dumps({"icd10_ranges": [{"from": low, "to": high}]}))
+    (tmp_path / "policy.json").write_text(json.dumps({"suppress": {}, "chronic_conditions": "chronic.json"}))
+    with pytest.raises(ContextRuleError, match=r"icd10_ranges\[0\].*fix: use ICD-10 codes without dot"):
+        Policy.load(tmp_path / "policy.json")
