@@ -50,12 +50,21 @@ def annotate(notes, pack, out, fmt, db, text_column, id_column, episode_column, 
     if progress is None:
         progress = sys.stderr.isatty()
     if engine == "spark":
+        ctx = click.get_current_context()
+        ignored = [f"--{name.replace('_', '-')}" for name in ("fmt", "workers", "resume", "batch_size")
+                   if ctx.get_parameter_source(name) is not click.core.ParameterSource.DEFAULT]
+        if ignored:
+            raise click.UsageError(f"{', '.join(ignored).replace('--fmt', '--format')} cannot be used with "
+                                   "--engine spark: it writes partitioned Parquet under --out and re-runs "
+                                   "without duplicates (see docs/spark.md)")
+        if out is None:
+            raise click.UsageError("--engine spark needs --out DIR (Parquet tables are written there)")
         from coding_toolkit.bulk.spark import annotate_with_spark
 
-        summary = annotate_with_spark(notes, pack=pack, out=out, text_column=text_column,
-                                      id_column=id_column, episode_column=episode_column,
-                                      master=spark_master, max_note_chars=max_note_chars)
-        click.echo(summary)
+        click.echo(annotate_with_spark(notes, pack=pack, out=out, text_column=text_column,
+                                       id_column=id_column, episode_column=episode_column,
+                                       master=spark_master, max_note_chars=max_note_chars,
+                                       policy_path=policy_path, rules_path=rules_path, db=db))
         return
     from coding_toolkit.bulk import runner
     from coding_toolkit.bulk.ledger import Ledger
