@@ -24,7 +24,7 @@ HERE = Path(__file__).resolve().parent
 VALUESET_MEMBER = "package/ValueSet-snomed-intl-gps.json"
 EXPECTED_CONCEPTS = 26158
 # Semantic tags kept (why: these hierarchies are the ones the NHS maps target; see README.md).
-KEPT_TAGS = ("disorder", "finding", "procedure", "situation", "regime/therapy", "event")
+KEPT_TAGS = ("disorder", "finding", "procedure", "situation", "regime/therapy", "event", "organism")
 _TAG = re.compile(r"^(?P<term>.*\S)\s*\((?P<tag>[^()]+)\)\s*$")
 COLUMNS = ("sctid", "fsn", "semantic_tag", "term")
 

@@ -78,23 +78,26 @@ class ContextClassifier:
         self._segmenter = Segmenter(self.rules.sections, self.rules.abbreviations)
 
     # -- triggers ---------------------------------------------------------------------------------
-    def find_triggers(self, text: str) -> list[Trigger]:
+    def find_triggers(self, text: str, start: int = 0, end: int | None = None) -> list[Trigger]:
+        """Triggers in ``text[start:end]`` (look-behinds still see the text before ``start``)."""
+        end = len(text) if end is None else end
         candidates: list[Trigger] = []
         if self._literal_re is not None:
-            for m in self._literal_re.finditer(text):
+            for m in self._literal_re.finditer(text, start, end):
                 s, e = m.span(1)
                 rule = self._by_literal.get(normalise_literal(m.group(1)))
                 if rule is not None and e > s:
                     candidates.append(Trigger(s, e, rule))
         for regex, rule in self._patterns:
-            candidates.extend(Trigger(m.start(), m.end(), rule) for m in regex.finditer(text) if m.end() > m.start())
+            candidates.extend(Trigger(m.start(), m.end(), rule)
+                              for m in regex.finditer(text, start, end) if m.end() > m.start())
         # longest first; an overlapping shorter candidate is dropped ("no increase" beats "no")
         candidates.sort(key=lambda t: (t.start - t.end, t.start))
-        taken = bytearray(len(text) + 1)
+        taken = bytearray(end - start + 1)
         kept = []
         for t in candidates:
-            if taken.find(1, t.start, t.end) == -1:
-                taken[t.start:t.end] = b"\x01" * (t.end - t.start)
+            if taken.find(1, t.start - start, t.end - start) == -1:
+                taken[t.start - start:t.end - start] = b"\x01" * (t.end - t.start)
                 kept.append(t)
         kept.sort()
         return kept
@@ -102,13 +105,19 @@ class ContextClassifier:
     # -- classification -----------------------------------------------------------------------------
     def classify(self, text: str, spans: Sequence[tuple[int, int]]) -> list[ContextLabels]:
         segments = self._segmenter.split(text)
-        triggers = self.find_triggers(text)
-        starts = [t.start for t in triggers]
-        out = []
         for index, (a, b) in enumerate(spans):
             if not (0 <= a <= b <= len(text)):
                 raise InputError(f"mention #{index}: span ({a}, {b}) lies outside the note of {len(text)} characters;"
                                  " fix: pass character offsets into this note's text")
+        # a trigger's scope ends at its sentence: look for triggers only in sentences holding a
+        # mention (most of a long note holds none), each such sentence scanned once
+        sentences = sorted({segments.sentence_of(a) for a, _ in spans})
+        triggers: list[Trigger] = []
+        for s0, s1 in sentences:
+            triggers.extend(self.find_triggers(text, s0, s1))
+        starts = [t.start for t in triggers]
+        out = []
+        for index, (a, b) in enumerate(spans):
             s0, s1 = segments.sentence_of(a)
             lo, hi = bisect_left(starts, s0), bisect_left(starts, s1)
             values, found = self._nearest(text, triggers, starts, lo, hi, a, b)

@@ -49,7 +49,7 @@ def test_gps_table_shape_and_tags():
     assert path.stat().st_size < 2_000_000
     with open(path, encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE))
-    assert len(rows) == 16295
+    assert len(rows) == 20376
     assert {r["semantic_tag"] for r in rows} == KEPT_TAGS
     for r in rows:
         assert r["sctid"].isdigit()
