@@ -16,7 +16,7 @@ MAP_HEADER = ["id", "effectiveTime", "active", "moduleId", "refsetId", "referenc
 ICD10, OPCS411 = "999002271000000101", "1891651000000103"
 ICD_TARGET = re.compile(r"^[A-Z]\d{2}([0-9X]([0-9]|-)?[DA]?)?$")
 OPCS_TARGET = re.compile(r"^[A-Z]\d{3}$")
-KEPT_TAGS = {"disorder", "finding", "procedure", "situation", "regime/therapy", "event"}
+KEPT_TAGS = {"disorder", "finding", "procedure", "situation", "regime/therapy", "event", "organism"}
 
 
 @pytest.fixture(scope="module")
