@@ -21,10 +21,10 @@ def test_docs_cli_md_is_generated_from_current_help():
 
 
 def test_every_command_has_help_and_all_groups_are_registered():
-    names = [" ".join(path) for path, _ in _walk(cli, ["coding-toolkit"])]
+    names = [" ".join(path) for path, _, _ in _walk(cli, ["coding-toolkit"])]
     for top in COMMANDS:
         assert f"coding-toolkit {top}" in names
-    for path, command in _walk(cli, ["coding-toolkit"]):
+    for path, command, _ in _walk(cli, ["coding-toolkit"]):
         assert (command.help or "").strip(), f"{' '.join(path)} has no help text"
     for needed in ("maps import", "maps show", "model build", "model info", "train unsupervised",
                    "train supervised", "train meta", "context evaluate"):

@@ -18,18 +18,20 @@ Generated from `--help` by `python -m coding_toolkit.cli.reference > docs/cli.md
 """
 
 
-def _walk(command: click.Command, path: list[str]):
-    yield path, command
+def _walk(command: click.Command, path: list[str], parent: click.Context | None = None):
+    """(path, command, context) for the group and every subcommand, contexts chained as click does
+    (so subcommands inherit settings such as ``-h`` from the group)."""
+    ctx = command.make_context(path[-1], [], parent=parent, resilient_parsing=True,
+                               terminal_width=100, max_content_width=100)
+    yield path, command, ctx
     if isinstance(command, click.Group):
-        ctx = click.Context(command, info_name=path[-1])
         for name in command.list_commands(ctx):
-            yield from _walk(command.get_command(ctx, name), path + [name])
+            yield from _walk(command.get_command(ctx, name), path + [name], ctx)
 
 
 def render_reference() -> str:
     parts = [HEADER]
-    for path, command in _walk(cli, ["coding-toolkit"]):
-        ctx = click.Context(command, info_name=" ".join(path), terminal_width=100, max_content_width=100)
+    for path, command, ctx in _walk(cli, ["coding-toolkit"]):
         parts.append(f"\n## `{' '.join(path)}`\n\n```text\n{command.get_help(ctx)}\n```\n")
     return "".join(parts)
 
