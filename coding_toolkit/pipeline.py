@@ -86,6 +86,8 @@ class Pipeline:
     # -- processing -------------------------------------------------------------------------
     def check(self, note: Note) -> None:
         """Raise NoteRejected for a note that must not be processed (the reason names the fix)."""
+        if note.problem:
+            raise NoteRejected(note.problem)
         if not isinstance(note.text, str) or not note.text.strip():
             raise NoteRejected("empty note text")
         if len(note.text) > self.max_note_chars:

@@ -18,6 +18,8 @@ class Note:
     episode_id: str | None = None
     # where the note came from (file name and line/row), for error messages; never its text
     source: str | None = None
+    # set by a reader that had to damage the text (e.g. bytes that are not UTF-8): annotate rejects it
+    problem: str | None = None
 
 
 @dataclass(frozen=True)

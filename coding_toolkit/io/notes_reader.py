@@ -8,8 +8,9 @@ Decisions (documented in docs/models.md):
 
 * A missing text (or named id/episode) column is a file-level mistake: :class:`InputError`
   naming the file, the columns found and the ``--text-column`` fix, before any note is yielded.
-* One bad record never stops a long run. Bytes that are not UTF-8 are replaced with U+FFFD and a
-  warning names the file and line (never the text). A malformed JSONL line, or one without the
+* One bad record never stops a long run. Bytes that are not UTF-8 are replaced with U+FFFD, a
+  warning names the file and line (never the text), and the Note carries a ``problem`` so that
+  ``annotate`` rejects it (listed in the rejects file) while training may still use it. A malformed JSONL line, or one without the
   text field, is skipped with a warning naming file and line - unless it is the first record,
   which means the file itself is wrong and raises InputError.
 * A note without an id gets the stable id ``<file name>:<line or row>``.
@@ -121,7 +122,14 @@ def _as_text(value) -> str:
 def _note(name: str, row: int, text, note_id, episode_id) -> Note:
     note_id = _as_text(note_id).strip() or f"{name}:{row}"
     episode = _as_text(episode_id).strip() or None
-    return Note(note_id=note_id, text=_as_text(text), episode_id=episode, source=f"{name}:{row}")
+    text = _as_text(text)
+    return Note(note_id=note_id, text=text, episode_id=episode, source=f"{name}:{row}",
+                problem=_not_utf8(f"{name}:{row}") if _REPLACEMENT in text else None)
+
+
+def _not_utf8(where: str) -> str:
+    return (f"{where}: the note holds bytes that are not UTF-8 (shown as U+FFFD); "
+            "fix: re-encode the file as UTF-8, e.g. iconv -f cp1252 -t utf-8")
 
 
 def _warn_replaced(path, row: int, text: str) -> None:
@@ -216,7 +224,8 @@ def _read_txtdir(folder: Path) -> Iterator[Note]:
     for path in files:
         text = path.read_bytes().decode("utf-8", errors="replace")
         _warn_replaced(path, 1, text)
-        yield Note(note_id=path.stem, text=text, source=str(path.name))
+        yield Note(note_id=path.stem, text=text, source=str(path.name),
+                   problem=_not_utf8(path.name) if _REPLACEMENT in text else None)
 
 
 def _read_sql(url: str, query: str, text_column, id_column, episode_column) -> Iterator[Note]:

@@ -47,6 +47,8 @@ def test_each_note_once_bad_notes_rejected_with_reasons(tmp_path, tiny_pack, fix
         handle.write(json.dumps({"note_id": "empty", "text": "   "}) + "\n")
         handle.write(json.dumps({"note_id": "huge", "text": "pneumonia " * 5000}) + "\n")
         handle.write(json.dumps({"note_id": "n0", "text": "duplicate id with other text"}) + "\n")
+    with open(notes, "ab") as handle:  # a Windows-1252 pound sign: not UTF-8
+        handle.write(b'{"note_id": "latin1", "text": "Paid \xa35 for asthma inhaler."}\n')
     out = tmp_path / "out.jsonl"
     result = _annotate(str(notes), "--pack", str(tiny_pack), "--out", str(out), "--max-note-chars", "20000")
     assert result.exit_code == 0, result.output
@@ -57,8 +59,9 @@ def test_each_note_once_bad_notes_rejected_with_reasons(tmp_path, tiny_pack, fix
     assert "empty,,empty note text" in rejects or "empty note text" in rejects
     assert "huge" in rejects and "over the limit" in rejects
     assert "duplicate note_id" in rejects
-    assert "pneumonia pneumonia" not in rejects, "note text must never reach the rejects file"
-    assert "rejected 3" in result.output
+    assert "latin1" in rejects and "not UTF-8" in rejects and "iconv" in rejects
+    assert "pneumonia pneumonia" not in rejects and "inhaler" not in rejects, "no note text in rejects"
+    assert "rejected 4" in result.output
 
 
 def test_rerun_without_resume_is_refused_and_resume_skips_done_notes(tmp_path, tiny_pack, fixture_notes):

@@ -69,6 +69,7 @@ def test_non_utf8_bytes_replaced_and_reported(tmp_path, caplog):
     with caplog.at_level(logging.WARNING):
         notes = list(read_notes(path))
     assert notes[0].text == "caf\ufffd ok" and notes[1].text == "fine"
+    assert "n.jsonl:1" in notes[0].problem and "UTF-8" in notes[0].problem and notes[1].problem is None
     assert "n.jsonl:1" in caplog.text and "U+FFFD" in caplog.text
     csv_path = tmp_path / "n.csv"
     csv_path.write_bytes(b"text\nna\xefve\nplain\n")
