@@ -1,10 +1,11 @@
 """Rule-based ConText: negation, temporality and experiencer for mention spans in a note.
 
-Per note: split into sentences and sections once, find every trigger once (one compiled regex for
-all literal triggers, longest match wins, so pseudo-triggers such as "no increase" shadow "no"),
-then for each span walk outwards from the span inside its sentence: the nearest trigger whose
-scope reaches the span sets its task, unless a termination trigger lies in between. Tasks not set by
-a trigger take the section's value ("Past medical history:" -> Historical), else the default.
+Per note: split into sentences and sections once, find the triggers of the sentences holding a
+mention (per token: only rules that can start with a token are tried there; longest match wins, so
+pseudo-triggers such as "no increase" shadow "no"), then for each span walk outwards from the span
+inside its sentence: the nearest trigger whose scope reaches the span sets its task, unless a
+termination trigger lies in between. Tasks not set by a trigger take the section's value ("Past
+medical history:" -> Historical), else the default.
 """
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from bisect import bisect_left
 from pathlib import Path
 from typing import Mapping, NamedTuple, Sequence
 
-from coding_toolkit.context.rules import ContextRule, RuleSet, TASK_VALUES, load_rules, normalise_literal
+from coding_toolkit.context.rules import (NUMBER_TOKEN, TOKEN_RE, TASK_VALUES, ContextRule, RuleSet, load_rules,
+                                          normalise_literal)
 from coding_toolkit.context.segment import Segmenter
 from coding_toolkit.errors import InputError
 from coding_toolkit.records import ContextLabels
@@ -69,28 +71,62 @@ class ContextClassifier:
     def __init__(self, rules: RuleSet | str | Path | None = None):
         self.rules = rules if isinstance(rules, RuleSet) else load_rules(rules)
         self._category_sets: Mapping[str, Mapping[str, str]] = self.rules.categories
-        literals = [r for r in self.rules.rules if r.literal is not None]
-        self._by_literal = {r.literal: r for r in literals}
-        # a lookahead finds a candidate at every position (overlapping), resolved longest-first below
-        self._literal_re = re.compile(
-            "(?=(" + _trie_regex(list(self._by_literal)) + "))", re.IGNORECASE) if self._by_literal else None
+        self._by_literal = {r.literal: r for r in self.rules.rules if r.literal is not None}
+        # Triggers are looked for per token, not per character: at a token that can open a trigger,
+        # the rules that can start with it are matched there, anchored (regex.match).
+        by_first: dict[str, list[str]] = {}
+        for literal in self._by_literal:
+            by_first.setdefault(TOKEN_RE.match(literal).group(), []).append(literal)
         self._patterns = [(re.compile(r.pattern, re.IGNORECASE), r) for r in self.rules.rules if r.pattern]
+        pattern_keys: dict[str, list[int]] = {}
+        for i, (_, rule) in enumerate(self._patterns):
+            for token in rule.first_tokens or ():
+                pattern_keys.setdefault(token, []).append(i)
+        self._number_patterns = tuple(pattern_keys.pop(NUMBER_TOKEN, ()))
+        # first token (lower case) -> (trie regex of the literals starting with it, indices of patterns)
+        self._dispatch: dict[str, tuple[re.Pattern | None, tuple[int, ...]]] = {
+            key: (re.compile(_trie_regex(by_first[key]), re.IGNORECASE) if key in by_first else None,
+                  tuple(pattern_keys.get(key, ())))
+            for key in {*by_first, *pattern_keys}}
+        # a pattern without first_tokens is scanned at every character (finditer)
+        self._scan_all = [i for i, (_, rule) in enumerate(self._patterns) if rule.first_tokens is None]
         self._segmenter = Segmenter(self.rules.sections, self.rules.abbreviations)
 
     # -- triggers ---------------------------------------------------------------------------------
     def find_triggers(self, text: str, start: int = 0, end: int | None = None) -> list[Trigger]:
         """Triggers in ``text[start:end]`` (look-behinds still see the text before ``start``)."""
         end = len(text) if end is None else end
-        candidates: list[Trigger] = []
-        if self._literal_re is not None:
-            for m in self._literal_re.finditer(text, start, end):
-                s, e = m.span(1)
-                rule = self._by_literal.get(normalise_literal(m.group(1)))
-                if rule is not None and e > s:
-                    candidates.append(Trigger(s, e, rule))
-        for regex, rule in self._patterns:
-            candidates.extend(Trigger(m.start(), m.end(), rule)
-                              for m in regex.finditer(text, start, end) if m.end() > m.start())
+        literal_hits: list[Trigger] = []
+        pattern_hits: list[list[Trigger]] = [[] for _ in self._patterns]
+        resume = [start] * len(self._patterns)  # one pattern's matches do not overlap (as with finditer)
+        dispatch, number_patterns, no_hit = self._dispatch, self._number_patterns, (None, ())
+        for token in TOKEN_RE.finditer(text, start, end):
+            word = token.group()
+            literal_re, pattern_ids = dispatch.get(word.lower(), no_hit)
+            if number_patterns and word[0].isdecimal():
+                pattern_ids += number_patterns
+            if literal_re is None and not pattern_ids:
+                continue
+            pos = token.start()
+            if literal_re is not None:
+                m = literal_re.match(text, pos, end)
+                rule = (self._by_literal.get(m.group().lower()) or self._by_literal.get(normalise_literal(m.group()))
+                        ) if m else None
+                if rule is not None:
+                    literal_hits.append(Trigger(pos, m.end(), rule))
+            for i in pattern_ids:
+                if pos >= resume[i]:
+                    regex, rule = self._patterns[i]
+                    m = regex.match(text, pos, end)
+                    if m and m.end() > pos:
+                        pattern_hits[i].append(Trigger(pos, m.end(), rule))
+                        resume[i] = m.end()
+        for i in self._scan_all:
+            regex, rule = self._patterns[i]
+            pattern_hits[i] = [Trigger(m.start(), m.end(), rule)
+                               for m in regex.finditer(text, start, end) if m.end() > m.start()]
+        # (candidates in the order the former whole-text scans gave them: ties below keep the first)
+        candidates = literal_hits + [t for hits in pattern_hits for t in hits]
         # longest first; an overlapping shorter candidate is dropped ("no increase" beats "no")
         candidates.sort(key=lambda t: (t.start - t.end, t.start))
         taken = bytearray(end - start + 1)
@@ -111,14 +147,13 @@ class ContextClassifier:
                                  " fix: pass character offsets into this note's text")
         # a trigger's scope ends at its sentence: look for triggers only in sentences holding a
         # mention (most of a long note holds none), each such sentence scanned once
-        sentences = sorted({segments.sentence_of(a) for a, _ in spans})
+        span_sentences = [segments.sentence_of(a) for a, _ in spans]
         triggers: list[Trigger] = []
-        for s0, s1 in sentences:
+        for s0, s1 in sorted(set(span_sentences)):
             triggers.extend(self.find_triggers(text, s0, s1))
         starts = [t.start for t in triggers]
         out = []
-        for index, (a, b) in enumerate(spans):
-            s0, s1 = segments.sentence_of(a)
+        for (a, b), (s0, s1) in zip(spans, span_sentences):
             lo, hi = bisect_left(starts, s0), bisect_left(starts, s1)
             values, found = self._nearest(text, triggers, starts, lo, hi, a, b)
             section = segments.section_of(a, b)

@@ -4,7 +4,8 @@ A rule file is JSON (see ``data/context_rules.json``)::
 
     {"categories": {"NEGATED_EXISTENCE": {"negation": "Negated"}, ...},
      "rules": [{"literals": ["no", "denies"], "category": "NEGATED_EXISTENCE", "direction": "FORWARD",
-                "max_scope": null, "terminates": null}, {"pattern": "...", ...}],
+                "max_scope": null, "terminates": null},
+               {"pattern": "(?<!\\w)(?:\\d+|a|one) years? ago", "first_tokens": ["<num>", "a", "one"], ...}],
      "sections": [{"headings": ["past medical history", "pmh"], "sets": {"temporality": "Historical"}}],
      "sentence_abbreviations": ["dr", "e.g"]}
 
@@ -30,6 +31,11 @@ TASK_VALUES: dict[str, tuple[str, ...]] = {
     "temporality": ("Recent", "Historical", "Hypothetical"),
     "experiencer": ("Patient", "Other"),
 }
+# Triggers are looked up per token: a word (\w+) or one other non-space character. A pattern's
+# optional "first_tokens" lists the (lower-case) tokens its matches can start with; "<num>" stands
+# for any token starting with a digit. Without it a pattern is tried at every character (slower).
+TOKEN_RE = re.compile(r"\w+|[^\w\s]")
+NUMBER_TOKEN = "<num>"
 
 
 @dataclass(frozen=True)
@@ -43,6 +49,7 @@ class ContextRule:
     max_scope: int | None = None  # max words between trigger and target; None = to the sentence end
     terminates: tuple[str, ...] | None = None  # TERMINATE: which categories; None = all
     source: str = ""  # "file:rule-index", for messages
+    first_tokens: tuple[str, ...] | None = None  # pattern only: tokens a match starts with; None = scan all
 
     @property
     def key(self) -> str:
@@ -95,10 +102,10 @@ def _parse_rule(src: str, index: int, raw: Any, categories: Mapping[str, Any]) -
     if not isinstance(raw, Mapping):
         raise _fail(src, index, "<rule>", f"must be an object, got {type(raw).__name__}", "write the rule as {...}")
     unknown = set(raw) - {"literal", "literals", "pattern", "category", "direction", "max_scope", "terminates",
-                          "comment"}
+                          "first_tokens", "comment"}
     if unknown:
         raise _fail(src, index, sorted(unknown)[0], "unknown field",
-                    "use literal/literals/pattern/category/direction/max_scope/terminates")
+                    "use literal/literals/pattern/first_tokens/category/direction/max_scope/terminates")
     direction = raw.get("direction")
     if direction not in DIRECTIONS:
         raise _fail(src, index, "direction", f"{direction!r} is not valid", f"use one of {', '.join(DIRECTIONS)}")
@@ -141,8 +148,25 @@ def _parse_rule(src: str, index: int, raw: Any, categories: Mapping[str, Any]) -
             re.compile(pattern, re.IGNORECASE)
         except re.error as err:
             raise _fail(src, index, "pattern", f"invalid regular expression ({err})", "correct the regex") from err
-        out.append(ContextRule(None, pattern, cats, direction, max_scope, terminates, f"{src} rule #{index}"))
+        out.append(ContextRule(None, pattern, cats, direction, max_scope, terminates, f"{src} rule #{index}",
+                               _parse_first_tokens(src, index, raw)))
+    elif "first_tokens" in raw:
+        raise _fail(src, index, "first_tokens", "only applies to a pattern", "remove it or add a \"pattern\"")
     return out
+
+
+def _parse_first_tokens(src: str, index: int, raw: Mapping[str, Any]) -> tuple[str, ...] | None:
+    tokens = raw.get("first_tokens")
+    if tokens is None:
+        return None
+    if not isinstance(tokens, list) or not tokens:
+        raise _fail(src, index, "first_tokens", f"{tokens!r} is not a non-empty list",
+                    'list the tokens a match starts with, e.g. ["in", "<num>"], or drop the field')
+    for token in tokens:
+        if token != NUMBER_TOKEN and not (isinstance(token, str) and TOKEN_RE.fullmatch(token)):
+            raise _fail(src, index, "first_tokens", f"{token!r} is not one token",
+                        f'use a single word (letters/digits/_), one punctuation character, or "{NUMBER_TOKEN}"')
+    return tuple(dict.fromkeys(t.lower() for t in tokens))
 
 
 def _parse_categories(src: str, raw: Any) -> dict[str, dict[str, str]]:

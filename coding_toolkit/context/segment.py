@@ -17,17 +17,24 @@ from typing import Mapping, Sequence
 
 from coding_toolkit.context.rules import SectionRule
 
-_LINE_START = r"(?:^|(?<=\n)|(?<=\s\s)|(?<=[.;]\s))[ \t]*"
+# A heading starts a line: at the note's start, or after a new line, two white spaces or ". "/"; "
+# (then optional blanks). Speed: a regex that opens with look-behinds is tried at every character,
+# so the heading regexes consume the white space before the heading instead (look-behinds are then
+# checked only after white space); a heading at the very start of the note is matched apart.
+_AFTER_SPACE = r"\s(?:(?<=\n)|(?<=\s\s)|(?<=[.;]\s))[ \t]*"
 _SENTENCE_END = re.compile(
     r"[.!?]+[\"')\]]*[ \t]+(?=\S)"          # end punctuation then white space
     r"|\n[ \t]*\n\s*"                        # blank line
     r"|\n[ \t]*(?=[-*\u2022\u00b7>]|\d{1,2}[.)]\s|[A-Z])"  # new line opening a list item or capitalised line
-    r"|(?<=\s)(?=\d{1,2}\)\s)"               # inline list marker "2) "
 )
+# inline list marker "2) " after white space: found from its ")" (a literal start is searched fast)
+_LIST_MARKER = re.compile(r"\)\s")
+_MARKER_DIGITS = re.compile(r"(?<=\s)\d{1,2}")
 # generic headings: an ALL-CAPS phrase, or a capitalised phrase at the start of a line, then a colon
-_GENERIC_HEADING = re.compile(
-    _LINE_START + r"([A-Z][A-Z0-9/&(),' -]{1,60}?)[ \t]*:(?!\d)"
-    r"|(?:^|(?<=\n))[ \t]*([A-Z][A-Za-z/&' -]{1,40}?)[ \t]*:(?!\d)", re.MULTILINE)
+_CAPS_HEADING = r"([A-Z][A-Z0-9/&(),' -]{1,60}?)[ \t]*:(?!\d)"
+_LINE_HEADING = r"([A-Z][A-Za-z/&' -]{1,40}?)[ \t]*:(?!\d)"
+_GENERIC_HEADING = re.compile(_AFTER_SPACE + _CAPS_HEADING + r"|\n[ \t]*" + _LINE_HEADING)
+_GENERIC_HEADING_AT_START = re.compile(r"[ \t]*(?:" + _CAPS_HEADING + "|" + _LINE_HEADING + ")")
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
 _WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)\.$")
 
@@ -75,13 +82,17 @@ class Segmenter:
         for rule in sections:
             for heading in rule.headings:
                 self._sets[heading] = rule.sets  # later files override earlier ones
-        alternatives = sorted(self._sets, key=len, reverse=True)
-        body = "|".join(r"\s+".join(map(re.escape, h.split())) for h in alternatives) or "(?!)"
-        self._known = re.compile(_LINE_START + r"(" + body + r")[ \t]*:(?!\d)", re.IGNORECASE | re.MULTILINE)
+        body = _phrase_trie(self._sets) or "(?!)"
+        self._known_at_start = re.compile(r"[ \t]*(" + body + r")[ \t]*:(?!\d)", re.IGNORECASE)
+        self._known = re.compile(_AFTER_SPACE + r"(" + body + r")[ \t]*:(?!\d)", re.IGNORECASE)
         # upper case only (case-sensitive): an inline "PAST MEDICAL HISTORY:" after other words on the line
-        upper = "|".join(r"\s+".join(map(re.escape, h.upper().split())) for h in alternatives) or "(?!)"
         # (not after a connector: "HOSPITAL COURSE & PLAN:" is one heading, not a "PLAN:" section)
-        self._known_inline = re.compile(r"(?<![\w/&+,-])(?<![&/+,-]\s)(?<!\sAND\s)(" + upper + r")[ \t]*:(?!\d)")
+        # (the look-ahead for a heading's first letter comes first: it fails fast at most characters)
+        upper = [h.upper() for h in self._sets]
+        first = "[" + "".join(sorted({re.escape(h[0]) for h in upper})) + "]" if upper else "(?!)"
+        self._known_inline = re.compile(
+            rf"(?={first})(?<![\w/&+,-])(?<![&/+,-]\s)(?<!\sAND\s)(" + (_phrase_trie(upper) or "(?!)")
+            + r")[ \t]*:(?!\d)")
         self._abbreviations = frozenset(abbreviations)
 
     def split(self, text: str) -> Segments:
@@ -90,13 +101,16 @@ class Segmenter:
             if m.group(0)[:1] == "." and self._after_abbreviation(text, m.start()):
                 continue
             cuts.add(m.end())
+        for m in _LIST_MARKER.finditer(text):
+            for width in (1, 2):  # "2) " or "12) "
+                if width < m.start() and _MARKER_DIGITS.fullmatch(text, m.start() - width, m.start()):
+                    cuts.add(m.start() - width)
         headings: dict[int, tuple[int, str]] = {}  # start -> (end, heading)
-        for m in _GENERIC_HEADING.finditer(text):
-            g = 1 if m.group(1) is not None else 2
+        for m in _scan(_GENERIC_HEADING_AT_START, _GENERIC_HEADING, text):
+            g = m.lastindex  # the ALL-CAPS or the line-start alternative
             headings[m.start(g)] = (m.end(), " ".join(m.group(g).lower().split()))
-        for regex in (self._known_inline, self._known):
-            for m in regex.finditer(text):
-                headings[m.start(1)] = (m.end(), " ".join(m.group(1).lower().split()))
+        for m in [*self._known_inline.finditer(text), *_scan(self._known_at_start, self._known, text)]:
+            headings[m.start(1)] = (m.end(), " ".join(m.group(1).lower().split()))
         # a generic heading that runs into an inline known one ("SUMMARY PAST MEDICAL HISTORY:") ends there
         for start in sorted(headings):
             end, name = headings[start]
@@ -122,3 +136,29 @@ class Segmenter:
     def _after_abbreviation(self, text: str, dot: int) -> bool:
         m = _WORD_BEFORE.search(text, max(0, dot - 12), dot + 1)
         return bool(m) and m.group(1).lower() in self._abbreviations
+
+
+def _scan(at_start: re.Pattern, after_space: re.Pattern, text: str) -> list[re.Match]:
+    """The matches of a heading regex: ``at_start`` at position 0, then ``after_space`` (which opens
+    with ``_AFTER_SPACE``) after it; the match found at 0 ends on ":" so it cannot hide a later one."""
+    first = at_start.match(text)
+    return [first, *after_space.finditer(text, first.end())] if first else list(after_space.finditer(text))
+
+
+def _phrase_trie(phrases) -> str:
+    """Alternation of phrases as a character trie (fast); longer phrases are tried first, as in a
+    longest-first alternation; a space matches any white space."""
+    trie: dict = {}
+    for phrase in phrases:
+        node = trie
+        for ch in " ".join(phrase.split()):
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def emit(node: dict) -> str:
+        branches = [(r"\s+" if ch == " " else re.escape(ch)) + emit(child) for ch, child in sorted(node.items()) if ch]
+        if "" in node:
+            branches.append("")
+        return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+
+    return emit(trie) if trie else ""

@@ -39,6 +39,11 @@ def test_extra_rules_extend_and_override(tmp_path):
     ({"literal": "x", "direction": "FORWARD", "category": "HISTORICAL", "max_scope": 0}, "max_scope"),
     ({"literal": "x", "direction": "FORWARD", "category": "HISTORICAL", "scope": 3}, "scope"),
     ({"direction": "FORWARD", "category": "HISTORICAL"}, "literal"),
+    ({"pattern": "ago", "first_tokens": ["two words"], "direction": "FORWARD", "category": "HISTORICAL"},
+     "first_tokens"),
+    ({"pattern": "ago", "first_tokens": [], "direction": "FORWARD", "category": "HISTORICAL"}, "first_tokens"),
+    ({"pattern": "ago", "first_tokens": "ago", "direction": "FORWARD", "category": "HISTORICAL"}, "first_tokens"),
+    ({"literal": "x", "first_tokens": ["x"], "direction": "FORWARD", "category": "HISTORICAL"}, "first_tokens"),
 ])
 def test_bad_rule_names_file_index_field(tmp_path, rule, field):
     path = write(tmp_path, {"rules": [{"literal": "fine", "direction": "PSEUDO"}, rule]})

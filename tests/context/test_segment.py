@@ -1,0 +1,34 @@
+"""Sentence cuts and headings: at the note start, after two spaces or a new line, inline, list markers."""
+from __future__ import annotations
+
+import pytest
+
+from coding_toolkit.context.classifier import ContextClassifier
+
+
+@pytest.fixture(scope="module")
+def segmenter():
+    return ContextClassifier()._segmenter
+
+
+def test_inline_list_markers_cut_after_white_space_only(segmenter):
+    text = "Meds: 1) aspirin 2) statin 12) x 112) y"
+    starts = segmenter.split(text).sentence_starts
+    assert [text[s:s + 3] for s in starts] == ["Med", " 1)", "1) ", "2) ", "12)"]  # not at "112)"
+
+
+def test_headings_at_note_start_after_two_spaces_and_new_line(segmenter):
+    text = "PAST MEDICAL HISTORY: asthma.  FAMILY HISTORY: mother had MI.\nPmh: copd"
+    sections = segmenter.split(text).sections
+    assert [(s.heading, text[s.start:s.end].strip()) for s in sections] == [
+        ("past medical history", "asthma."), ("family history", "mother had MI."), ("pmh", "copd")]
+    # after a word and one space a lower-case heading is not a line start; after ". " it is
+    assert [s.heading for s in segmenter.split("Seen today pmh: copd").sections] == []
+    assert [s.heading for s in segmenter.split("Seen today. pmh: copd").sections] == ["pmh"]
+
+
+def test_inline_upper_case_heading_after_other_words(segmenter):
+    text = "Seen today. DISCHARGE SUMMARY PAST MEDICAL HISTORY: asthma"
+    segments = segmenter.split(text)
+    assert [s.heading for s in segments.sections] == ["past medical history"]
+    assert segments.section_of(text.index("asthma")).sets == {"temporality": "Historical"}
