@@ -42,6 +42,8 @@ class Pipeline:
     engine: Any  # mapping.engine.MapEngine
     context: Any  # context.meta_models.ContextStage
     max_note_chars: int = DEFAULT_MAX_NOTE_CHARS
+    # how to load this pipeline again in another process (from_pack's arguments), for spawned workers
+    recipe: dict[str, Any] | None = None
 
     @classmethod
     def from_pack(cls, path: str | Path | None = None, *, policy_path=None, rules_path=None,
@@ -62,7 +64,9 @@ class Pipeline:
         engine.preload()
         classifier = ContextClassifier(load_rules(rules_path) if rules_path else None)
         stage = ContextStage(classifier=classifier, policy=Policy.load(policy_path))
-        return cls(pack=pack, engine=engine, context=stage, max_note_chars=max_note_chars)
+        recipe = {"path": str(pack.path), "policy_path": policy_path, "rules_path": rules_path,
+                  "max_note_chars": max_note_chars}
+        return cls(pack=pack, engine=engine, context=stage, max_note_chars=max_note_chars, recipe=recipe)
 
     # -- provenance -------------------------------------------------------------------------
     @property

@@ -11,6 +11,7 @@ import json
 import logging
 import multiprocessing
 import os
+import sys
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -76,6 +77,28 @@ def process_batch(pipeline: Pipeline, notes: list[Note]) -> list[NoteResult | Re
 _WORKER_PIPELINE: Pipeline | None = None
 
 
+def _spawned_worker_init(recipe: dict[str, Any]) -> None:
+    """Load the pipeline once in a spawned worker (packs with MetaCAT models: torch is not fork-safe)."""
+    global _WORKER_PIPELINE
+    import torch
+
+    torch.set_num_threads(1)  # one process per core already
+    _WORKER_PIPELINE = Pipeline.from_pack(**recipe)
+    gc.freeze()
+
+
+def _make_pool(pipeline: Pipeline, workers: int) -> ProcessPoolExecutor:
+    """Fork workers that inherit the loaded pipeline (copy-on-write, no reload) unless torch is
+    loaded: a forked child of a process with torch's thread pools can deadlock, so packs with
+    MetaCAT models use spawned workers that each load the pack once."""
+    global _WORKER_PIPELINE
+    if "torch" in sys.modules and pipeline.recipe is not None:
+        return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                                   initializer=_spawned_worker_init, initargs=(pipeline.recipe,))
+    _WORKER_PIPELINE = pipeline
+    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
+
+
 def _worker_batch(notes: list[Note]) -> list[NoteResult | Rejected]:
     assert _WORKER_PIPELINE is not None
     return process_batch(_WORKER_PIPELINE, notes)
@@ -115,11 +138,7 @@ def run(notes: Iterable[Note], pipeline: Pipeline, sink, *, ledger_path: str | P
         position = ledger.last_position()
         gc.freeze()  # the loaded model is long-lived: keep the collector from rescanning it
 
-        pool = None
-        if workers > 1:
-            global _WORKER_PIPELINE
-            _WORKER_PIPELINE = pipeline
-            pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
+        pool = _make_pool(pipeline, workers) if workers > 1 else None
         bar = tqdm(total=total, unit="note", disable=not progress, dynamic_ncols=True, smoothing=0.05)
         in_flight: deque = deque()
         in_flight_ids: set[str] = set()

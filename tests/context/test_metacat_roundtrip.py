@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import pytest
 
@@ -89,6 +91,19 @@ def test_train_meta_cli_attaches_task_and_annotate_uses_it(tmp_path, tiny_pack):
     [mention] = [m for m in record["mentions"] if m["text"].lower() == "pneumonia"]
     assert mention["meta"]["sources"]["negation"] == "metacat:Negation"
     assert mention["status"] == "filtered" and "negated" in mention["reason"]
+    # a pack with MetaCAT models (torch) runs in spawned workers, not forked ones: same output
+    many = tmp_path / "many.jsonl"
+    many.write_text("".join(json.dumps({"note_id": str(i), "text": "No evidence of pneumonia. Has asthma."}) + "\n"
+                            for i in range(30)))
+    outputs = []
+    for workers in ("1", "2"):
+        target = tmp_path / f"w{workers}.jsonl"
+        done = subprocess.run([sys.executable, "-m", "coding_toolkit", "annotate", str(many), "--pack", str(out),
+                               "--out", str(target), "--workers", workers, "--batch-size", "5"],
+                              capture_output=True, text=True, timeout=240)
+        assert done.returncode == 0, done.stderr
+        outputs.append(target.read_text())
+    assert outputs[0] == outputs[1] and outputs[0].count("metacat:Negation") >= 30
     bad = runner.invoke(cli, ["train", "meta", "--pack", str(tiny_pack), "--export", str(export),
                               "--task", "Presence", "--out", str(tmp_path / "x")])
     assert bad.exit_code == 2 and "Presence" in bad.output
