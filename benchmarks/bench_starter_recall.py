@@ -102,7 +102,9 @@ def score_concepts(notes, gold, annotate) -> dict:
 def score_pipeline(notes, gold, pipeline) -> dict:
     from coding_toolkit.records import Note
 
-    code_tp = code_gold = code_pred = code_in_alts = 0
+    from coding_toolkit.io.sinks.cds import order_codes
+
+    code_tp = code_gold = code_pred = code_in_alts = primary_ok = primary_gold = 0
     kept_ok = kept_found = filt_ok = filt_reason_ok = filt_found = 0
     wrong_codes, missed_codes, wrongly_kept, wrongly_filtered = [], [], [], []
     for note in notes:
@@ -145,6 +147,10 @@ def score_pipeline(notes, gold, pipeline) -> dict:
         code_in_alts += len(want & shown)
         code_gold += len(want)
         code_pred += len(got)
+        if g["icd10"]:  # the gold's first ICD-10 code is the primary diagnosis; CDS puts ours first
+            primary_gold += 1
+            primary, _ = order_codes([s for s in result.suggestions if s.system == "ICD-10"])
+            primary_ok += primary == g["icd10"][0]
         wrong_codes += [f"{note['note_id']}:{c}" for c in sorted(got - want)]
         missed_codes += [f"{note['note_id']}:{c}" for c in sorted(want - got)]
     return {
@@ -155,6 +161,7 @@ def score_pipeline(notes, gold, pipeline) -> dict:
             "recall": _ratio(code_tp, code_gold),
             "precision": _ratio(code_tp, code_pred),
             "recall_default_or_alternative": _ratio(code_in_alts, code_gold),
+            "primary_diagnosis_agreement": _ratio(primary_ok, primary_gold),
             "missed": missed_codes,
             "extra": wrong_codes,
         },
@@ -226,6 +233,7 @@ def main(argv=None) -> int:
         ("code recall (defaults)", ("codes", "recall")),
         ("code precision (defaults)", ("codes", "precision")),
         ("code recall (default or alt.)", ("codes", "recall_default_or_alternative")),
+        ("primary diagnosis = gold primary", ("codes", "primary_diagnosis_agreement")),
         ("filtered mentions filtered", ("filter", "filtered_rate")),
         ("  ... with the gold reason", ("filter", "reason_rate")),
         ("kept mentions kept", ("filter", "kept_rate")),

@@ -23,6 +23,7 @@ import logging
 from collections.abc import Iterator
 from pathlib import Path
 
+from coding_toolkit.dburl import normalise_url, safe_url as _safe_url
 from coding_toolkit.errors import InputError
 from coding_toolkit.records import Note
 
@@ -70,7 +71,7 @@ def count_notes(source, *, text_column: str = "text", id_column: str = "note_id"
     try:
         if source_db is not None:
             import sqlalchemy as sa
-            engine = sa.create_engine(source_db)
+            engine = sa.create_engine(normalise_url(source_db))
             with engine.connect() as conn:
                 sql = f"SELECT count(*) FROM ({query or source}) AS ct_notes"
                 return int(conn.execute(sa.text(sql)).scalar_one())
@@ -233,7 +234,7 @@ def _read_sql(url: str, query: str, text_column, id_column, episode_column) -> I
 
     name = _safe_url(url)
     try:
-        engine = sa.create_engine(url)
+        engine = sa.create_engine(normalise_url(url))
     except Exception as e:
         raise InputError(f"{name}: cannot use this database URL ({e}); fix: give a SQLAlchemy URL") from e
     try:
@@ -250,15 +251,6 @@ def _read_sql(url: str, query: str, text_column, id_column, episode_column) -> I
                          f"fix: check the query and the database") from e
     finally:
         engine.dispose()
-
-
-def _safe_url(url: str) -> str:
-    """The URL without its password, for messages."""
-    try:
-        import sqlalchemy as sa
-        return sa.engine.make_url(url).render_as_string(hide_password=True)
-    except Exception:
-        return url.split("@")[-1] if "@" in url else url
 
 
 def texts_of(source, **kwargs) -> Iterator[str]:

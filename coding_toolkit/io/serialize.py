@@ -170,14 +170,23 @@ def result_from_json(d: dict[str, Any]) -> NoteResult:
     )
 
 
-def suggestion_rank_key(s: CodeSuggestion) -> tuple:
-    """Sort key for evidence strength, strongest first: more supporting kept mentions, then the
-    higher best confidence; ties broken by system and code so the order is deterministic.
+def is_symptom_code(s: CodeSuggestion) -> bool:
+    """ICD-10 chapter XVIII (R00-R99): symptoms and signs, which coders do not use in place of a
+    definitive diagnosis, so they rank after every other diagnosis."""
+    return s.system == "ICD-10" and s.code.startswith("R")
 
-    Suggestions hold only codes from kept mentions, so ``len(s.evidence)`` is the number of
-    supporting kept mentions and ``s.confidence`` their best confidence.
+
+def suggestion_rank_key(s: CodeSuggestion) -> tuple:
+    """Sort key for evidence strength, strongest first.
+
+    Symptom codes (R00-R99) after definitive diagnoses; then more supporting kept mentions; then
+    the higher best confidence (to two decimals, so noise does not reorder); then the earlier
+    first mention (discharge summaries state the diagnosis before the background); then system
+    and code, so the order is deterministic. Suggestions hold only codes from kept mentions, so
+    ``len(s.evidence)`` is the number of supporting kept mentions.
     """
-    return (-len(s.evidence), -s.confidence, s.system, s.code)
+    return (is_symptom_code(s), -len(s.evidence), -round(s.confidence, 2),
+            min(s.evidence, default=0), s.system, s.code)
 
 
 def can_be_primary(s: CodeSuggestion) -> bool:

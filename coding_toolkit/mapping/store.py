@@ -17,6 +17,7 @@ from typing import Any, Iterable
 import sqlalchemy as sa
 
 from coding_toolkit import __version__
+from coding_toolkit.dburl import normalise_url
 from coding_toolkit.errors import MapError
 from coding_toolkit.mapping import mapfiles
 from coding_toolkit.mapping import titles as titles_mod
@@ -25,14 +26,6 @@ from coding_toolkit.mapping.refsets import RefsetInfo, load_refsets, version_key
 
 log = logging.getLogger(__name__)
 INSERT_BATCH = 10_000
-
-
-def normalise_url(url: str | Path) -> str:
-    """A plain file path means a SQLite file; anything with ``://`` is a SQLAlchemy URL."""
-    text = str(url)
-    if "://" in text:
-        return text
-    return f"sqlite:///{Path(text).expanduser().resolve()}"
 
 
 def _metadata(schema: str | None) -> tuple[sa.MetaData, dict[str, sa.Table]]:

@@ -1,4 +1,5 @@
 import json
+from dataclasses import replace
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -146,6 +147,11 @@ def test_rank_key_prefers_more_evidence_then_confidence():
     strong = sugg(MI, [0, 1], 0.5)
     strong_conf = sugg(MI, [0, 1], 0.9)
     assert sorted([weak, strong, strong_conf], key=suggestion_rank_key) == [strong_conf, strong, weak]
+    # symptom codes rank after diagnoses; with equal evidence the earlier first mention wins
+    chest_pain = replace(sugg(MI, [0, 1, 2], 1.0), code="R074")
+    later = sugg(MI, [5], 0.9)
+    earlier = replace(sugg(MI, [2], 0.9), code="E119")
+    assert sorted([chest_pain, later, earlier], key=suggestion_rank_key) == [earlier, later, chest_pain]
     # deterministic tie-break
     a = note_b().suggestions[0]
     assert suggestion_rank_key(a) == suggestion_rank_key(a)

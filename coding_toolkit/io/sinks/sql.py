@@ -35,6 +35,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from coding_toolkit import __version__
 from coding_toolkit.errors import InputError
+from coding_toolkit.dburl import normalise_url, safe_url
 from coding_toolkit.io.serialize import suggestion_rank_key
 from coding_toolkit.records import NoteResult
 
@@ -161,8 +162,8 @@ class SqlSink:
                     "the sql output needs a database; fix: pass --db URL "
                     "(e.g. sqlite:///suggestions.db or postgresql+psycopg2://user@host/db)"
                 )
-            db_url = f"sqlite:///{Path(out)}"
-        self.db_url = db_url
+            db_url = str(out)
+        self.db_url = normalise_url(db_url)
         self.run = dict(run or {})
         self.run_id = str(self.run.get("run_id") or uuid.uuid4())
         self.metadata = MetaData(schema=schema or self.run.get("db_schema"))
@@ -199,12 +200,7 @@ class SqlSink:
             ) from e
 
     def _safe_url(self) -> str:
-        try:
-            from sqlalchemy.engine import make_url
-
-            return make_url(self.db_url).render_as_string(hide_password=True)
-        except Exception:  # noqa: BLE001 - only for the message
-            return "<db url>"
+        return safe_url(self.db_url)
 
     def write(self, results: Sequence[NoteResult]) -> None:
         if self.engine is None:
