@@ -29,7 +29,14 @@ ILLUSTRATIVE_LABEL = "ILLUSTRATIVE map: not the NHS map, not for clinical use"
 
 
 class NoteRejected(Exception):
-    """A note that cannot be processed; the run reports it in the rejects file and goes on."""
+    """A note that cannot be processed; the run reports it in the rejects file and goes on.
+
+    ``category`` is a short fixed label (for counts); the message says what and how to fix it.
+    """
+
+    def __init__(self, message: str, category: str):
+        super().__init__(message)
+        self.category = category
 
 
 def text_hash(text: str) -> str:
@@ -64,6 +71,7 @@ class Pipeline:
         engine.preload()
         classifier = ContextClassifier(load_rules(rules_path) if rules_path else None)
         stage = ContextStage(classifier=classifier, policy=Policy.load(policy_path))
+        stage.task_table.check_tasks(pack.meta_tasks, where=f"pack {pack.path}")
         recipe = {"path": str(pack.path), "policy_path": policy_path, "rules_path": rules_path,
                   "max_note_chars": max_note_chars}
         return cls(pack=pack, engine=engine, context=stage, max_note_chars=max_note_chars, recipe=recipe)
@@ -77,7 +85,7 @@ class Pipeline:
             cached = {
                 "pack_hash": self.pack.hash,
                 "pack_name": self.pack.provenance.get("name") or Path(self.pack.path).name,
-                "map_release": maps.get("releases") or maps.get("release"),
+                "map_release": maps.get("release"),
                 "map_refsets": maps.get("refsets"),
                 "illustrative": bool(maps.get("illustrative")),
                 "toolkit_version": __version__,
@@ -91,13 +99,13 @@ class Pipeline:
     def check(self, note: Note) -> None:
         """Raise NoteRejected for a note that must not be processed (the reason names the fix)."""
         if note.problem:
-            raise NoteRejected(note.problem)
+            raise NoteRejected(note.problem, "damaged text")
         if not isinstance(note.text, str) or not note.text.strip():
-            raise NoteRejected("empty note text")
+            raise NoteRejected("empty note text", "empty")
         if len(note.text) > self.max_note_chars:
             raise NoteRejected(
                 f"note is {len(note.text):,} characters, over the limit of {self.max_note_chars:,}; "
-                "split it or raise --max-note-chars")
+                "split it or raise --max-note-chars", "too long")
 
     def process(self, note: Note) -> NoteResult:
         self.check(note)

@@ -23,7 +23,10 @@ CREATE TABLE IF NOT EXISTS run (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS batches (batch INTEGER PRIMARY KEY, position INTEGER, notes INTEGER);
 CREATE TABLE IF NOT EXISTS done (
     note_id TEXT PRIMARY KEY, text_hash TEXT, batch INTEGER, episode_id TEXT, summary TEXT);
-CREATE TABLE IF NOT EXISTS rejects (note_id TEXT, source TEXT, reason TEXT, batch INTEGER);
+-- retry = 1: the note failed for a reason that may pass on a later run (a processing error), so a
+-- resumed run tries it again instead of skipping it
+CREATE TABLE IF NOT EXISTS rejects (
+    note_id TEXT, source TEXT, reason TEXT, batch INTEGER, text_hash TEXT, retry INTEGER);
 CREATE INDEX IF NOT EXISTS rejects_note ON rejects (note_id);
 """
 
@@ -74,32 +77,34 @@ class Ledger:
         return row[0] + 1
 
     # -- per note ----------------------------------------------------------------------------
-    def seen(self, note_ids: Sequence[str]) -> dict[str, tuple[str, int]]:
-        """note_id -> (text hash, batch) for ids already committed; a rejected id has hash "rejected"."""
-        out: dict[str, tuple[str, int]] = {}
+    def seen(self, note_ids: Sequence[str]) -> dict[str, list[tuple[str, int]]]:
+        """note_id -> [(text hash, batch)] for each committed outcome of that id: written, or
+        rejected for good (rejects marked for retry are left out, so a resumed run retries them)."""
+        out: dict[str, list[tuple[str, int]]] = {}
         for start in range(0, len(note_ids), 500):
             chunk = list(note_ids[start:start + 500])
             marks = ",".join("?" * len(chunk))
-            for note_id, hash_, batch in self.db.execute(
-                    f"SELECT note_id, text_hash, batch FROM done WHERE note_id IN ({marks})", chunk):
-                out[note_id] = (hash_, batch)
-            for note_id, batch in self.db.execute(
-                    f"SELECT note_id, MIN(batch) FROM rejects WHERE note_id IN ({marks}) GROUP BY note_id", chunk):
-                out.setdefault(note_id, ("rejected", batch))
+            rows = self.db.execute(
+                f"SELECT note_id, text_hash, batch FROM done WHERE note_id IN ({marks}) UNION ALL "
+                f"SELECT note_id, text_hash, batch FROM rejects WHERE retry = 0 AND note_id IN ({marks})",
+                chunk + chunk)
+            for note_id, hash_, batch in rows:
+                out.setdefault(note_id, []).append((hash_, batch))
         return out
 
     def commit_batch(self, batch: int, position: int | None,
-                     notes: Iterable[tuple[str, str, str | None, str]],
-                     rejects: Iterable[tuple[str, str, str]]) -> None:
-        """notes: (note_id, text_hash, episode_id, summary_json); rejects: (note_id, source, reason)."""
+                     notes: Iterable[tuple[str, str, str | None, str | None]],
+                     rejects: Iterable[tuple[str, str, str, str, bool]]) -> None:
+        """notes: (note_id, text_hash, episode_id, summary_json or None);
+        rejects: (note_id, source, reason, text_hash, retry)."""
         notes = list(notes)
         with self.db:
             self.db.execute("BEGIN")
             self.db.executemany(
                 "INSERT OR REPLACE INTO done VALUES (?, ?, ?, ?, ?)",
                 [(n, h, batch, e, s) for n, h, e, s in notes])
-            self.db.executemany("INSERT INTO rejects VALUES (?, ?, ?, ?)",
-                                [(n, s, r, batch) for n, s, r in rejects])
+            self.db.executemany("INSERT INTO rejects VALUES (?, ?, ?, ?, ?, ?)",
+                                [(n, s, r, batch, h, int(retry)) for n, s, r, h, retry in rejects])
             self.db.execute("INSERT INTO batches VALUES (?, ?, ?)", (batch, position, len(notes)))
 
     def summaries(self) -> Iterable[tuple[str, str | None, list[dict]]]:
@@ -109,12 +114,13 @@ class Ledger:
             yield note_id, episode_id, json.loads(summary or "[]")
 
     def rejects(self) -> Iterable[tuple[str, str, str]]:
-        yield from self.db.execute("SELECT note_id, source, reason FROM rejects ORDER BY rowid")
-
-    def counts(self) -> dict[str, int]:
-        done = self.db.execute("SELECT COUNT(*) FROM done").fetchone()[0]
-        rejected = self.db.execute("SELECT COUNT(*) FROM rejects").fetchone()[0]
-        return {"done": done, "rejected": rejected}
+        """Every reject of the run, once each: a retried note's earlier failure is dropped once it
+        was written or rejected again on a later attempt."""
+        yield from self.db.execute(
+            "SELECT note_id, source, reason FROM rejects r WHERE NOT (retry = 1 AND ("
+            " EXISTS (SELECT 1 FROM done d WHERE d.note_id = r.note_id AND d.batch > r.batch) OR"
+            " EXISTS (SELECT 1 FROM rejects l WHERE l.note_id = r.note_id AND l.batch > r.batch)))"
+            " ORDER BY batch, rowid")
 
     def close(self) -> None:
         self.db.close()

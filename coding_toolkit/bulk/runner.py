@@ -15,13 +15,15 @@ import sys
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from coding_toolkit.bulk.ledger import Ledger
+from coding_toolkit.errors import ToolkitError
+from coding_toolkit.io.serialize import suggestion_from_json, suggestion_to_json
 from coding_toolkit.pipeline import NoteRejected, Pipeline, text_hash
-from coding_toolkit.records import CodeSuggestion, Note, NoteResult
+from coding_toolkit.records import Note, NoteResult
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +36,15 @@ DEFAULT_BATCH_CHARS = 300_000
 class Rejected:
     note_id: str
     source: str
-    reason: str
+    reason: str  # never the note's text
+    category: str  # short fixed label, for counts
+    text_hash: str = ""
+    retry: bool = False  # a processing failure: a resumed run tries the note again
+
+
+def _rejected(note: Note, reason: str, category: str, *, retry: bool = False) -> Rejected:
+    text = note.text if isinstance(note.text, str) else ""
+    return Rejected(note.note_id, note.source or "", reason, category, text_hash(text), retry)
 
 
 @dataclass
@@ -61,15 +71,22 @@ def batched(notes: Iterable[Note], max_notes: int, max_chars: int) -> Iterator[l
 
 
 def process_batch(pipeline: Pipeline, notes: list[Note]) -> list[NoteResult | Rejected]:
+    """Results in note order. A note-specific failure becomes a reject; a failure that would hit
+    every note (a configuration error, a lost database, no memory or disk) stops the run, which
+    ``--resume`` then continues."""
     out: list[NoteResult | Rejected] = []
     for note in notes:
         try:
             out.append(pipeline.process(note))
         except NoteRejected as err:
-            out.append(Rejected(note.note_id, note.source or "", str(err)))
-        except Exception as err:  # one bad note must never stop the run; the reason is kept
+            out.append(_rejected(note, str(err), err.category))
+        except (ToolkitError, OSError, MemoryError):
+            raise
+        except Exception as err:  # one bad note must never stop the run
+            # only the exception's type: its message may quote the note's text
             log.warning("note %s failed: %s", note.note_id, type(err).__name__)
-            out.append(Rejected(note.note_id, note.source or "", f"processing failed: {type(err).__name__}: {err}"))
+            out.append(_rejected(note, f"processing failed ({type(err).__name__}); rerun with --resume to "
+                                       "retry, or report it with the note id", "processing failed", retry=True))
     return out
 
 
@@ -105,18 +122,14 @@ def _worker_batch(notes: list[Note]) -> list[NoteResult | Rejected]:
 
 
 def _summary(result: NoteResult) -> str:
-    return json.dumps([asdict(s) for s in result.suggestions], ensure_ascii=False)
+    return json.dumps([suggestion_to_json(s) for s in result.suggestions], ensure_ascii=False)
 
 
 def summaries_as_results(ledger: Ledger, provenance: dict[str, Any]) -> Iterator[NoteResult]:
     """Earlier notes' suggestions rebuilt from the ledger (no mentions), for aggregating sinks."""
     for note_id, episode_id, suggestions in ledger.summaries():
-        yield NoteResult(
-            note_id=note_id, episode_id=episode_id, mentions=(), provenance=provenance,
-            suggestions=tuple(CodeSuggestion(**{**s, "sctids": tuple(s["sctids"]),
-                                                "evidence": tuple(s["evidence"]),
-                                                "alternatives": tuple(s["alternatives"])})
-                              for s in suggestions))
+        yield NoteResult(note_id=note_id, episode_id=episode_id, mentions=(), provenance=provenance,
+                         suggestions=tuple(suggestion_from_json(s) for s in suggestions))
 
 
 def run(notes: Iterable[Note], pipeline: Pipeline, sink, *, ledger_path: str | Path,
@@ -133,8 +146,11 @@ def run(notes: Iterable[Note], pipeline: Pipeline, sink, *, ledger_path: str | P
         ledger.check_run({"pack_hash": pipeline.pack.hash, **(settings or {})}, resume=resume)
         first_batch = ledger.next_batch()
         sink.open(resume_position=ledger.last_position())
-        if hasattr(sink, "replay"):  # aggregating sinks (CDS) need the notes written before a resume
-            sink.replay(list(summaries_as_results(ledger, pipeline.provenance)))
+        # aggregating sinks (CDS) need the notes written before a resume: only for them is each
+        # note's suggestion summary kept in the ledger
+        keep_summaries = hasattr(sink, "replay")
+        if keep_summaries:
+            sink.replay(summaries_as_results(ledger, pipeline.provenance))
         position = ledger.last_position()
         gc.freeze()  # the loaded model is long-lived: keep the collector from rescanning it
 
@@ -159,15 +175,14 @@ def run(notes: Iterable[Note], pipeline: Pipeline, sink, *, ledger_path: str | P
                 position = sink.write(done)
             ledger.commit_batch(
                 batch_no, position,
-                [(r.note_id, r.text_hash, r.episode_id, _summary(r)) for r in done],
-                [(r.note_id, r.source, r.reason) for r in rejected])
+                [(r.note_id, r.text_hash, r.episode_id, _summary(r) if keep_summaries else None) for r in done],
+                [(r.note_id, r.source, r.reason, r.text_hash, r.retry) for r in rejected])
             batch_no += 1
             summary.batches += 1
             summary.written += len(done)
             summary.rejected += len(rejected)
             for r in rejected:
-                key = r.reason.split(";")[0].split(" is ")[0][:60]
-                summary.reasons[key] = summary.reasons.get(key, 0) + 1
+                summary.reasons[r.category] = summary.reasons.get(r.category, 0) + 1
             for note in todo:
                 in_flight_ids.discard(note.note_id)
             bar.update(len(todo) + len(pre))
@@ -178,17 +193,15 @@ def run(notes: Iterable[Note], pipeline: Pipeline, sink, *, ledger_path: str | P
             pre: list[Rejected] = []
             batch_ids: set[str] = set()
             for note in raw:
-                earlier = seen.get(note.note_id)
-                text_ok = isinstance(note.text, str)
-                if earlier and earlier[1] < first_batch and (
-                        earlier[0] == "rejected" or (text_ok and earlier[0] == text_hash(note.text))):
-                    summary.skipped_done += 1  # written (or rejected) by the run being resumed
+                earlier = seen.get(note.note_id, ())
+                hash_ = text_hash(note.text) if isinstance(note.text, str) else ""
+                if any(h == hash_ and b < first_batch for h, b in earlier):
+                    summary.skipped_done += 1  # written (or rejected for good) by the run being resumed
                     bar.update(1)
                     continue
                 if earlier or note.note_id in in_flight_ids or note.note_id in batch_ids:
-                    pre.append(Rejected(note.note_id, note.source or "",
-                                        "duplicate note_id: an earlier note with this id was already "
-                                        "annotated; give each note a unique id"))
+                    pre.append(_rejected(note, "duplicate note_id: an earlier note with this id was already "
+                                               "annotated; give each note a unique id", "duplicate note_id"))
                     continue
                 batch_ids.add(note.note_id)
                 todo.append(note)

@@ -27,6 +27,7 @@ import re
 import shutil
 import sys
 import tempfile
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,15 +42,13 @@ try:  # the optional extra: fail with the pip fix, not an ImportError
 except ImportError as _e:  # pragma: no cover - exercised only without the extra
     raise MissingExtraError("pyspark", "spark") from _e
 
+from coding_toolkit.bulk.runner import DEFAULT_BATCH_CHARS, DEFAULT_BATCH_NOTES  # the same batch bounds
+
 log = logging.getLogger(__name__)
 
 __all__ = ["annotate_dataframe", "annotate_notes_frame", "split_results", "write_parquet", "write_sql",
            "annotate_with_spark", "NOTE_SCHEMA", "MENTION_FIELDS", "SUGGESTION_FIELDS"]
 
-# batch bounds as in the local runner (runner.DEFAULT_BATCH_*), repeated so importing this module
-# does not pull in the runner's dependencies on the driver
-DEFAULT_BATCH_NOTES = 64
-DEFAULT_BATCH_CHARS = 300_000
 DEFAULT_BUCKETS = 16  # Parquet partitions (bucket = pmod(xxhash64(note_id), buckets))
 TABLES = ("notes", "mentions", "suggestions", "rejects")
 DUPLICATE_REASON = ("duplicate note_id: an earlier note with this id was already annotated; "
@@ -138,12 +137,14 @@ def _worker_pipeline(cfg: _WorkerConfig):
 
 
 def _note_row(note_id, episode_id, source, status, reason, text_hash="", result=None) -> dict:
-    """One NOTE_SCHEMA row; ``result`` serialised exactly as the JSONL sink writes a line."""
+    """One NOTE_SCHEMA row; ``result`` (a NoteResult) serialised exactly as the JSONL sink writes a line."""
+    from coding_toolkit.io.serialize import dumps_result
+
     return {"note_id": note_id, "episode_id": episode_id, "source": source, "status": status,
             "reason": reason, "text_hash": text_hash,
-            "n_mentions": len(result["mentions"]) if result else 0,
-            "n_suggestions": len(result["suggestions"]) if result else 0,
-            "result": json.dumps(result, ensure_ascii=False) if result is not None else None}
+            "n_mentions": len(result.mentions) if result else 0,
+            "n_suggestions": len(result.suggestions) if result else 0,
+            "result": dumps_result(result).decode("utf-8") if result is not None else None}
 
 
 def _annotate_partitions(cfg: _WorkerConfig):
@@ -153,7 +154,6 @@ def _annotate_partitions(cfg: _WorkerConfig):
         import pandas as pd
 
         from coding_toolkit.bulk.runner import Rejected, batched, process_batch
-        from coding_toolkit.io.serialize import result_to_json
         from coding_toolkit.records import Note
 
         columns = [c.split()[0] for c in NOTE_SCHEMA.split(", ")]
@@ -165,8 +165,8 @@ def _annotate_partitions(cfg: _WorkerConfig):
 
         for pdf in frames:
             rows, notes = [], []
-            for note_id, text, episode_id, source in zip(pdf["note_id"], pdf["text"], pdf["episode_id"],
-                                                         pdf["source"]):
+            for note_id, text, episode_id, source, problem in zip(
+                    pdf["note_id"], pdf["text"], pdf["episode_id"], pdf["source"], pdf["problem"]):
                 note_id = note_id.strip() if isinstance(note_id, str) else ""
                 episode_id = episode_id if isinstance(episode_id, str) and episode_id.strip() else None
                 source = source if isinstance(source, str) else ""
@@ -178,7 +178,8 @@ def _annotate_partitions(cfg: _WorkerConfig):
                 else:
                     seen.add(note_id)
                     notes.append(Note(note_id=note_id, text=text if isinstance(text, str) else "",
-                                      episode_id=episode_id, source=source))
+                                      episode_id=episode_id, source=source,
+                                      problem=problem if isinstance(problem, str) else None))
             if rows:
                 yield frame(rows)
             for batch in batched(notes, cfg.batch_notes, cfg.batch_chars):
@@ -189,7 +190,7 @@ def _annotate_partitions(cfg: _WorkerConfig):
                         out.append(_note_row(res.note_id, note.episode_id, res.source, "rejected", res.reason))
                     else:
                         out.append(_note_row(res.note_id, res.episode_id, note.source, "ok", None,
-                                             res.text_hash, result_to_json(res)))
+                                             res.text_hash, res))
                 yield frame(out)
 
     return run
@@ -203,6 +204,12 @@ def _read_optional(path, what: str) -> str | None:
         return Path(path).read_text(encoding="utf-8")
     except OSError as e:
         raise InputError(f"{path}: cannot read the {what} file ({e.strerror}); fix: check the path") from e
+
+
+def _pack_content_hash(pack_path) -> str:
+    from coding_toolkit.concepts.pack import read_pack_json
+
+    return read_pack_json(Path(pack_path).resolve())["content_hash"]
 
 
 def _ship_pack(spark: SparkSession, pack_path, ship: bool) -> tuple[str, str, str | None]:
@@ -228,7 +235,7 @@ def _ship_pack(spark: SparkSession, pack_path, ship: bool) -> tuple[str, str, st
 def annotate_notes_frame(notes_df: DataFrame, pack_path, *, text_column: str = "text",
                          id_column: str = "note_id", episode_column: str | None = None,
                          source_column: str | None = None, order_column: str | None = None,
-                         max_batch_chars: int = DEFAULT_BATCH_CHARS, max_batch_notes: int = DEFAULT_BATCH_NOTES,
+                         problem_column: str | None = None, max_batch_chars: int = DEFAULT_BATCH_CHARS, max_batch_notes: int = DEFAULT_BATCH_NOTES,
                          max_note_chars: int = DEFAULT_MAX_NOTE_CHARS, policy_path=None, rules_path=None,
                          ship_pack: bool = True, partitions: int | None = None) -> DataFrame:
     """Annotate ``notes_df`` once; one persisted row per note (schema ``NOTE_SCHEMA``).
@@ -240,7 +247,7 @@ def annotate_notes_frame(notes_df: DataFrame, pack_path, *, text_column: str = "
     columns = notes_df.columns
     for col, option in ((text_column, "text_column"), (id_column, "id_column"),
                         (episode_column, "episode_column"), (source_column, "source_column"),
-                        (order_column, "order_column")):
+                        (order_column, "order_column"), (problem_column, "problem_column")):
         if col and col not in columns:
             raise InputError(f"notes DataFrame: column '{col}' not found (columns: {', '.join(columns)}); "
                              f"fix: pass {option} with one of those names")
@@ -255,6 +262,8 @@ def annotate_notes_frame(notes_df: DataFrame, pack_path, *, text_column: str = "
         F.col(id_column).cast("string").alias("note_id"), F.col(text_column).cast("string").alias("text"),
         (F.col(episode_column).cast("string") if episode_column else F.lit(None).cast("string")).alias("episode_id"),
         (F.col(source_column).cast("string") if source_column else F.lit(None).cast("string")).alias("source"),
+        # set by the toolkit's reader for text it had to damage (bytes that are not UTF-8)
+        (F.col(problem_column).cast("string") if problem_column else F.lit(None).cast("string")).alias("problem"),
         (F.col(order_column) if order_column else F.monotonically_increasing_id()).alias("_order"),
     ).repartition(n, "note_id").sortWithinPartitions("_order").drop("_order")
     return notes.mapInPandas(_annotate_partitions(cfg), NOTE_SCHEMA).persist(StorageLevel.MEMORY_AND_DISK)
@@ -346,7 +355,6 @@ def write_sql(notes_frame: DataFrame, db_url: str, *, run_id: str | None = None,
     ``run_id`` never duplicates. Executors need the database driver and network access to it.
     Returns the run id.
     """
-    import uuid
 
     from coding_toolkit.io.sinks.sql import SqlSink
 
@@ -358,7 +366,7 @@ def write_sql(notes_frame: DataFrame, db_url: str, *, run_id: str | None = None,
         release = prov.get("map_release")
         run.setdefault("map_release", (release if isinstance(release, str) else json.dumps(release))[:128]
                        if release else None)
-        run.setdefault("illustrative", bool(prov.get("illustrative", prov.get("illustrative_map"))))
+        run.setdefault("illustrative", bool(prov.get("illustrative")))
     sink = SqlSink(db_url=db_url, run=run)
     sink.open()  # tables + run row, once, on the driver (InputError for a bad URL)
     sink.close()
@@ -428,14 +436,14 @@ def _stage_local_notes(notes, staging: Path, text_column, id_column, episode_col
     from coding_toolkit.io.notes_reader import read_notes
 
     schema = pa.schema([("note_id", pa.string()), ("text", pa.string()), ("episode_id", pa.string()),
-                        ("source", pa.string()), ("order", pa.int64())])
+                        ("source", pa.string()), ("problem", pa.string()), ("order", pa.int64())])
     staging.mkdir(parents=True, exist_ok=True)
     path = staging / "notes.parquet"
     chunk: list = []
     order = 0
     with pq.ParquetWriter(path, schema) as writer:
         for note in read_notes(notes, text_column=text_column, id_column=id_column, episode_column=episode_column):
-            chunk.append((note.note_id, note.text, note.episode_id, note.source, order))
+            chunk.append((note.note_id, note.text, note.episode_id, note.source, note.problem, order))
             order += 1
             if len(chunk) >= 5_000:
                 writer.write_table(pa.Table.from_pylist([dict(zip(schema.names, c)) for c in chunk], schema))
@@ -498,11 +506,14 @@ def annotate_with_spark(notes, *, pack=None, out, text_column: str = "text", id_
             df = spark.read.parquet(str(_stage_local_notes(notes, staging, text_column, id_column,
                                                            episode_column)))
             cols = dict(text_column="text", id_column="note_id", episode_column="episode_id",
-                        source_column="source", order_column="order")
+                        source_column="source", order_column="order", problem_column="problem")
         frame = annotate_notes_frame(df, pack, max_note_chars=max_note_chars, policy_path=policy_path,
                                      rules_path=rules_path, ship_pack=ship_pack, **cols)
         counts = write_parquet(frame, out_dir, buckets=buckets)
         if db:
+            # the same OUT and pack give the same run id, so a re-run replaces its rows
+            key = f"{Path(out_dir).resolve()}|{_pack_content_hash(pack)}"
+            run_id = run_id or str(uuid.uuid5(uuid.NAMESPACE_URL, key))
             run_id = write_sql(frame, db, run_id=run_id, run={"arguments": {"engine": "spark", "notes": str(notes)}})
         first = frame.filter(F.col("status") == "ok") \
             .select(F.get_json_object("result", "$.provenance.warning").alias("warning")).first()

@@ -59,6 +59,15 @@ class TaskTable:
             tasks[name] = (ours, values)
         return cls(tasks, frozenset(data.get("ignore", [])), source)
 
+    def check_tasks(self, names: Sequence[str], where: str = "the pack") -> None:
+        """Refuse, before any note is read, MetaCAT task names this table cannot translate."""
+        unknown = [n for n in names if n not in self.tasks and n not in self.ignore]
+        if unknown:
+            raise ContextRuleError(
+                f"{where} has MetaCAT task(s) {', '.join(map(repr, unknown))} that the task table does not "
+                f"know (known: {', '.join(sorted(self.tasks))}); fix: add them under \"tasks\" (or "
+                f"\"ignore\") in {self.source}")
+
     def translate(self, meta: Mapping[str, Any]) -> dict[str, tuple[str, str]]:
         """``{our task: (value, "metacat:<Task>")}`` for a mention's MetaCAT values."""
         out: dict[str, tuple[str, str]] = {}

@@ -36,6 +36,7 @@ _LINE_HEADING = r"([A-Z][A-Za-z/&' -]{1,40}?)[ \t]*:(?!\d)"
 _GENERIC_HEADING = re.compile(_AFTER_SPACE + _CAPS_HEADING + r"|\n[ \t]*" + _LINE_HEADING)
 _GENERIC_HEADING_AT_START = re.compile(r"[ \t]*(?:" + _CAPS_HEADING + "|" + _LINE_HEADING + ")")
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
+_SPACES = re.compile(r"\s*")
 _WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)\.$")
 
 
@@ -127,7 +128,7 @@ class Segmenter:
             if not sets:
                 continue
             stop = starts[i + 1] if i + 1 < len(starts) else len(text)
-            content = len(text) - len(text[end_heading:].lstrip())  # skip blank lines right after the heading
+            content = _SPACES.match(text, end_heading).end()  # skip blank lines right after the heading
             blank = _BLANK_LINE.search(text, content, stop)
             sections.append(Section(end_heading, blank.start() if blank else stop, name, sets, start))
         cuts.discard(len(text))

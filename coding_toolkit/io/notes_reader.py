@@ -120,22 +120,22 @@ def _as_text(value) -> str:
     return value if isinstance(value, str) else str(value)
 
 
-def _note(name: str, row: int, text, note_id, episode_id) -> Note:
+def _note(name: str, row: int, text, note_id, episode_id, *, decoded: bool = False) -> Note:
+    """``decoded``: the text was decoded here with replacement, so a U+FFFD in it marks bytes that
+    were not UTF-8 (columnar and SQL sources hand over text that was never decoded by us)."""
     note_id = _as_text(note_id).strip() or f"{name}:{row}"
     episode = _as_text(episode_id).strip() or None
     text = _as_text(text)
-    return Note(note_id=note_id, text=text, episode_id=episode, source=f"{name}:{row}",
-                problem=_not_utf8(f"{name}:{row}") if _REPLACEMENT in text else None)
+    problem = None
+    if decoded and _REPLACEMENT in text:
+        log.warning("%s:%d: bytes that are not UTF-8 were replaced with U+FFFD", name, row)
+        problem = _not_utf8(f"{name}:{row}")
+    return Note(note_id=note_id, text=text, episode_id=episode, source=f"{name}:{row}", problem=problem)
 
 
 def _not_utf8(where: str) -> str:
     return (f"{where}: the note holds bytes that are not UTF-8 (shown as U+FFFD); "
             "fix: re-encode the file as UTF-8, e.g. iconv -f cp1252 -t utf-8")
-
-
-def _warn_replaced(path, row: int, text: str) -> None:
-    if _REPLACEMENT in text:
-        log.warning("%s:%d: bytes that are not UTF-8 were replaced with U+FFFD", path, row)
 
 
 def _read_csv(path: Path, text_column, id_column, episode_column) -> Iterator[Note]:
@@ -158,8 +158,7 @@ def _read_csv(path: Path, text_column, id_column, episode_column) -> Iterator[No
             episodes = chunk[episode_column].tolist() if episode_column else [None] * len(texts)
             for text, note_id, episode in zip(texts, ids, episodes):
                 row += 1
-                _warn_replaced(path, row, text)
-                yield _note(path.name, row, text, note_id, episode)
+                yield _note(path.name, row, text, note_id, episode, decoded=True)
 
 
 def _read_jsonl(path: Path, text_column, id_column, episode_column) -> Iterator[Note]:
@@ -169,7 +168,6 @@ def _read_jsonl(path: Path, text_column, id_column, episode_column) -> Iterator[
             if not raw.strip():
                 continue
             line = raw.decode("utf-8", errors="replace")
-            _warn_replaced(path, line_no, line)
             try:
                 record = json.loads(line)
                 if not isinstance(record, dict):
@@ -188,8 +186,10 @@ def _read_jsonl(path: Path, text_column, id_column, episode_column) -> Iterator[
                             text_column if text_column not in record else episode_column)
                 continue
             first = False
+            # a JSON "\ufffd" escape decodes to U+FFFD too: only a line that held bad bytes counts
             yield _note(path.name, line_no, record[text_column], record.get(id_column),
-                        record.get(episode_column) if episode_column else None)
+                        record.get(episode_column) if episode_column else None,
+                        decoded=_REPLACEMENT in line and b"\xef\xbf\xbd" not in raw)
 
 
 def _read_parquet(path: Path, text_column, id_column, episode_column) -> Iterator[Note]:
@@ -223,10 +223,13 @@ def _read_txtdir(folder: Path) -> Iterator[Note]:
     if not files:
         raise InputError(f"{folder}: no .txt files in the folder; fix: point to a folder of .txt notes")
     for path in files:
-        text = path.read_bytes().decode("utf-8", errors="replace")
-        _warn_replaced(path, 1, text)
+        raw = path.read_bytes()
+        text = raw.decode("utf-8", errors="replace")
+        damaged = _REPLACEMENT in text and b"\xef\xbf\xbd" not in raw
+        if damaged:
+            log.warning("%s: bytes that are not UTF-8 were replaced with U+FFFD", path.name)
         yield Note(note_id=path.stem, text=text, source=str(path.name),
-                   problem=_not_utf8(path.name) if _REPLACEMENT in text else None)
+                   problem=_not_utf8(path.name) if damaged else None)
 
 
 def _read_sql(url: str, query: str, text_column, id_column, episode_column) -> Iterator[Note]:

@@ -117,3 +117,19 @@ def test_killed_run_resumes_without_lost_or_duplicated_notes(tmp_path, tiny_pack
     assert done.returncode == 0, done.stderr
     written = [r["note_id"] for r in _read_jsonl(out)]
     assert written == ids, "every note exactly once, in input order"
+
+
+def test_resume_lists_each_reject_once_and_continues_with_new_notes(tmp_path, tiny_pack, fixture_notes):
+    texts = _fixture_texts(fixture_notes)
+    notes = tmp_path / "notes.jsonl"
+    first = [{"note_id": "A", "text": texts[0]}, {"note_id": "A", "text": texts[1]}, {"note_id": "E", "text": " "}]
+    notes.write_text("".join(json.dumps(r) + "\n" for r in first), encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    assert _annotate(str(notes), "--pack", str(tiny_pack), "--out", str(out), "--batch-size", "1").exit_code == 0
+    with open(notes, "a", encoding="utf-8") as handle:  # the input grew while the run was down
+        handle.write(json.dumps({"note_id": "B", "text": texts[2]}) + "\n")
+    resumed = _annotate(str(notes), "--pack", str(tiny_pack), "--out", str(out), "--batch-size", "1", "--resume")
+    assert resumed.exit_code == 0 and "skipped 3" in resumed.output
+    assert [r["note_id"] for r in _read_jsonl(out)] == ["A", "B"]
+    rows = (tmp_path / "out.jsonl.rejects.csv").read_text(encoding="utf-8").splitlines()
+    assert sorted(row.split(",")[0] for row in rows[1:]) == ["A", "E"], rows

@@ -21,6 +21,10 @@ def _cli(*args, cwd):
 def test_cli_engine_spark_matches_local_jsonl(spark_ready, tiny_pack, fixture_notes, tmp_path):
     import pyarrow.dataset as ds
 
+    # the fixture notes plus one with bytes that are not UTF-8: both engines must reject it
+    notes_file = tmp_path / "notes.jsonl"
+    notes_file.write_bytes(fixture_notes.read_bytes().rstrip(b"\n") + b'\n{"note_id": "bad", "text": "caf\xe9 asthma"}\n')
+    fixture_notes = notes_file
     out = tmp_path / "spark_out"
     done = _cli(str(fixture_notes), "--pack", str(tiny_pack), "--engine", "spark", "--spark-master", "local[2]",
                 "--out", str(out), cwd=tmp_path)
@@ -40,6 +44,9 @@ def test_cli_engine_spark_matches_local_jsonl(spark_ready, tiny_pack, fixture_no
     assert {r["note_id"]: json.loads(r["result"]) for r in notes} == expected
     mentions = ds.dataset(out / "mentions", format="parquet", partitioning="hive").to_table()
     assert mentions.num_rows == sum(len(r["mentions"]) for r in expected.values())
+    rejects = ds.dataset(out / "rejects", format="parquet", partitioning="hive").to_table().to_pylist()
+    assert [(r["note_id"], "not UTF-8" in r["reason"]) for r in rejects] == [("bad", True)]
+    assert "bad" in (tmp_path / "local.jsonl.rejects.csv").read_text(encoding="utf-8")
 
 
 
