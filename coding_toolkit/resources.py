@@ -9,6 +9,8 @@ import os
 import sys
 from pathlib import Path
 
+from coding_toolkit.errors import InputError
+
 _REPO = Path(__file__).resolve().parent.parent
 _SHARE = Path(sys.prefix) / "share" / "coding_toolkit"
 
@@ -19,8 +21,8 @@ def data_path(*parts: str) -> Path:
         candidate = root.joinpath(*parts)
         if candidate.exists():
             return candidate
-    raise FileNotFoundError(
-        f"shipped data file {'/'.join(parts)} not found in {_REPO} or {_SHARE}; reinstall the toolkit")
+    raise InputError(
+        f"shipped data file {'/'.join(parts)} not found in {_REPO} or {_SHARE}; fix: reinstall the toolkit")
 
 
 def cache_dir() -> Path:

@@ -7,6 +7,7 @@ import os
 
 import click
 
+from coding_toolkit.cli.options import progress_option
 from coding_toolkit.errors import MapError
 
 
@@ -53,7 +54,7 @@ def maps() -> None:
 @click.option(
     "--opcs-version", default=None, help="OPCS-4 version to use, e.g. 4.10 [default: newest with rows]."
 )
-@click.option("--progress/--no-progress", default=True, help="Show progress bars.")
+@progress_option
 def import_cmd(release_dir: str, db: str | None, icd10_titles, opcs_titles, opcs_version, progress) -> None:
     """Import every ExtendedMap refset of RELEASE_DIR (the folder the TRUD zip was unpacked into)."""
     from coding_toolkit.mapping.store import MapStore

@@ -5,6 +5,8 @@ import json
 
 import click
 
+from coding_toolkit.cli.options import notes_file_options, progress_option
+
 
 def _split_tags(ctx, param, value):
     if not value:
@@ -23,8 +25,7 @@ def model() -> None:
 @click.option("--out", "out", required=True, type=click.Path(), help="New (or empty) folder for the pack.")
 @click.option("--notes", type=click.Path(exists=True),
               help="The trust's notes (CSV/TSV/JSONL/Parquet or a folder of .txt) for the word vectors.")
-@click.option("--text-column", default="text", show_default=True, help="Notes column holding the text.")
-@click.option("--id-column", default="note_id", show_default=True, help="Notes column holding the note id.")
+@notes_file_options
 @click.option("--tags", multiple=True, callback=_split_tags,
               help="Semantic tags to include, comma-separated (default: disorder,finding,procedure,situation,"
                    "event,morphologic abnormality).")
@@ -32,14 +33,15 @@ def model() -> None:
               help="Keep only this concept and its descendants (repeatable).")
 @click.option("--spell-check/--no-spell-check", default=None,
               help="MedCAT spell-check (default off: see docs/models.md for the measurement).")
-def build(release_dir, out, notes, text_column, id_column, tags, descendants_of, spell_check) -> None:
+@progress_option
+def build(release_dir, out, notes, text_column, id_column, tags, descendants_of, spell_check, progress) -> None:
     """Build a pack from RELEASE_DIR (an unzipped SNOMED CT RF2 release, UK Clinical Edition or Monolith)."""
     from coding_toolkit.concepts.build import DEFAULT_TAGS, SPELL_CHECK_DEFAULT, build_pack_from_release
     from coding_toolkit.concepts.pack import load_pack
 
     path = build_pack_from_release(
         release_dir, out, notes=notes, tags=tags or DEFAULT_TAGS, descendants_of=list(descendants_of) or None,
-        progress=True, spell_check=SPELL_CHECK_DEFAULT if spell_check is None else spell_check,
+        progress=progress, spell_check=SPELL_CHECK_DEFAULT if spell_check is None else spell_check,
         text_column=text_column, id_column=id_column)
     pack = load_pack(path, lazy=True)
     counts = pack.provenance["counts"]

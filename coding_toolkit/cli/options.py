@@ -1,7 +1,22 @@
 """Option decorators shared by several commands (one definition, one spelling everywhere)."""
 from __future__ import annotations
 
+import sys
+
 import click
+
+
+def _column_options(func, formats: str):
+    func = click.option("--id-column", default="note_id", show_default=True, metavar="COL",
+                        help=f"Column holding the note id ({formats}).")(func)
+    func = click.option("--text-column", default="text", show_default=True, metavar="COL",
+                        help=f"Column holding the note text ({formats}).")(func)
+    return func
+
+
+def notes_file_options(func):
+    """--text-column / --id-column for commands reading a notes file or folder (no episodes, no SQL)."""
+    return _column_options(func, "CSV/TSV/JSONL/Parquet")
 
 
 def notes_input_options(func):
@@ -10,11 +25,17 @@ def notes_input_options(func):
                         help="Read notes with NOTES as a SQL query against this SQLAlchemy URL.")(func)
     func = click.option("--episode-column", default=None, metavar="COL",
                         help="Column grouping notes into hospital episodes (CDS output: one row per episode).")(func)
-    func = click.option("--id-column", default="note_id", show_default=True, metavar="COL",
-                        help="Column holding the note id (CSV/TSV/JSONL/Parquet/SQL).")(func)
-    func = click.option("--text-column", default="text", show_default=True, metavar="COL",
-                        help="Column holding the note text (CSV/TSV/JSONL/Parquet/SQL).")(func)
-    return func
+    return _column_options(func, "CSV/TSV/JSONL/Parquet/SQL")
+
+
+def _progress_default(ctx, param, value):
+    return sys.stderr.isatty() if value is None else value
+
+
+def progress_option(func):
+    """--progress/--no-progress; unset means on when stderr is a terminal (not in logs or pipes)."""
+    return click.option("--progress/--no-progress", default=None, callback=_progress_default,
+                        help="Progress bars (default: on when stderr is a terminal).")(func)
 
 
 def read_notes_from_options(notes: str, text_column: str, id_column: str, episode_column: str | None,

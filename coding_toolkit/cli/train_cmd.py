@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import click
 
+from coding_toolkit.cli.options import notes_file_options, progress_option
+
 
 def _prf(m: dict | None) -> str:
     if not m:
@@ -21,21 +23,26 @@ def train() -> None:
 @click.option("--notes", required=True, type=click.Path(exists=True),
               help="Notes: CSV/TSV/JSONL/Parquet or a folder of .txt files.")
 @click.option("--out", required=True, type=click.Path(), help="New folder for the trained pack.")
-@click.option("--text-column", default="text", show_default=True)
-@click.option("--id-column", default="note_id", show_default=True)
+@notes_file_options
 @click.option("--checkpoint-every", default=2000, show_default=True, type=click.IntRange(min=1),
               help="Save a resumable checkpoint every N notes.")
-def unsupervised(pack_dir, notes, out, text_column, id_column, checkpoint_every) -> None:
+@progress_option
+def unsupervised(pack_dir, notes, out, text_column, id_column, checkpoint_every, progress) -> None:
     """Self-supervised training on notes (resumes a partial run of the same --out)."""
+    import itertools
+
     from coding_toolkit.concepts.pack import load_pack
     from coding_toolkit.concepts.train import train_unsupervised
     from coding_toolkit.io.notes_reader import count_notes, texts_of
 
+    texts = texts_of(notes, text_column=text_column, id_column=id_column)
+    first = next(texts, None)  # a wrong column fails here, before the model loads
+    texts = itertools.chain([] if first is None else [first], texts)
     pack = load_pack(pack_dir)
-    total = count_notes(notes, text_column=text_column, id_column=id_column)
-    result = train_unsupervised(pack, texts_of(notes, text_column=text_column, id_column=id_column), out,
-                                progress=True, checkpoint_every=checkpoint_every, total=total,
-                                notes_name=str(notes))
+    # counting reads the notes once more: only worth it for a progress bar's total
+    total = count_notes(notes, text_column=text_column, id_column=id_column) if progress else None
+    result = train_unsupervised(pack, texts, out, progress=progress, checkpoint_every=checkpoint_every,
+                                total=total, notes_name=str(notes))
     resumed = f" (resumed after {result['resumed_from']})" if result["resumed_from"] else ""
     click.echo(f"trained on {result['notes']} notes{resumed} at {result['docs_per_s']} notes/s -> {result['pack']}")
 
@@ -48,14 +55,15 @@ def unsupervised(pack_dir, notes, out, text_column, id_column, checkpoint_every)
               help="Share of documents held out to score before/after.")
 @click.option("--seed", default=0, show_default=True, type=int)
 @click.option("--epochs", default=1, show_default=True, type=click.IntRange(min=1))
-def supervised(pack_dir, export_path, out, test_fraction, seed, epochs) -> None:
+@progress_option
+def supervised(pack_dir, export_path, out, test_fraction, seed, epochs, progress) -> None:
     """Supervised training on reviewed annotations (rejected ones are never trained as positives)."""
     from coding_toolkit.concepts.pack import load_pack
     from coding_toolkit.concepts.train import train_supervised
 
     pack = load_pack(pack_dir)
     result = train_supervised(pack, export_path, out, test_fraction=test_fraction, seed=seed, nepochs=epochs,
-                              progress=True)
+                              progress=progress)
     t = result["training"]
     click.echo(f"trained on {t['train_documents']} documents: {t['positives']} positives, {t['negatives']} "
                f"negatives, dropped {t['dropped']}")
@@ -70,11 +78,12 @@ def supervised(pack_dir, export_path, out, test_fraction, seed, epochs) -> None:
 @click.option("--export", "export_path", required=True, type=click.Path(), help="MedCATtrainer JSON export.")
 @click.option("--task", required=True, help="Meta-annotation task in the export, e.g. Negation.")
 @click.option("--out", required=True, type=click.Path(), help="New folder for the pack with the MetaCAT model.")
-def meta(pack_dir, export_path, task, out) -> None:
+@progress_option
+def meta(pack_dir, export_path, task, out, progress) -> None:
     """Train a MetaCAT model (negation, temporality, experiencer) and attach it to a new pack."""
     from coding_toolkit.concepts.metacat import train_meta
 
-    result = train_meta(pack_dir, export_path, task, out, progress=True)
+    result = train_meta(pack_dir, export_path, task, out, progress=progress)
     click.echo(f"trained MetaCAT task {task!r} -> {out}")
     for key, value in (result or {}).items():
         if isinstance(value, (str, int, float)):

@@ -18,6 +18,7 @@ from pathlib import Path
 import coding_toolkit.offline  # noqa: F401  (before medcat)
 from coding_toolkit.errors import PackError
 from coding_toolkit.records import ConceptEntry
+from coding_toolkit.terminology.rf2 import strip_tag
 
 log = logging.getLogger(__name__)
 
@@ -42,14 +43,6 @@ def type_of(tag: str) -> tuple[str, str]:
     if known:
         return known["type_id"], known["name"]
     return "T-" + tag.upper().replace(" ", "_").replace("/", "_"), tag.capitalize()
-
-
-def strip_tag(fsn: str) -> str:
-    """``Heart failure (disorder)`` -> ``Heart failure``."""
-    fsn = fsn.strip()
-    if fsn.endswith(")") and " (" in fsn:
-        return fsn[: fsn.rindex(" (")].strip()
-    return fsn
 
 
 def name_rows(entry: ConceptEntry) -> Iterator[tuple[str, str, str, str]]:
@@ -150,7 +143,7 @@ def build_pack(entries: Iterable[ConceptEntry], out_dir, *, notes=None, map_rele
     """
     from medcat.cat import CAT
 
-    from coding_toolkit.concepts.pack import write_pack_json, check_new_dir
+    from coding_toolkit.concepts.pack import MAPS_FILE, MEDCAT_DIR, check_new_dir, write_pack_json
     from coding_toolkit.concepts.vocab import build_vocab
 
     out = check_new_dir(out_dir)
@@ -175,8 +168,8 @@ def build_pack(entries: Iterable[ConceptEntry], out_dir, *, notes=None, map_rele
     cat = CAT(cdb, vocab, config)
 
     out.mkdir(parents=True, exist_ok=True)
-    cat.save_model_pack(str(out), pack_name="medcat", add_hash_to_pack_name=False, make_archive=False)
-    maps_info = _write_maps(out / "maps.sqlite", map_release, progress=progress)
+    cat.save_model_pack(str(out), pack_name=MEDCAT_DIR, add_hash_to_pack_name=False, make_archive=False)
+    maps_info = _write_maps(out / MAPS_FILE, map_release, progress=progress)
 
     prov = dict(provenance or {})
     prov.update({
@@ -197,10 +190,11 @@ def build_pack(entries: Iterable[ConceptEntry], out_dir, *, notes=None, map_rele
 
 def _write_maps(path: Path, map_release, *, progress: bool) -> dict:
     """Import the release's NHS maps into the pack's map store (an empty store when there are none)."""
+    from coding_toolkit.dburl import normalise_url
     from coding_toolkit.mapping.engine import MapEngine
     from coding_toolkit.mapping.store import MapStore
 
-    url = f"sqlite:///{path}"
+    url = normalise_url(path)
     store = MapStore(url)
     release = _as_release(map_release) if map_release is not None else None
     if release is None or not release.map_files():
@@ -212,12 +206,6 @@ def _write_maps(path: Path, map_release, *, progress: bool) -> dict:
     provenance = _plain(MapEngine(url).provenance())
     return {"source": "release", "report": _plain(report), "provenance": provenance,
             "illustrative": bool(provenance.get("illustrative"))}
-
-
-def _ensure_file(path: Path) -> None:
-    if not path.exists():  # a store that created no tables still leaves a valid (empty) SQLite file
-        import sqlite3
-        sqlite3.connect(path).close()
 
 
 def _plain(obj):

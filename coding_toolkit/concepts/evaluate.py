@@ -44,9 +44,8 @@ class _Codes:
 
     def __call__(self, sctid: str) -> frozenset:
         if sctid not in self.cache:
-            rows = self.engine.lookup(sctid) if self.engine is not None else []
-            self.cache[sctid] = frozenset(
-                (r.system, r.target) for r in rows if r.default and r.classifiable and r.block == 1)
+            rows = self.engine.defaults(sctid) if self.engine is not None else []
+            self.cache[sctid] = frozenset((r.system, r.target) for r in rows if r.classifiable)
         return self.cache[sctid]
 
 
@@ -114,6 +113,7 @@ def evaluate(pack, export_path, *, engine=None) -> dict:
     result = evaluate_export(pack, export, engine=engine, with_codes=engine is not None)
     if engine is None:
         result["codes"] = None
-        result["codes_note"] = "the pack carries no maps: code-level metrics need a map store (--maps)"
+        result["codes_note"] = ("the pack carries no maps: code-level metrics need a pack built from a release "
+                              "that holds the NHS maps (coding-toolkit model build RELEASE_DIR)")
     result["pack"] = {"path": str(pack.path), "hash": pack.hash}
     return result

@@ -90,6 +90,12 @@ def load_export(path) -> dict:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as e:
         raise TrainingError(f"{path}: export file not found; fix: check the --export path") from e
+    except OSError as e:  # a folder, no permission
+        raise TrainingError(f"{path}: cannot read the export ({e.strerror}); fix: pass a MedCATtrainer "
+                            f"JSON export file") from e
+    except json.JSONDecodeError as e:
+        raise TrainingError(f"{path}:{e.lineno}: not valid JSON ({e.msg}); fix: give a MedCATtrainer JSON "
+                            f"export") from e
     except (ValueError, UnicodeDecodeError) as e:
         raise TrainingError(f"{path}: not valid JSON ({e}); fix: give a MedCATtrainer JSON export") from e
     return validate_export(data, str(path))

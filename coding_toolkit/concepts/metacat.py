@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
 import coding_toolkit.offline  # noqa: F401  (before medcat)
+from coding_toolkit.concepts.export import load_export, validate_export
 from coding_toolkit.errors import MissingExtraError, PackError, TrainingError
 
 log = logging.getLogger(__name__)
@@ -92,26 +93,6 @@ def _export(docs: Iterable[tuple[str, Sequence[tuple[int, int, str]]]], task: st
     return {"projects": [{"name": "rows", "id": 0, "cuis": "", "documents": documents}]}
 
 
-def _normalise_export(data: Any, source: str) -> dict:
-    """Check the export shape; turn list-style meta_anns (older exports) into dicts."""
-    if not isinstance(data, Mapping) or not isinstance(data.get("projects"), list):
-        raise TrainingError(f"{source} field 'projects': missing; fix: pass a MedCATtrainer export JSON")
-    for p, project in enumerate(data["projects"]):
-        for d, doc in enumerate(project.get("documents", [])):
-            if not isinstance(doc.get("text"), str):
-                raise TrainingError(f"{source} field 'projects[{p}].documents[{d}].text': missing; "
-                                    "fix: export the documents with their text")
-            for a, ann in enumerate(doc.get("annotations", [])):
-                for key in ("start", "end", "cui", "value"):
-                    if key not in ann:
-                        raise TrainingError(f"{source} field 'projects[{p}].documents[{d}].annotations[{a}].{key}':"
-                                            " missing; fix: every annotation needs start, end, cui and value")
-                metas = ann.get("meta_anns")
-                if isinstance(metas, list):
-                    ann["meta_anns"] = {m["name"]: m for m in metas if isinstance(m, Mapping) and "name" in m}
-    return dict(data)
-
-
 def _task_values(data: Mapping, task: str, source: str) -> list[str]:
     values, tasks = set(), set()
     for project in data["projects"]:
@@ -134,10 +115,10 @@ def _task_values(data: Mapping, task: str, source: str) -> list[str]:
 
 def train_metacat(export: Mapping, task: str, *, epochs: int | None = None, progress: bool = False,
                   source: str = "<export>", **options) -> TrainedMeta:
-    """Train one MetaCAT (BPE tokenizer + BiLSTM) on a MedCATtrainer export dict."""
+    """Train one MetaCAT (BPE tokenizer + BiLSTM) on a MedCATtrainer export dict (validated here)."""
     MetaCAT, _, TokenizerWrapperBPE, ConfigMetaCAT, ByteLevelBPETokenizer = _meta_imports()
     opts = {**DEFAULTS, **options, **({"epochs": epochs} if epochs is not None else {})}
-    export = _normalise_export(export, source)
+    export = validate_export(export, source)  # also turns list-style meta_anns (older exports) into dicts
     values = _task_values(export, task, source)
     texts = [doc["text"].lower() for p in export["projects"] for doc in p.get("documents", [])]
     bbpe = ByteLevelBPETokenizer()
@@ -191,25 +172,16 @@ def attach(cat, trained: TrainedMeta) -> None:
     cat.add_addon(MetaCATAddon(trained.config, cat.pipe.tokenizer, trained.metacat))
 
 
-def load_export(path: str | Path) -> dict:
-    path = Path(path)
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except OSError as err:
-        raise TrainingError(f"{path}: cannot read the export ({err.strerror}); fix: pass a MedCATtrainer export")
-    except json.JSONDecodeError as err:
-        raise TrainingError(f"{path}:{err.lineno}: not valid JSON ({err.msg}); fix: pass a MedCATtrainer export") \
-            from err
-
-
 def train_meta(pack_dir, export_path, task: str, out_dir, *, epochs: int = DEFAULTS["epochs"],
                progress: bool = False, **options) -> dict:
     """Train a MetaCAT for ``task`` from a MedCATtrainer export, attach it and save a new pack."""
-    from coding_toolkit.concepts.pack import load_pack
+    from coding_toolkit.concepts.pack import check_new_dir, load_pack
 
+    # check the pack (hash, layout; the model loads later) and --out before minutes of training
+    pack = load_pack(pack_dir, lazy=True)
+    check_new_dir(out_dir)
     export = load_export(export_path)
     trained = train_metacat(export, task, epochs=epochs, progress=progress, source=str(export_path), **options)
-    pack = load_pack(pack_dir)
     attach(pack.cat, trained)
     metrics = {"task": task, "values": trained.values, "epochs": epochs, "report": trained.report}
     out = pack.save(out_dir, note=f"MetaCAT {task} trained on {Path(export_path).name}",

@@ -74,7 +74,6 @@ def build_rows(
         block, group, priority = int(r["map_block"]), int(r["map_group"]), int(r["map_priority"])
         target = r["map_target"]
         display, kind, key = _target_info(target, system)
-        classifiable = is_classifiable(target)
         out.append(
             MapRow(
                 sctid=r["sctid"],
@@ -85,11 +84,11 @@ def build_rows(
                 group=group,
                 priority=priority,
                 target=target,
-                display=to_display(target, system),
+                display=display,
                 advice=r["map_advice"],
                 rule=r["map_rule"],
                 default=defaults.get((r["sctid"], block, group)) == priority,
-                classifiable=classifiable,
+                classifiable=is_classifiable(target),
                 kind=kind,
                 title=titles.get((title_system, key)) if key else None,
                 release=release,
@@ -110,6 +109,7 @@ class MapEngine:
         self, url_or_store: str | MapStore, *, opcs_version: str | None = None, preload: bool = False
     ):
         self.store = url_or_store if isinstance(url_or_store, MapStore) else MapStore(url_or_store)
+        self.store.require_file()  # reading must not create an empty SQLite file
         if not self.store.has_maps():
             raise MapError(
                 f"map store {self.store!r} holds no imported maps; fix: run "

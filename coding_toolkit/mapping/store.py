@@ -10,14 +10,15 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 import sqlalchemy as sa
 
 from coding_toolkit import __version__
-from coding_toolkit.dburl import normalise_url
+from coding_toolkit.dburl import normalise_url, safe_url
 from coding_toolkit.errors import MapError
 from coding_toolkit.mapping import mapfiles
 from coding_toolkit.mapping import titles as titles_mod
@@ -140,7 +141,7 @@ class MapStore:
             self.engine = sa.create_engine(self.url, future=True)
         except (sa.exc.ArgumentError, ImportError) as err:
             raise MapError(
-                f"cannot open map store {self.url!r} ({err}); fix: pass a file path or a "
+                f"cannot open map store {safe_url(self.url)} ({err}); fix: pass a file path or a "
                 "SQLAlchemy URL such as postgresql+psycopg2://user@host/db"
             ) from err
         self.schema = schema
@@ -148,21 +149,49 @@ class MapStore:
         self.refset_table = load_refsets(refsets_file)
 
     def __repr__(self) -> str:
-        return f"MapStore({self.engine.url.render_as_string(hide_password=True)!r})"
+        return f"MapStore({safe_url(self.url)!r})"
 
-    def create(self) -> None:
-        try:
-            self.metadata.create_all(self.engine)
-        except sa.exc.OperationalError as err:
+    @property
+    def sqlite_path(self) -> Path | None:
+        """The file of a SQLite store (None for other databases and in-memory SQLite)."""
+        url = sa.engine.make_url(self.url)
+        if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+            return None
+        return Path(url.database)
+
+    def require_file(self) -> None:
+        """For read-only use: refuse a SQLite store whose file is missing (connecting would create it)."""
+        path = self.sqlite_path
+        if path is not None and not path.exists():
             raise MapError(
-                f"cannot open map store {self!r}: {err.orig}; fix: check the --db URL/path"
+                f"map store {path} does not exist (it holds no imported maps); fix: run "
+                f"coding-toolkit maps import RELEASE_DIR --db {path}"
+            )
+
+    @contextmanager
+    def _connect(self, *, write: bool = False) -> Iterator[sa.Connection]:
+        """A connection (a transaction when ``write``); database errors become one-line MapErrors."""
+        try:
+            with (self.engine.begin() if write else self.engine.connect()) as conn:
+                yield conn
+        except sa.exc.SQLAlchemyError as err:
+            reason = (str(getattr(err, "orig", None) or err).strip().splitlines() or ["unknown error"])[0]
+            raise MapError(
+                f"map store {safe_url(self.url)}: {reason}; fix: check --db (a SQLite file path or a "
+                "reachable SQLAlchemy URL) and that the database is readable"
             ) from err
 
+    def create(self) -> None:
+        with self._connect(write=True) as conn:
+            self.metadata.create_all(conn)
+
+    def _has_table(self, conn, name: str) -> bool:
+        return sa.inspect(conn).has_table(name, schema=self.schema)
+
     def has_maps(self) -> bool:
-        insp = sa.inspect(self.engine)
-        if not insp.has_table("map_provenance", schema=self.schema):
-            return False
-        with self.engine.connect() as conn:
+        with self._connect() as conn:
+            if not self._has_table(conn, "map_provenance"):
+                return False
             return (
                 conn.execute(sa.select(sa.func.count()).select_from(self.tables["provenance"])).scalar() > 0
             )
@@ -189,30 +218,32 @@ class MapStore:
                 "UK Clinical (or Monolith) release folder, which holds the NHS maps"
             )
         # parse and validate everything before touching the store: nothing half-written
-        frame = mapfiles.read_map_files(files, progress=progress)
-        title_rows = self._read_titles(icd10_titles, opcs_titles)
+        frame = mapfiles.read_map_files(files, progress=progress).drop(columns=["line"])
         refsets, unknown, selected_opcs = self._summarise(frame, opcs_version)
-        info = release.info()
+        # an OPCS title file's name gives its version; a renamed file takes the selected map version
+        named = titles_mod.opcs_version_from_name(Path(opcs_titles)) if opcs_titles else None
+        title_rows = self._read_titles(icd10_titles, opcs_titles, named or selected_opcs)
+        info = release.folders_info()  # not info(): that reads every concept file for module ids
         provenance = {
             "release_path": str(release.path),
             "folders": info["folders"],
             "release_dates": info["release_dates"],
-            "module_ids": info["module_ids"],
+            "module_ids": sorted(frame["module_id"].unique().tolist()),  # the map rows' modules
             "illustrative": info["illustrative"],
             "map_files": [f.name for f in files],
             "opcs_version": selected_opcs,
             "imported_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
             "toolkit_version": __version__,
         }
-        records = frame.drop(columns=["line"]).to_dict("records")
         self.create()
         t = self.tables
         try:
             with self.engine.begin() as conn:  # one transaction: all or nothing
                 for name in ("rows", "refsets", "provenance"):
                     conn.execute(t[name].delete())
-                for start in range(0, len(records), INSERT_BATCH):
-                    conn.execute(t["rows"].insert(), records[start : start + INSERT_BATCH])
+                for start in range(0, len(frame), INSERT_BATCH):  # dicts for one batch at a time
+                    batch = frame.iloc[start : start + INSERT_BATCH].to_dict("records")
+                    conn.execute(t["rows"].insert(), batch)
                 if refsets:
                     conn.execute(
                         t["refsets"].insert(), [{**r, "files": json.dumps(r["files"])} for r in refsets]
@@ -229,7 +260,7 @@ class MapStore:
                 f"writing maps from {release.path} to {self!r} failed ({reason}); the store was left "
                 "unchanged; fix: check the database and the release files"
             ) from err
-        log.info("imported %d map rows from %s", len(records), release.path)
+        log.info("imported %d map rows from %s", len(frame), release.path)
         report = ImportReport(
             release=str(release.path),
             folders=info["folders"],
@@ -316,13 +347,13 @@ class MapStore:
         """Import ICD-10 and/or OPCS-4 title files (replacing that system's titles); counts per system."""
         rows = self._read_titles(icd10, opcs, opcs_version)
         self.create()
-        with self.engine.begin() as conn:
+        with self._connect(write=True) as conn:
             self._replace_titles(conn, rows)
         return self.title_counts()
 
     def title_counts(self) -> dict[str, int]:
         t = self.tables["titles"]
-        with self.engine.connect() as conn:
+        with self._connect() as conn:
             return {
                 s: int(n)
                 for s, n in conn.execute(
@@ -333,7 +364,7 @@ class MapStore:
     def titles(self) -> dict[tuple[str, str], str]:
         """(system, base display code) -> title."""
         t = self.tables["titles"]
-        with self.engine.connect() as conn:
+        with self._connect() as conn:
             return {(s, c): title for s, c, title in conn.execute(sa.select(t.c.system, t.c.code, t.c.title))}
 
     def missing_titles(self) -> dict[str, list[str]]:
@@ -356,17 +387,17 @@ class MapStore:
 
     # ---- reading --------------------------------------------------------------------------
     def provenance(self) -> dict[str, Any]:
-        if not self.has_maps():
-            return {}
         t = self.tables["provenance"]
-        with self.engine.connect() as conn:
+        with self._connect() as conn:
+            if not self._has_table(conn, "map_provenance"):
+                return {}
             return {k: json.loads(v) for k, v in conn.execute(sa.select(t.c.key, t.c.value))}
 
     def refsets(self) -> list[dict[str, Any]]:
         t = self.tables["refsets"]
-        if not sa.inspect(self.engine).has_table("map_refsets", schema=self.schema):
-            return []
-        with self.engine.connect() as conn:
+        with self._connect() as conn:
+            if not self._has_table(conn, "map_refsets"):
+                return []
             rows = [dict(r._mapping) for r in conn.execute(sa.select(t).order_by(t.c.refset_id))]
         for r in rows:
             r["files"] = json.loads(r["files"])
@@ -374,7 +405,7 @@ class MapStore:
 
     def targets(self, refset_id: str) -> list[str]:
         t = self.tables["rows"]
-        with self.engine.connect() as conn:
+        with self._connect() as conn:
             return list(
                 conn.execute(sa.select(t.c.map_target).where(t.c.refset_id == refset_id).distinct()).scalars()
             )
@@ -391,7 +422,7 @@ class MapStore:
         query = sa.select(*(t.c[c] for c in columns) if columns else (t,)).where(
             t.c.refset_id.in_(refset_ids)
         )
-        with self.engine.connect() as conn:
+        with self._connect() as conn:
             if sctids is None:
                 return list(conn.execute(query).mappings())
             out, ids = [], list(dict.fromkeys(str(s) for s in sctids))
@@ -400,5 +431,5 @@ class MapStore:
             return out
 
     def count_rows(self) -> int:
-        with self.engine.connect() as conn:
+        with self._connect() as conn:
             return int(conn.execute(sa.select(sa.func.count()).select_from(self.tables["rows"])).scalar())

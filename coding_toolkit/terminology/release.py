@@ -22,7 +22,6 @@ from coding_toolkit.terminology import rf2
 log = logging.getLogger(__name__)
 
 _TEXT = "string[pyarrow]"
-_TAG_RE = r"\(([^()]*)\)\s*$"
 
 
 def _latest(frame: pd.DataFrame, key: list[str]) -> pd.DataFrame:
@@ -72,17 +71,20 @@ class Release:
         marker = rf2.constants()["illustrative_folder_marker"]
         return any(marker.lower() in folder.name.lower() for folder in self.folders)
 
-    def info(self) -> dict:
-        """Folder names, release dates and module ids, for provenance."""
-        self._load_concepts()
+    def folders_info(self) -> dict:
+        """Path, folder names, release dates and the illustrative flag (reads no RF2 file)."""
         folders = [rf2.folder_info(f) for f in self.folders]
         return {
             "path": str(self.path),
             "folders": [f["name"] for f in folders],
             "release_dates": [f["date"] for f in folders],
-            "module_ids": list(self._modules),
             "illustrative": self.illustrative,
         }
+
+    def info(self) -> dict:
+        """:meth:`folders_info` plus the concepts' module ids (reads the concept files once)."""
+        self._load_concepts()
+        return {**self.folders_info(), "module_ids": list(self._modules)}
 
     def _iter_files(self, kind: str):
         files = self._files(kind)
@@ -158,7 +160,7 @@ class Release:
         rank = {int(r["id"]): i for i, r in enumerate(c["language_refsets"])}
         preferred = int(c["preferred"])
         parts = []
-        cols = ["effectiveTime", "active", "refsetId", "referencedComponentId", "acceptabilityId"]
+        cols = ["id", "effectiveTime", "active", "refsetId", "referencedComponentId", "acceptabilityId"]
         for path, chunk in self._chunks("language", cols):
             refset = rf2.to_int(chunk, "refsetId", path)
             keep = np.isin(refset, list(rank))
@@ -166,6 +168,7 @@ class Release:
             parts.append(
                 pd.DataFrame(
                     {
+                        "id": chunk["id"].astype(_TEXT).to_numpy(),  # member ids are UUIDs
                         "refset": refset[keep],
                         "desc": rf2.to_int(chunk, "referencedComponentId", path),
                         "time": rf2.to_int(chunk, "effectiveTime", path, dtype=np.int32),
@@ -182,8 +185,10 @@ class Release:
                     "preferred": np.array([], bool),
                 }
             )
-        frame = _latest(pd.concat(parts, ignore_index=True), ["refset", "desc"])
-        frame = frame[frame["active"].to_numpy()]
+        # the latest row of each member, then only active members; a description re-added to a
+        # refset under a new member id keeps its active member even if the old one is newer
+        frame = _latest(pd.concat(parts, ignore_index=True), ["id"])
+        frame = _latest(frame[frame["active"].to_numpy()], ["refset", "desc"])
         return pd.DataFrame(
             {
                 "desc": frame["desc"].to_numpy(),
@@ -204,8 +209,8 @@ class Release:
         )
         fsn = fsn.sort_values(["concept", "rank", "id"], na_position="last").drop_duplicates("concept")
         names = pd.DataFrame({"sctid": fsn["concept"].to_numpy(), "fsn": fsn["term"].to_numpy()})
-        names["tag"] = names["fsn"].str.extract(_TAG_RE, expand=False).fillna("").astype(_TEXT)
-        names["bare"] = names["fsn"].str.replace(_TAG_RE, "", regex=True).str.strip().astype(_TEXT)
+        names["tag"] = names["fsn"].str.extract(rf2.TAG_RE, expand=False).fillna("").astype(_TEXT)
+        names["bare"] = names["fsn"].str.replace(rf2.TAG_RE, "", regex=True).str.strip().astype(_TEXT)
 
         syn = desc[~desc["fsn"].to_numpy()]
         if lang.empty:  # no language refset: every active synonym is acceptable, none preferred

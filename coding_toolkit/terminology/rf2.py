@@ -24,12 +24,25 @@ _FOLDER_RE = re.compile(
     r"^SnomedCT_(?P<kind>[A-Za-z0-9]+?)RF2_(?P<status>[A-Z]+)_(?P<date>\d{8})(?:T\d{6}Z)?"
 )
 _BAD_ROW_RE = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
+# the semantic tag ending an FSN: "Heart failure (disorder)" -> "disorder"
+TAG_RE = re.compile(r"\s*\(([^()]*)\)\s*$")
 
 
 @lru_cache(maxsize=1)
 def constants() -> dict:
     """The RF2 ids and file patterns kept as data (rf2.json beside this module)."""
     return json.loads((Path(__file__).with_name("rf2.json")).read_text(encoding="utf-8"))
+
+
+def semantic_tag(fsn: str) -> str:
+    """``Heart failure (disorder)`` -> ``disorder`` ("" without a tag)."""
+    m = TAG_RE.search(fsn)
+    return m.group(1) if m else ""
+
+
+def strip_tag(term: str) -> str:
+    """``Heart failure (disorder)`` -> ``Heart failure`` (a term without a tag is only stripped)."""
+    return TAG_RE.sub("", term).strip()
 
 
 def is_release_folder(path: Path) -> bool:

@@ -21,10 +21,10 @@ from typing import Any
 
 from coding_toolkit.errors import ReleaseError, where
 from coding_toolkit.records import ConceptEntry
+from coding_toolkit.terminology.rf2 import strip_tag
 
 __all__ = ["VariantRules", "load_variant_rules", "generate_variants"]
 
-_TAG = re.compile(r"\s*\([^()]+\)\s*$")
 _SPACES = re.compile(r"\s+")
 
 
@@ -99,7 +99,7 @@ def load_variant_rules(path: str | Path | None = None) -> VariantRules:
 
 
 def _norm(term: str) -> str:
-    return _SPACES.sub(" ", _TAG.sub("", term)).strip().lower()
+    return _SPACES.sub(" ", strip_tag(term)).strip().lower()
 
 
 def _uk_spelling(term: str, rules: VariantRules) -> str:

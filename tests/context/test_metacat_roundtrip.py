@@ -107,3 +107,43 @@ def test_train_meta_cli_attaches_task_and_annotate_uses_it(tmp_path, tiny_pack):
     bad = runner.invoke(cli, ["train", "meta", "--pack", str(tiny_pack), "--export", str(export),
                               "--task", "Presence", "--out", str(tmp_path / "x")])
     assert bad.exit_code == 2 and "Presence" in bad.output
+
+
+def test_train_meta_checks_out_before_training(tmp_path, tiny_pack):
+    """A non-empty --out fails at once (exit 2, one line), before the export is read or anything trains."""
+    import time
+
+    from click.testing import CliRunner
+
+    from coding_toolkit.cli.main import cli
+
+    busy = tmp_path / "busy"
+    busy.mkdir()
+    (busy / "keep.txt").write_text("x")
+    started = time.monotonic()
+    result = CliRunner().invoke(cli, ["train", "meta", "--pack", str(tiny_pack), "--export",
+                                      str(tmp_path / "not-read-yet.json"), "--task", "Negation",
+                                      "--out", str(busy)])
+    assert result.exit_code == 2, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and "not empty" in lines[0] and "Traceback" not in result.output
+    assert time.monotonic() - started < 10 and [p.name for p in busy.iterdir()] == ["keep.txt"]
+    bad_pack = CliRunner().invoke(cli, ["train", "meta", "--pack", str(tmp_path / "none"), "--export",
+                                        str(tmp_path / "none.json"), "--task", "Negation",
+                                        "--out", str(tmp_path / "new")])
+    assert bad_pack.exit_code == 2 and "not found" in bad_pack.output
+
+
+@pytest.mark.parametrize("export, message", [
+    ({"projects": ["not a project"]}, "project 0: missing field 'documents'"),
+    ({"projects": [{"documents": [{"text": "Asthma", "annotations": [{"start": 0, "end": 6, "value": "Asthma",
+                                                                      "cui": "1", "meta_anns": "Negated"}]}]}]},
+     "annotation 0 field 'meta_anns': expected an object or a list"),
+])
+def test_malformed_export_is_a_training_error(export, message):
+    """The export is checked by concepts.export (one parser): a TrainingError naming the place, no traceback."""
+    from coding_toolkit.concepts.metacat import train_metacat
+    from coding_toolkit.errors import TrainingError
+
+    with pytest.raises(TrainingError, match=message):
+        train_metacat(export, "Negation")

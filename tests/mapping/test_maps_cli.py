@@ -115,3 +115,49 @@ def test_show_before_import_exits_2(tmp_path):
 def test_help_lists_commands():
     result = CliRunner().invoke(cli, ["maps", "--help"])
     assert result.exit_code == 0 and "import" in result.output and "show" in result.output
+
+
+def test_show_missing_sqlite_file_creates_nothing(tmp_path):
+    path = tmp_path / "missing.sqlite"
+    result = CliRunner().invoke(cli, ["maps", "show", "22298006", "--db", str(path)])
+    assert result.exit_code == 2
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and "does not exist" in lines[0]
+    assert f"maps import RELEASE_DIR --db {path}" in lines[0]
+    assert not path.exists() and list(tmp_path.iterdir()) == []
+
+
+BAD_DBS = [
+    "postgresql+psycopg2://nobody:s3cret@127.0.0.1:1/x",  # nothing listens on port 1
+    "/etc",  # a folder, not a SQLite file
+]
+
+
+def _one_line_db_error(result) -> str:
+    assert result.exit_code == 2, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.output, result.output
+    assert "s3cret" not in result.output  # the password never reaches a message
+    assert "map store " in lines[0] and "fix: check --db" in lines[0]
+    return lines[0]
+
+
+@pytest.mark.parametrize("bad_db", BAD_DBS)
+def test_show_database_error_exits_2_with_one_line(bad_db):
+    line = _one_line_db_error(CliRunner().invoke(cli, ["maps", "show", "22298006", "--db", bad_db]))
+    assert ("Connection refused" in line or "port 1" in line) if "://" in bad_db else "sqlite:////etc" in line
+
+
+@pytest.mark.parametrize("bad_db", BAD_DBS)
+def test_import_database_error_exits_2_with_one_line(bad_db, rf2_release):
+    result = CliRunner().invoke(cli, ["maps", "import", str(rf2_release), "--db", bad_db, "--no-progress"])
+    _one_line_db_error(result)
+
+
+def test_import_progress_defaults_to_off_when_stderr_is_not_a_terminal(tmp_path, rf2_release):
+    """CliRunner's stderr is not a terminal: no progress bars unless --progress is given."""
+    db = str(tmp_path / "m.sqlite")
+    quiet = CliRunner().invoke(cli, ["maps", "import", str(rf2_release), "--db", db])
+    assert quiet.exit_code == 0 and "it/s" not in quiet.output and "file/s" not in quiet.output
+    shown = CliRunner().invoke(cli, ["maps", "import", str(rf2_release), "--db", db, "--progress"])
+    assert shown.exit_code == 0 and "file" in shown.stderr and "100%" in shown.stderr

@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 from map_test_helpers import FIXTURES, ICD10_TITLES, INT, OPCS_TITLES, UK, append_line, uk_map_file
 
-from coding_toolkit.errors import MapError
+from coding_toolkit.errors import MapError, ReleaseError
 from coding_toolkit.mapping.engine import MapEngine
 from coding_toolkit.mapping.store import MapStore
 from coding_toolkit.terminology import Release
@@ -221,3 +221,30 @@ def test_plain_path_means_sqlite(tmp_path, rf2_release):
     assert Path(tmp_path / "m.sqlite").stat().st_size > 0
     with pytest.raises(MapError, match="does not exist"):
         MapStore(tmp_path / "no" / "dir" / "m.sqlite")
+
+
+def test_import_reads_no_concept_file_and_takes_modules_from_map_rows(store, release_copy):
+    """Provenance needs no concepts: a concept file that would not parse does not stop a map import."""
+    concept_file = next(release_copy.rglob("sct2_Concept_*Snapshot*_*.txt"))
+    append_line(concept_file, "not-an-id\t20241120\t1\t999000011000000103\t900000000000074008")
+    with pytest.raises(ReleaseError, match="not an integer"):
+        Release(release_copy).info()  # reading concepts would fail
+    store.import_release(release_copy)
+    prov = store.provenance()
+    modules = {r["module_id"] for r in store.rows([ICD10, OPCS411, OPCS410, "447562003"])}
+    assert prov["module_ids"] == sorted(modules) and "999000041000000102" in prov["module_ids"]
+    assert prov["folders"] == [INT, UK]
+
+
+def test_renamed_opcs_title_file_takes_the_selected_version(store, rf2_release, tmp_path):
+    renamed = tmp_path / "opcs titles.txt"  # the version is no longer in the name
+    shutil.copy(OPCS_TITLES, renamed)
+    store.import_release(rf2_release, opcs_version="4.10", opcs_titles=renamed)
+    t = store.tables["titles"]
+    with store.engine.connect() as conn:
+        versions = set(conn.execute(sa.select(t.c.version).where(t.c.system == "OPCS-4")).scalars())
+    assert versions == {"4.10"}
+    store.import_release(rf2_release, opcs_version="4.10", opcs_titles=OPCS_TITLES)
+    with store.engine.connect() as conn:
+        versions = set(conn.execute(sa.select(t.c.version).where(t.c.system == "OPCS-4")).scalars())
+    assert versions == {"4.11"}  # the file's own name wins
