@@ -21,7 +21,7 @@ from typing import Any
 
 from coding_toolkit.bulk.ledger import Ledger
 from coding_toolkit.errors import ToolkitError
-from coding_toolkit.io.serialize import suggestion_from_json, suggestion_to_json
+from coding_toolkit.io.serialize import dumps_result, suggestion_from_json, suggestion_to_json
 from coding_toolkit.pipeline import NoteRejected, Pipeline, text_hash
 from coding_toolkit.records import Note, NoteResult
 
@@ -116,9 +116,23 @@ def _make_pool(pipeline: Pipeline, workers: int) -> ProcessPoolExecutor:
     return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
 
 
-def _worker_batch(notes: list[Note]) -> list[NoteResult | Rejected]:
+@dataclass(frozen=True)
+class SerialisedResult:
+    """A NoteResult already written as its JSONL line, with what the runner's ledger needs."""
+
+    note_id: str
+    episode_id: str | None
+    text_hash: str
+    line: bytes
+
+
+def _worker_batch(notes: list[Note], as_lines: bool = False) -> list[NoteResult | SerialisedResult | Rejected]:
     assert _WORKER_PIPELINE is not None
-    return process_batch(_WORKER_PIPELINE, notes)
+    results = process_batch(_WORKER_PIPELINE, notes)
+    if not as_lines:
+        return results
+    return [SerialisedResult(r.note_id, r.episode_id, r.text_hash, dumps_result(r))
+            if isinstance(r, NoteResult) else r for r in results]
 
 
 def _summary(result: NoteResult) -> str:
@@ -155,13 +169,15 @@ def run(notes: Iterable[Note], pipeline: Pipeline, sink, *, ledger_path: str | P
         gc.freeze()  # the loaded model is long-lived: keep the collector from rescanning it
 
         pool = _make_pool(pipeline, workers) if workers > 1 else None
+        # workers serialise for a sink that takes lines (JSONL) unless summaries are needed
+        as_lines = bool(getattr(sink, "accepts_lines", False)) and not keep_summaries
         bar = tqdm(total=total, unit="note", disable=not progress, dynamic_ncols=True, smoothing=0.05)
         in_flight: deque = deque()
         in_flight_ids: set[str] = set()
         batch_no = first_batch
 
         def submit(todo: list[Note], pre: list[Rejected]):
-            future = pool.submit(_worker_batch, todo) if pool and todo else None
+            future = pool.submit(_worker_batch, todo, as_lines) if pool and todo else None
             results = None if future else process_batch(pipeline, todo)
             in_flight.append((todo, pre, future, results))
 
@@ -169,7 +185,7 @@ def run(notes: Iterable[Note], pipeline: Pipeline, sink, *, ledger_path: str | P
             nonlocal position, batch_no
             todo, pre, future, results = in_flight.popleft()
             results = future.result() if future else results
-            done = [r for r in results if isinstance(r, NoteResult)]
+            done = [r for r in results if not isinstance(r, Rejected)]
             rejected = pre + [r for r in results if isinstance(r, Rejected)]
             if done:
                 position = sink.write(done)

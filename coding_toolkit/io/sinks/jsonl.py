@@ -10,5 +10,9 @@ from coding_toolkit.records import NoteResult
 
 
 class JsonlSink(FileSink):
+    # process-pool workers may hand over results already serialised (objects with a ``line``), which
+    # spares the parent process unpickling and serialising every note
+    accepts_lines = True
+
     def encode(self, results: Sequence[NoteResult]) -> bytes:
-        return b"".join(dumps_result(r) + b"\n" for r in results)
+        return b"".join((r.line if hasattr(r, "line") else dumps_result(r)) + b"\n" for r in results)
