@@ -1,28 +1,30 @@
 """Find the data shipped with the toolkit (mappings/, model_packs/, examples/).
 
 In a source checkout they sit beside the package; after ``pip install .`` they are installed
-as data files under ``<prefix>/share/coding_toolkit/``.
+as data files under ``<prefix>/share/coding_toolkit/`` (``~/.local/share/...`` for ``--user``).
 """
 from __future__ import annotations
 
 import os
+import site
 import sys
 from pathlib import Path
 
 from coding_toolkit.errors import InputError
 
 _REPO = Path(__file__).resolve().parent.parent
-_SHARE = Path(sys.prefix) / "share" / "coding_toolkit"
+_SHARE = [Path(base) / "share" / "coding_toolkit" for base in (sys.prefix, site.USER_BASE) if base]
 
 
 def data_path(*parts: str) -> Path:
     """Path of a shipped data file, e.g. ``data_path("mappings", "refsets.json")``."""
-    for root in (_REPO, _SHARE):
+    roots = [_REPO, *_SHARE]
+    for root in roots:
         candidate = root.joinpath(*parts)
         if candidate.exists():
             return candidate
-    raise InputError(
-        f"shipped data file {'/'.join(parts)} not found in {_REPO} or {_SHARE}; fix: reinstall the toolkit")
+    raise InputError(f"shipped data file {'/'.join(parts)} not found in {', '.join(map(str, roots))}; "
+                     "fix: reinstall the toolkit")
 
 
 def cache_dir() -> Path:
