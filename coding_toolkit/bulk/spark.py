@@ -364,8 +364,7 @@ def write_sql(notes_frame: DataFrame, db_url: str, *, run_id: str | None = None,
         prov = json.loads(first["result"])["provenance"]
         run.setdefault("pack_hash", prov.get("pack_hash"))
         release = prov.get("map_release")
-        run.setdefault("map_release", (release if isinstance(release, str) else json.dumps(release))[:128]
-                       if release else None)
+        run.setdefault("map_release", release)
         run.setdefault("illustrative", bool(prov.get("illustrative")))
     sink = SqlSink(db_url=db_url, run=run)
     sink.open()  # tables + run row, once, on the driver (InputError for a bad URL)

@@ -160,3 +160,23 @@ def test_documented_example_queries_run(db):
     assert results[1][0][1] == "I10X" and results[1][0][3] == 2  # hypertension in 2 notes ranks first
     assert [r[0] for r in results[2]] == ["73211009"] and results[2][0][3] == "negated"
     assert results[3][0][2] == "sha256:abc123"
+
+
+def test_long_map_release_names_fit(tmp_path, pg_url):
+    """A UK bundle has many release folders: the run row must hold all their names (PostgreSQL too)."""
+    import sqlalchemy as sa
+
+    from coding_toolkit.io.sinks.sql import SqlSink
+
+    release = ", ".join(f"SnomedCT_UKClinicalRF2_PRODUCTION_2024112{i}T000001Z" for i in range(6))
+    for url in (f"sqlite:///{tmp_path / 'r.db'}", pg_url):
+        sink = SqlSink(db_url=url, run={"run_id": f"long-{tmp_path.name}", "map_release": release},
+                       prefix="longrel_")
+        sink.open()
+        sink.close()
+        engine = sa.create_engine(url)
+        with engine.connect() as conn:
+            stored = conn.execute(sa.text(
+                f"SELECT map_release FROM longrel_runs WHERE run_id = 'long-{tmp_path.name}'")).scalar()
+        engine.dispose()
+        assert stored == release and len(release) > 128

@@ -48,7 +48,7 @@ def make_tables(metadata: MetaData, prefix: str = "") -> dict[str, Table]:
         Column("run_id", String(64), primary_key=True),
         Column("started", String(40)),
         Column("pack_hash", String(128)),
-        Column("map_release", String(128)),
+        Column("map_release", Text),  # every release folder of a UK bundle: can be long
         Column("toolkit_version", String(40)),
         Column("illustrative", Boolean, default=False),
         Column("arguments", JSON),
@@ -186,7 +186,8 @@ class SqlSink:
                             if isinstance(started, datetime)
                             else (started or _now()),
                             pack_hash=self.run.get("pack_hash"),
-                            map_release=self.run.get("map_release"),
+                            map_release=(lambda r: r if r is None or isinstance(r, str) else json.dumps(r))(
+                                self.run.get("map_release")),
                             toolkit_version=self.run.get("toolkit_version") or __version__,
                             illustrative=bool(self.run.get("illustrative")),
                             arguments=json.loads(json.dumps(self.run.get("arguments") or {}, default=str)),
