@@ -133,3 +133,23 @@ def test_resume_lists_each_reject_once_and_continues_with_new_notes(tmp_path, ti
     assert [r["note_id"] for r in _read_jsonl(out)] == ["A", "B"]
     rows = (tmp_path / "out.jsonl.rejects.csv").read_text(encoding="utf-8").splitlines()
     assert sorted(row.split(",")[0] for row in rows[1:]) == ["A", "E"], rows
+
+
+def test_annotate_reads_notes_from_a_sql_query(tmp_path, tiny_pack, fixture_notes):
+    import sqlite3
+
+    db = tmp_path / "source.db"
+    conn = sqlite3.connect(db)
+    conn.execute("CREATE TABLE letters (doc_id TEXT, body TEXT)")
+    texts = _fixture_texts(fixture_notes)
+    conn.executemany("INSERT INTO letters VALUES (?, ?)", [(f"L{i}", t) for i, t in enumerate(texts)])
+    conn.commit()
+    conn.close()
+    out = tmp_path / "out.jsonl"
+    result = _annotate("SELECT doc_id, body FROM letters ORDER BY doc_id", "--source-db", str(db),
+                       "--text-column", "body", "--id-column", "doc_id", "--pack", str(tiny_pack), "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert sorted(r["note_id"] for r in _read_jsonl(out)) == sorted(f"L{i}" for i in range(len(texts)))
+    bad = CliRunner().invoke(cli, ["annotate", "SELECT doc_id FROM letters", "--source-db", str(db),
+                                   "--text-column", "body", "--pack", str(tiny_pack), "--out", str(tmp_path / "b.jsonl")])
+    assert bad.exit_code == 2 and "'body' not found" in bad.output and "--text-column" in bad.output
