@@ -6,14 +6,13 @@ Pack task/value names differ, so they go through a table (``data/metacat_tasks.j
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from coding_toolkit.context.classifier import ContextClassifier
 from coding_toolkit.context.policy import Policy
-from coding_toolkit.context.rules import TASK_VALUES
+from coding_toolkit.context.rules import TASK_VALUES, read_json_object
 from coding_toolkit.errors import ContextRuleError
 from coding_toolkit.records import ContextLabels, FilterDecision, MapRow, Mention
 
@@ -34,13 +33,7 @@ class TaskTable:
             data, source = path, "<task table>"
         else:
             source = str(path or DEFAULT_TASK_TABLE)
-            try:
-                data = json.loads(Path(source).read_text(encoding="utf-8"))
-            except OSError as err:
-                raise ContextRuleError(f"{source}: cannot read task table ({err.strerror}); fix: pass an existing "
-                                       "JSON file") from err
-            except json.JSONDecodeError as err:
-                raise ContextRuleError(f"{source}:{err.lineno}: not valid JSON ({err.msg}); fix: correct it") from err
+            data = read_json_object(source, "task table", 'use {"tasks": {...}, "ignore": [...]}')
         tasks = {}
         for name, entry in (data.get("tasks") or {}).items():
             ours = entry.get("task") if isinstance(entry, Mapping) else None

@@ -8,12 +8,11 @@ Negation, other experiencer and hypothetical still filter them.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from coding_toolkit.context.rules import TASK_VALUES
+from coding_toolkit.context.rules import TASK_VALUES, read_json_object
 from coding_toolkit.errors import ContextRuleError
 from coding_toolkit.records import ContextLabels, FilterDecision, MapRow, Mention
 
@@ -23,15 +22,7 @@ TASK_ORDER = ("negation", "experiencer", "temporality")  # order of reasons in t
 
 
 def _load_json(path: Path) -> Mapping[str, Any]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as err:
-        raise ContextRuleError(f"{path}: cannot read ({err.strerror}); fix: pass an existing JSON file") from err
-    except json.JSONDecodeError as err:
-        raise ContextRuleError(f"{path}:{err.lineno}: not valid JSON ({err.msg}); fix: correct the JSON") from err
-    if not isinstance(data, Mapping):
-        raise ContextRuleError(f"{path}: must be a JSON object; fix: see {DEFAULT_POLICY}")
-    return data
+    return read_json_object(path, "policy file", f"see {DEFAULT_POLICY}")
 
 
 @dataclass(frozen=True)

@@ -80,22 +80,28 @@ def _fail(src: str, index: int | None, field: str, problem: str, fix: str) -> Co
     return ContextRuleError(f"{where} field '{field}': {problem}; fix: {fix}")
 
 
-def _read(source: str | Path | Mapping[str, Any]) -> tuple[str, Mapping[str, Any]]:
-    if isinstance(source, Mapping):
-        return "<rules dict>", source
-    path = Path(source)
+def read_json_object(path: str | Path, what: str, shape_fix: str) -> Mapping[str, Any]:
+    """A JSON object from a user-editable data file; errors name the file, line and fix
+    (shared by the rule, policy and MetaCAT task-table files)."""
+    path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as err:
-        raise ContextRuleError(f"{path}: cannot read rule file ({err.strerror}); fix: pass an existing JSON file") from err
+        raise ContextRuleError(f"{path}: cannot read {what} ({err.strerror}); fix: pass an existing JSON file") from err
     try:
         data = json.loads(text)
     except json.JSONDecodeError as err:
         raise ContextRuleError(
             f"{path}:{err.lineno} column {err.colno}: not valid JSON ({err.msg}); fix: correct the JSON syntax") from err
     if not isinstance(data, Mapping):
-        raise _fail(str(path), None, "<top>", "must be a JSON object", 'use {"rules": [...]}')
-    return str(path), data
+        raise ContextRuleError(f"{path}: {what} must be a JSON object; fix: {shape_fix}")
+    return data
+
+
+def _read(source: str | Path | Mapping[str, Any]) -> tuple[str, Mapping[str, Any]]:
+    if isinstance(source, Mapping):
+        return "<rules dict>", source
+    return str(source), read_json_object(source, "rule file", 'use {"rules": [...]}')
 
 
 def _parse_rule(src: str, index: int, raw: Any, categories: Mapping[str, Any]) -> list[ContextRule]:
