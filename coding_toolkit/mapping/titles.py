@@ -7,7 +7,6 @@ Titles are keyed by the display code without dagger/asterisk (``E14.3``, ``I10``
 
 from __future__ import annotations
 
-import csv
 import re
 from pathlib import Path
 
@@ -15,6 +14,7 @@ import pandas as pd
 
 from coding_toolkit.errors import MapError, where
 from coding_toolkit.mapping.codes import base_code
+from coding_toolkit.terminology.rf2 import TAB_FILE_OPTIONS
 
 ICD10_COLUMNS = ["CODE", "DESCRIPTION"]
 
@@ -30,15 +30,7 @@ def _check(path: Path) -> Path:
 
 def _frame(path: Path, header) -> pd.DataFrame:
     try:
-        return pd.read_csv(
-            path,
-            sep="\t",
-            dtype=str,
-            quoting=csv.QUOTE_NONE,
-            keep_default_na=False,
-            header=header,
-            encoding="utf-8-sig",
-        )
+        return pd.read_csv(path, header=header, **TAB_FILE_OPTIONS)
     except (pd.errors.ParserError, UnicodeDecodeError) as err:
         raise MapError(
             f"{where(path)}: cannot read titles ({err}); fix: pass the unmodified TRUD file"

@@ -105,6 +105,11 @@ def check_columns(path: Path, header: list[str], required: list[str], error: typ
         )
 
 
+# how every TRUD tab-separated file is read (RF2 and the classification title files alike): text
+# columns, no quoting (a '"' in a term is literal), empty fields stay empty, a BOM is tolerated
+TAB_FILE_OPTIONS = dict(sep="\t", dtype=str, quoting=csv.QUOTE_NONE, keep_default_na=False, encoding="utf-8-sig")
+
+
 def read_chunks(
     path: Path, columns: list[str], *, error: type[ToolkitError] = ReleaseError, chunksize: int = CHUNK_ROWS
 ) -> Iterator[pd.DataFrame]:
@@ -112,15 +117,7 @@ def read_chunks(
     header = read_header(path)
     check_columns(path, header, columns, error)
     # all columns are read (no usecols): only then does the parser reject rows with extra fields
-    reader = pd.read_csv(
-        path,
-        sep="\t",
-        dtype=str,
-        quoting=csv.QUOTE_NONE,
-        keep_default_na=False,
-        chunksize=chunksize,
-        encoding="utf-8-sig",
-    )
+    reader = pd.read_csv(path, chunksize=chunksize, **TAB_FILE_OPTIONS)
     last = header[-1]
     try:
         for chunk in reader:
