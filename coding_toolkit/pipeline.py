@@ -99,7 +99,7 @@ class Pipeline:
     def check(self, note: Note) -> None:
         """Raise NoteRejected for a note that must not be processed (the reason names the fix)."""
         if note.problem:
-            raise NoteRejected(note.problem, "damaged text")
+            raise NoteRejected(note.problem, note.problem_kind)
         if not isinstance(note.text, str) or not note.text.strip():
             raise NoteRejected("empty note text", "empty")
         if len(note.text) > self.max_note_chars:

@@ -20,6 +20,7 @@ class Note:
     source: str | None = None
     # set by a reader that had to damage the text (e.g. bytes that are not UTF-8): annotate rejects it
     problem: str | None = None
+    problem_kind: str = "damaged text"  # the reject category counted for ``problem``
 
 
 @dataclass(frozen=True)

@@ -13,11 +13,15 @@ Decisions (documented in docs/models.md):
   ``annotate`` rejects it (listed in the rejects file) while training may still use it. A malformed JSONL line, or one without the
   text field, is skipped with a warning naming file and line - unless it is the first record,
   which means the file itself is wrong and raises InputError.
+* A CSV/TSV row whose field count is not the header's (an unquoted comma) is never re-interpreted:
+  it becomes a rejected Note (``problem`` names the line, never the text). Broken quoting (a quote
+  left open) is an InputError naming the line where the record starts.
 * A note without an id gets the stable id ``<file name>:<line or row>``.
 * Text is not validated here beyond its type (the pipeline rejects empty or huge notes).
 """
 from __future__ import annotations
 
+import csv
 import json
 import logging
 from collections.abc import Iterator
@@ -85,12 +89,7 @@ def count_notes(source, *, text_column: str = "text", id_column: str = "note_id"
         if kind == "jsonl":
             with open(path, "rb") as fh:
                 return sum(1 for line in fh if line.strip())
-        import pandas as pd
-        total = 0
-        for chunk in pd.read_csv(path, sep="\t" if kind == "tsv" else ",", dtype=str, usecols=[0],
-                                 chunksize=100_000, encoding_errors="replace"):
-            total += len(chunk)
-        return total
+        return max(sum(1 for _ in _csv_rows(path, "\t" if kind == "tsv" else ",")) - 1, 0)
     except Exception:  # a progress total is a nicety: never fail the run for it
         log.debug("could not count notes in %s", source, exc_info=True)
         return None
@@ -138,27 +137,63 @@ def _not_utf8(where: str) -> str:
             "fix: re-encode the file as UTF-8, e.g. iconv -f cp1252 -t utf-8")
 
 
-def _read_csv(path: Path, text_column, id_column, episode_column) -> Iterator[Note]:
-    import pandas as pd
+class _QuoteError(Exception):
+    pass
 
+
+def _csv_rows(path: Path, sep: str) -> Iterator[tuple[int, list[str]]]:
+    """(first line number, fields) of each record of a CSV/TSV file, streaming, blank lines skipped.
+
+    The standard library's reader in strict mode: a quote left open (or stray text after a closing
+    quote) is an error naming the record's first line, never a silent merge of the lines after it.
+    """
+    # notes may be long: the default limit (128 KiB per field) would reject them as malformed
+    csv.field_size_limit(max(csv.field_size_limit(), 2**31 - 1))
+    with open(path, encoding="utf-8-sig", errors="replace", newline="") as handle:
+        # TSV has no quoting convention: a quote there is part of the text
+        reader = csv.reader(handle, delimiter=sep, strict=True,
+                            quoting=csv.QUOTE_NONE if sep == "\t" else csv.QUOTE_MINIMAL)
+        start = 1
+        while True:
+            try:
+                fields = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as e:
+                raise InputError(
+                    f"{path}:{start}: malformed quoting in the record starting on this line ({e}); fix: "
+                    "close the quote, and double any quote inside a quoted field (\"\")") from None
+            if fields:
+                yield start, fields
+            start = reader.line_num + 1
+
+
+def _read_csv(path: Path, text_column, id_column, episode_column) -> Iterator[Note]:
+    """Rows whose field count is not the header's are rejected by line number (an unquoted comma
+    would otherwise shift every column after it and invent a note id); never re-interpreted."""
     sep = "\t" if path.suffix.lower() in (".tsv", ".tab") else ","
-    try:
-        reader = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, chunksize=CHUNK_ROWS,
-                             encoding="utf-8", encoding_errors="replace")
-    except pd.errors.EmptyDataError as e:
-        raise InputError(f"{path}: the file is empty; fix: give a {sep!r}-separated file with a header") from e
-    has_id = None
-    row = 1  # the header is line 1; data rows are numbered as the row after it
-    with reader:
-        for chunk in reader:
-            if has_id is None:
-                has_id = _check_columns(str(path), chunk.columns, text_column, id_column, episode_column)
-            texts = chunk[text_column].tolist()
-            ids = chunk[id_column].tolist() if has_id else [None] * len(texts)
-            episodes = chunk[episode_column].tolist() if episode_column else [None] * len(texts)
-            for text, note_id, episode in zip(texts, ids, episodes):
-                row += 1
-                yield _note(path.name, row, text, note_id, episode, decoded=True)
+    rows = _csv_rows(path, sep)
+    header = next(rows, None)
+    if header is None:
+        raise InputError(f"{path}: the file is empty; fix: give a {sep!r}-separated file with a header")
+    columns = header[1]
+    has_id = _check_columns(str(path), columns, text_column, id_column, episode_column)
+    text_at, id_at = columns.index(text_column), columns.index(id_column) if has_id else None
+    episode_at = columns.index(episode_column) if episode_column else None
+    row = 1  # the header is row 1; a note without an id is "<file>:<row>" (a record may span lines)
+    for line, fields in rows:
+        row += 1
+        if len(fields) != len(columns):
+            log.warning("%s:%d: rejected a row of %d fields (header: %d)", path.name, line, len(fields),
+                        len(columns))
+            yield Note(note_id=f"{path.name}:{row}", text="", source=f"{path.name}:{line}",
+                       problem=(f"{path.name} line {line}: {len(fields)} fields where the header has "
+                                f"{len(columns)}, so the columns cannot be trusted; fix: quote fields that "
+                                f"contain {'a tab' if sep != ',' else 'commas'} (\"...\") and re-run"),
+                       problem_kind="malformed row")
+            continue
+        yield _note(path.name, row, fields[text_at], fields[id_at] if has_id else None,
+                    fields[episode_at] if episode_at is not None else None, decoded=True)
 
 
 def _read_jsonl(path: Path, text_column, id_column, episode_column) -> Iterator[Note]:

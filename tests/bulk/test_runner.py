@@ -153,3 +153,27 @@ def test_annotate_reads_notes_from_a_sql_query(tmp_path, tiny_pack, fixture_note
     bad = CliRunner().invoke(cli, ["annotate", "SELECT doc_id FROM letters", "--source-db", str(db),
                                    "--text-column", "body", "--pack", str(tiny_pack), "--out", str(tmp_path / "b.jsonl")])
     assert bad.exit_code == 2 and "'body' not found" in bad.output and "--text-column" in bad.output
+
+
+def test_csv_rows_with_unquoted_commas_are_rejected_by_line_not_shifted(tmp_path, tiny_pack):
+    notes = tmp_path / "u.csv"
+    notes.write_text('note_id,text\nA,Diagnosis: asthma, hypertension\nB,COPD, smoker\n'
+                     'C,"Asthma, wheeze"\n', encoding="utf-8")
+    out = tmp_path / "u.jsonl"
+    result = _annotate(str(notes), "--pack", str(tiny_pack), "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert [r["note_id"] for r in _read_jsonl(out)] == ["C"], "no id invented from a shifted column"
+    rows = (tmp_path / "u.jsonl.rejects.csv").read_text(encoding="utf-8").splitlines()
+    assert [r.split(",")[0] for r in rows[1:]] == ["u.csv:2", "u.csv:3"]
+    assert "line 2: 3 fields where the header has 2" in rows[1] and "rejected 2" in result.output
+    assert "asthma" not in "\n".join(rows).lower() and "COPD" not in "\n".join(rows)
+
+
+def test_csv_unterminated_quote_stops_with_one_line_naming_it(tmp_path, tiny_pack):
+    notes = tmp_path / "q.csv"
+    notes.write_text('note_id,text\nA,"never closed\nB,more\n', encoding="utf-8")
+    result = CliRunner().invoke(cli, ["annotate", str(notes), "--pack", str(tiny_pack),
+                                      "--out", str(tmp_path / "q.jsonl")])
+    assert result.exit_code == 2 and result.exception is not None
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and "q.csv:2" in lines[0] and "Traceback" not in result.output

@@ -43,9 +43,10 @@ def test_missing_text_column_names_file_columns_and_fix(csv_file):
 
 def test_tsv_keeps_quotes_literal(tmp_path):
     path = tmp_path / "n.tsv"
-    path.write_text("id\ttext\n1\tSaid \"no chest pain\"\n", encoding="utf-8")
+    path.write_text("id\ttext\n1\tSaid \"no chest pain\"\n2\t\"Quoted\" start, no end\n", encoding="utf-8")
     notes = list(read_notes(path, id_column="id"))
     assert notes[0].note_id == "1" and notes[0].text == 'Said "no chest pain"'
+    assert notes[1].note_id == "2" and notes[1].text == '"Quoted" start, no end'
 
 
 def test_jsonl_bad_line_skipped_first_line_bad_raises(tmp_path, caplog):
@@ -141,3 +142,40 @@ def test_sql_query_postgres(pg_url):
     _sql_table(pg_url)
     notes = list(read_notes("SELECT * FROM ct_reader_notes ORDER BY body", source_db=pg_url, text_column="body"))
     assert [n.text for n in notes] == ["Asthma", "CCF"]
+
+
+def test_csv_row_with_unquoted_comma_is_rejected_by_line_never_shifted(tmp_path, caplog):
+    path = tmp_path / "u.csv"
+    path.write_text('note_id,text\nA,"Diagnosis: asthma, hypertension"\nB,COPD, smoker\n'
+                    'C,"two\nlines"\nD,Asthma, wheeze, cough\nE,fine\n', encoding="utf-8")
+    with caplog.at_level(logging.WARNING):
+        notes = list(read_notes(path))
+    assert [n.note_id for n in notes] == ["A", "u.csv:3", "C", "u.csv:5", "E"]
+    assert notes[0].text == "Diagnosis: asthma, hypertension" and notes[2].text == "two\nlines"
+    bad = [n for n in notes if n.problem]
+    assert [n.problem_kind for n in bad] == ["malformed row", "malformed row"]
+    assert "line 3: 3 fields where the header has 2" in bad[0].problem and "quote" in bad[0].problem
+    assert "line 6: 4 fields" in bad[1].problem, "physical line, after a two-line record"
+    assert all("COPD" not in n.problem and "smoker" not in n.problem and n.text == "" for n in bad)
+    assert "u.csv:3" in caplog.text and "COPD" not in caplog.text
+    assert count_notes(path) == 5
+
+
+def test_csv_unterminated_quote_is_one_error_naming_its_line(tmp_path):
+    path = tmp_path / "q.csv"
+    path.write_text('note_id,text\nA,ok\nB,"never closed\nC,more\nD,end\n', encoding="utf-8")
+    notes = read_notes(path)
+    assert next(notes).note_id == "A"
+    with pytest.raises(InputError) as err:
+        list(notes)
+    msg = str(err.value)
+    assert msg.startswith(f"{path}:3: ") and "quot" in msg and "fix:" in msg and "\n" not in msg
+    assert "never closed" not in msg
+
+
+def test_csv_long_field_and_bom_header(tmp_path):
+    path = tmp_path / "b.csv"
+    long_text = "asthma " * 40_000  # over the csv module's default 128 KiB field limit
+    path.write_bytes("\ufeffnote_id,text\n".encode("utf-8") + f'X,"{long_text}"\n'.encode("utf-8"))
+    notes = list(read_notes(path))
+    assert notes[0].note_id == "X" and notes[0].text == long_text and notes[0].problem is None
