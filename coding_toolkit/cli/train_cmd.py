@@ -55,18 +55,23 @@ def unsupervised(pack_dir, notes, out, text_column, id_column, checkpoint_every,
               help="Share of documents held out to score before/after.")
 @click.option("--seed", default=0, show_default=True, type=int)
 @click.option("--epochs", default=1, show_default=True, type=click.IntRange(min=1))
+@click.option("--allow-new-concepts", is_flag=True,
+              help="Train even when most annotated concepts are not in the pack (they get no map rows).")
 @progress_option
-def supervised(pack_dir, export_path, out, test_fraction, seed, epochs, progress) -> None:
+def supervised(pack_dir, export_path, out, test_fraction, seed, epochs, allow_new_concepts, progress) -> None:
     """Supervised training on reviewed annotations (rejected ones are never trained as positives)."""
     from coding_toolkit.concepts.pack import load_pack
     from coding_toolkit.concepts.train import train_supervised
 
     pack = load_pack(pack_dir)
     result = train_supervised(pack, export_path, out, test_fraction=test_fraction, seed=seed, nepochs=epochs,
-                              progress=progress)
+                              progress=progress, allow_new_concepts=allow_new_concepts)
     t = result["training"]
     click.echo(f"trained on {t['train_documents']} documents: {t['positives']} positives, {t['negatives']} "
                f"negatives, dropped {t['dropped']}")
+    if t["new_concepts"]:
+        click.echo(f"warning: {t['new_concepts']} of {t['annotated_concepts']} annotated concepts were not in "
+                   "the pack and were added without map rows", err=True)
     click.echo(f"held-out {t['test_documents']} documents")
     click.echo(f"  before  {_prf(result['before'])}")
     click.echo(f"  after   {_prf(result['after'])}")

@@ -164,20 +164,43 @@ def _train_negatives(cat, export: dict) -> int:
     return n
 
 
+# refuse when more than this share of the export's annotated concepts is unknown to the pack: such an
+# export was made with another terminology (e.g. UMLS CUIs) and would add concepts without map rows
+NEW_CONCEPTS_LIMIT = 0.5
+
+
+def check_export_concepts(export: dict, cdb_cuis, *, allow_new: bool, source: str) -> dict:
+    """Counts of the export's gold concepts that are / are not in the pack; TrainingError when most
+    are not (unless ``allow_new``). Returns {"annotated", "new", "examples"}."""
+    annotated = {a["cui"] for _, d in documents(export) for a in d["annotations"] if is_positive(a)}
+    new = sorted(c for c in annotated if c not in cdb_cuis)
+    counts = {"annotated": len(annotated), "new": len(new), "examples": new[:5]}
+    if annotated and len(new) / len(annotated) > NEW_CONCEPTS_LIMIT and not allow_new:
+        raise TrainingError(
+            f"{source}: {len(new)} of {len(annotated)} annotated concepts ({len(new) / len(annotated):.0%}) "
+            f"are not in the pack (e.g. {', '.join(new[:5])}): the export was probably made with another "
+            "terminology, and training would add concepts that have no map rows; fix: annotate with the "
+            "pack's SNOMED CT concepts, or pass --allow-new-concepts to add them anyway")
+    return counts
+
+
 def _engine_for(pack):
     from coding_toolkit.concepts.evaluate import pack_engine
     return pack_engine(pack)
 
 
 def train_supervised(pack: Pack, export_path, out_dir, *, test_fraction: float = 0.2, seed: int = 0,
-                     nepochs: int = 1, progress: bool = False) -> dict:
+                     nepochs: int = 1, progress: bool = False, allow_new_concepts: bool = False) -> dict:
     """Supervised training on a MedCATtrainer export; metrics on a held-out split before and after.
 
     Only gold annotations are trained as positives (a reviewer-rejected ``correct: false`` or a
-    deleted annotation becomes a negative example, a killed one unlinks its name).
+    deleted annotation becomes a negative example, a killed one unlinks its name). An export whose
+    concepts are mostly not in the pack is refused unless ``allow_new_concepts``.
     """
     out = check_new_dir(out_dir)
     export = as_export(export_path)
+    concepts = check_export_concepts(export, pack.cat.cdb.cui2info, allow_new=allow_new_concepts,
+                                     source=str(export_path) if not isinstance(export_path, dict) else "<export>")
     train, test = split_export(export, test_fraction, seed)
     engine = _engine_for(pack)
     cat = pack.cat
@@ -205,7 +228,8 @@ def train_supervised(pack: Pack, export_path, out_dir, *, test_fraction: float =
     n_test_docs = sum(1 for _ in documents(test))
     stats = {"kind": "supervised", "export": Path(str(export_path)).name if not isinstance(export_path, dict)
              else "<dict>", "train_documents": n_train_docs, "test_documents": n_test_docs,
-             "positives": n_pos, "negatives": negatives, "unlinked": killed, "dropped": dropped,
+             "positives": n_pos, "negatives": negatives, "annotated_concepts": concepts["annotated"],
+             "new_concepts": concepts["new"], "unlinked": killed, "dropped": dropped,
              "seed": seed, "test_fraction": test_fraction, "seconds": round(seconds, 1),
              "f1_before": before["concepts"]["f1"] if before else None,
              "f1_after": after["concepts"]["f1"] if after else None}

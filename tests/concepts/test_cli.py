@@ -87,3 +87,44 @@ def test_train_supervised_prints_before_and_after(tiny_pack, mct_export, tmp_pat
     assert result.exit_code == 0, result.output
     assert "before  P" in result.output and "after   P" in result.output
     assert (tmp_path / "s" / "pack.json").exists()
+
+
+def _export_with_other_cuis(mct_export, path, keep: int):
+    """The toy export with all but ``keep`` of its concepts renamed to UMLS-style CUIs (another terminology)."""
+    data = json.loads(mct_export.read_text(encoding="utf-8"))
+    cuis = sorted({a["cui"] for p in data["projects"] for d in p["documents"] for a in d["annotations"]})
+    renamed = {cui: f"C{i:07d}" for i, cui in enumerate(cuis[keep:], start=1)}
+    for p in data["projects"]:
+        p["cuis"] = ""
+        for d in p["documents"]:
+            for a in d["annotations"]:
+                a["cui"] = renamed.get(a["cui"], a["cui"])
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return len(cuis), len(renamed)
+
+
+@pytest.mark.slow
+def test_train_supervised_refuses_an_export_of_another_terminology(tiny_pack, mct_export, tmp_path):
+    export = tmp_path / "umls.json"
+    total, new = _export_with_other_cuis(mct_export, export, keep=1)
+    refused = run("train", "supervised", "--pack", tiny_pack, "--export", export, "--out", tmp_path / "s")
+    assert_one_line_error(refused, f"{new} of {total} annotated concepts", "not in the pack", "C0000001",
+                          "--allow-new-concepts")
+    assert not (tmp_path / "s").exists(), "nothing written on refusal"
+    allowed = run("train", "supervised", "--pack", tiny_pack, "--export", export, "--out", tmp_path / "s",
+                  "--allow-new-concepts")
+    assert allowed.exit_code == 0, allowed.output
+    assert f"warning: {new} of {total} annotated concepts were not in the pack" in allowed.output
+    provenance = json.loads((tmp_path / "s" / "pack.json").read_text(encoding="utf-8"))
+    assert provenance["training"][-1]["new_concepts"] == new
+
+
+@pytest.mark.slow
+def test_train_supervised_accepts_a_few_new_concepts(tiny_pack, mct_export, tmp_path):
+    export = tmp_path / "mostly_snomed.json"
+    data = json.loads(mct_export.read_text(encoding="utf-8"))
+    data["projects"][0]["documents"][0]["annotations"][0]["cui"] = "C0000099"  # 1 of 17: a minority
+    export.write_text(json.dumps(data), encoding="utf-8")
+    result = run("train", "supervised", "--pack", tiny_pack, "--export", export, "--out", tmp_path / "s")
+    assert result.exit_code == 0, result.output
+    assert "warning: 1 of 17 annotated concepts were not in the pack" in result.output
