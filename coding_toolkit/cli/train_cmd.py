@@ -83,13 +83,24 @@ def supervised(pack_dir, export_path, out, test_fraction, seed, epochs, allow_ne
 @click.option("--export", "export_path", required=True, type=click.Path(), help="MedCATtrainer JSON export.")
 @click.option("--task", required=True, help="Meta-annotation task in the export, e.g. Negation.")
 @click.option("--out", required=True, type=click.Path(), help="New folder for the pack with the MetaCAT model.")
+@click.option("--test-fraction", default=0.2, show_default=True, type=float,
+              help="Share of documents held out to score the model against the rules.")
+@click.option("--seed", default=0, show_default=True, type=int)
+@click.option("--force", is_flag=True, help="Attach the model even when it is worse than the rules on the held-out split.")
 @progress_option
-def meta(pack_dir, export_path, task, out, progress) -> None:
-    """Train a MetaCAT model (negation, temporality, experiencer) and attach it to a new pack."""
+def meta(pack_dir, export_path, task, out, test_fraction, seed, force, progress) -> None:
+    """Train a MetaCAT model (negation, temporality, experiencer) and attach it to a new pack,
+    unless it is less accurate than the rules on held-out documents (see --force)."""
     from coding_toolkit.concepts.metacat import train_meta
 
-    result = train_meta(pack_dir, export_path, task, out, progress=progress)
+    result = train_meta(pack_dir, export_path, task, out, progress=progress, test_fraction=test_fraction,
+                        seed=seed, force=force)
+    if result.get("heldout_n"):
+        click.echo(f"held-out {result['heldout_n']} spans: MetaCAT accuracy {result['heldout_model_accuracy']:.3f}, "
+                   f"rules {result['heldout_rules_accuracy']:.3f}")
+    if result.get("forced"):
+        click.echo("warning: attached with --force although it is not better than the rules", err=True)
     click.echo(f"trained MetaCAT task {task!r} -> {out}")
     for key, value in (result or {}).items():
-        if isinstance(value, (str, int, float)):
+        if isinstance(value, (str, int, float)) and not isinstance(value, bool) and not key.startswith("heldout_"):
             click.echo(f"  {key}: {value}")

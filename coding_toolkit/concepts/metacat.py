@@ -172,21 +172,66 @@ def attach(cat, trained: TrainedMeta) -> None:
     cat.add_addon(MetaCATAddon(trained.config, cat.pipe.tokenizer, trained.metacat))
 
 
+def _heldout_spans(export: Mapping, task: str) -> tuple[list[tuple[str, int, int]], list[str]]:
+    """(text, start, end) and the gold value of every gold annotation carrying ``task``."""
+    from coding_toolkit.concepts.export import documents, is_positive
+
+    items, gold = [], []
+    for _, doc in documents(export):
+        for ann in doc["annotations"]:
+            if is_positive(ann) and task in ann["meta_anns"]:
+                items.append((doc["text"], ann["start"], ann["end"]))
+                gold.append(str(ann["meta_anns"][task]["value"]))
+    return items, gold
+
+
 def train_meta(pack_dir, export_path, task: str, out_dir, *, epochs: int = DEFAULTS["epochs"],
-               progress: bool = False, **options) -> dict:
-    """Train a MetaCAT for ``task`` from a MedCATtrainer export, attach it and save a new pack."""
+               progress: bool = False, test_fraction: float = 0.2, seed: int = 0, force: bool = False,
+               **options) -> dict:
+    """Train a MetaCAT for ``task`` from a MedCATtrainer export, attach it and save a new pack.
+
+    The model is trained on a seeded document split and scored, with the rules, on the held-out
+    documents; a model less accurate than the rules for its task is not attached (TrainingError)
+    unless ``force``: a worse MetaCAT would silently make the context filter worse.
+    """
     from coding_toolkit.concepts.pack import check_new_dir, load_pack
+    from coding_toolkit.concepts.train import split_export
+    from coding_toolkit.context.evaluate import compare_with_rules
 
     # check the pack (hash, layout; the model loads later) and --out before minutes of training
     pack = load_pack(pack_dir, lazy=True)
     check_new_dir(out_dir)
     export = load_export(export_path)
-    trained = train_metacat(export, task, epochs=epochs, progress=progress, source=str(export_path), **options)
+    if not 0 < test_fraction < 1:
+        raise TrainingError(f"test_fraction={test_fraction}: must be in (0, 1), the model is scored against the "
+                            "rules on held-out documents; fix: e.g. --test-fraction 0.2")
+    train_part, test_part = split_export(export, test_fraction, seed)
+    items, gold = _heldout_spans(test_part, task)
+    trained = train_metacat(train_part, task, epochs=epochs, progress=progress, source=str(export_path),
+                            **options)
+    comparison = compare_with_rules(items, gold, task, trained.predict) if items else None
+    if comparison is None:
+        if not force:
+            why = (f"the held-out documents have no annotation with task {task!r}" if not items else
+                   f"task {task!r} has no rules to compare with (not in the task table)")
+            raise TrainingError(f"{export_path}: cannot check the MetaCAT model against the rules: {why}; not "
+                                "attached; fix: raise --test-fraction or annotate more documents, or pass --force")
+    elif comparison["model_accuracy"] < comparison["rules_accuracy"] and not force:
+        raise TrainingError(
+            f"{export_path}: the MetaCAT model for {task!r} is worse than the rules on the held-out split "
+            f"({comparison['task']} accuracy {comparison['model_accuracy']:.3f} vs rules "
+            f"{comparison['rules_accuracy']:.3f} on {comparison['n']} spans), so it was not attached; fix: "
+            "annotate more examples (or train more epochs), or pass --force to attach it anyway")
     attach(pack.cat, trained)
-    metrics = {"task": task, "values": trained.values, "epochs": epochs, "report": trained.report}
+    heldout = {"heldout_" + k: v for k, v in (comparison or {}).items() if k != "task"}
+    metrics = {"task": task, "values": trained.values, "epochs": epochs, **heldout,
+               "forced": bool(force and (comparison is None or
+                                         comparison["model_accuracy"] < comparison["rules_accuracy"])),
+               "report": trained.report}
     out = pack.save(out_dir, note=f"MetaCAT {task} trained on {Path(export_path).name}",
                     training={"kind": "meta", "task": task, "export": str(export_path),
-                              "values": trained.values, "epochs": epochs})
+                              "values": trained.values, "epochs": epochs, "test_fraction": test_fraction,
+                              "seed": seed, **heldout, "forced": metrics["forced"]})
     metrics["out"] = str(out)
     log.info("MetaCAT %s attached; pack saved to %s", task, out)
     return metrics

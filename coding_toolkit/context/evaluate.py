@@ -134,3 +134,32 @@ def evaluate_file(path: str | Path, *, rules=None,
     result = score([r.gold for r in rows], predicted, skipped)
     result["sources"] = {task: sorted({p.sources.get(task, "rules") for p in predicted}) for task in TASKS}
     return result
+
+
+def compare_with_rules(items: Sequence[tuple[str, int, int]], gold: Sequence[str], task_name: str,
+                       predict: Callable[[list[tuple[str, int, int]]], list[str]], *, rules=None,
+                       task_table=None) -> dict | None:
+    """Accuracy of a MetaCAT model (``predict``: spans -> value names of ``task_name``) and of the
+    rules on the same gold spans, compared in our task's values. None when the task table does not
+    map ``task_name`` to one of our tasks (nothing to compare with)."""
+    from coding_toolkit.context.classifier import ContextClassifier
+    from coding_toolkit.context.meta_models import TaskTable
+
+    table = task_table if isinstance(task_table, TaskTable) else TaskTable.load(task_table)
+    if task_name not in table.tasks:
+        return None
+    ours = table.tasks[task_name][0]
+
+    def our_value(value: str) -> str:
+        return table.translate({task_name: value}).get(ours, (None,))[0]
+
+    rows = [GoldRow(0, text, start, end, {}) for text, start, end in items]
+    by_rules = [getattr(label, ours) for label in predict_rows(rows, ContextClassifier(rules).classify)]
+    expected = [our_value(v) for v in gold]
+    by_model = [our_value(v) for v in predict(list(items))]
+    n = len(expected)
+
+    def accuracy(predicted):
+        return round(sum(p == g for p, g in zip(predicted, expected)) / n, 4) if n else None
+
+    return {"task": ours, "n": n, "model_accuracy": accuracy(by_model), "rules_accuracy": accuracy(by_rules)}

@@ -81,6 +81,7 @@ def test_train_meta_cli_attaches_task_and_annotate_uses_it(tmp_path, tiny_pack):
     done = runner.invoke(cli, ["train", "meta", "--pack", str(tiny_pack), "--export", str(export),
                                "--task", "Negation", "--out", str(out)])
     assert done.exit_code == 0, done.output
+    assert "held-out 5 spans: MetaCAT accuracy" in done.output, "scored against the rules before attaching"
     info = runner.invoke(cli, ["model", "info", str(out), "--json"])
     assert info.exit_code == 0 and "Negation" in json.loads(info.output)["meta_tasks"]
     notes = tmp_path / "notes.jsonl"
@@ -147,3 +148,36 @@ def test_malformed_export_is_a_training_error(export, message):
 
     with pytest.raises(TrainingError, match=message):
         train_metacat(export, "Negation")
+
+
+@pytest.mark.slow
+@pytest.mark.meta
+def test_train_meta_refuses_a_model_worse_than_the_rules(tmp_path, tiny_pack):
+    """Training labels inverted, held-out labels right: the model is worse than the rules there and
+    is not attached without --force (and with --force the pack records that it was forced)."""
+    from click.testing import CliRunner
+
+    from coding_toolkit.cli.main import cli
+    from coding_toolkit.concepts.train import split_export
+
+    export = tiny_export(tmp_path / "export.json")
+    data = json.loads(export.read_text())
+    _, test = split_export(data, 0.2, seed=0)
+    held_out = {d["id"] for p in test["projects"] for d in p["documents"]}
+    for doc in data["projects"][0]["documents"]:
+        if doc["id"] not in held_out:
+            meta = doc["annotations"][0]["meta_anns"][0]
+            meta["value"] = {"Negated": "Affirmed", "Affirmed": "Negated"}[meta["value"]]
+    export.write_text(json.dumps(data))
+    args = ["train", "meta", "--pack", str(tiny_pack), "--export", str(export), "--task", "Negation",
+            "--out", str(tmp_path / "p")]
+    refused = CliRunner().invoke(cli, args)
+    assert refused.exit_code == 2, refused.output
+    assert "worse than the rules" in refused.output and "--force" in refused.output
+    assert "vs rules 1.000" in refused.output and "Traceback" not in refused.output
+    assert not (tmp_path / "p").exists(), "nothing attached or written"
+    forced = CliRunner().invoke(cli, args + ["--force"])
+    assert forced.exit_code == 0, forced.output
+    assert "rules 1.000" in forced.output and "--force" in forced.output
+    event = json.loads((tmp_path / "p" / "pack.json").read_text())["training"][-1]
+    assert event["forced"] is True and event["heldout_model_accuracy"] < event["heldout_rules_accuracy"] == 1.0
