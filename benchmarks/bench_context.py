@@ -95,6 +95,8 @@ def main(argv=None) -> int:
     parser.add_argument("--folds", type=int, default=5, help="cross-validation folds (of whole reports)")
     parser.add_argument("--unread-folds", default="3,4",
                         help="folds whose sentences were not read while writing the v3 cues")
+    parser.add_argument("--medspacy-rules", type=Path, default=None,
+                        help="medspaCy sdist (.tar.gz) or its context_rules.json: score its default rules in this engine")
     args = parser.parse_args(argv)
     if not args.tsv.exists():
         print(f"SKIP: shared benchmark data not found at {args.tsv} (needs ../shared next to the project)")
@@ -133,6 +135,12 @@ def main(argv=None) -> int:
                            "rules_kit_convention": _brief(score([r.gold for r in unread_rows],
                                                                 predict_rows(unread_rows, kit.classify)))}
     out["rules_full_kit_convention"] = score([r.gold for r in rows], predict_rows(rows, kit.classify), skipped)
+    if args.medspacy_rules is not None:
+        from medspacy_rules import convert, read_medspacy_rules
+
+        medspacy = ContextClassifier(load_rules(convert(read_medspacy_rules(args.medspacy_rules))))
+        out["medspacy_rules_full"] = score([r.gold for r in rows], predict_rows(rows, medspacy.classify), skipped)
+        out["medspacy_rules_speed"] = rule_speed(medspacy)
 
     if not args.no_metacat:
         from dataclasses import replace
@@ -158,6 +166,9 @@ def main(argv=None) -> int:
     print(f"rules, whole dev set ({out['rules_full']['n']} spans, {skipped} skipped):")
     print("  ", json.dumps(_brief(out["rules_full"])))
     print("  kit convention (possibility cues -> Recent):", json.dumps(_brief(out["rules_full_kit_convention"])))
+    if "medspacy_rules_full" in out:
+        print("  medspaCy 1.3.1 default rules in this engine (no sections):", json.dumps(_brief(out["medspacy_rules_full"])),
+              "speed", json.dumps(out["medspacy_rules_speed"]))
     for name, key in (("project convention", "cv_by_report"), ("kit convention", "cv_by_report_kit_convention")):
         cv = out[key]
         print(f"cross-validated by report, {args.folds} folds of whole reports {cv['rows_per_fold']} rows, {name}:")

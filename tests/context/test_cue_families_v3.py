@@ -84,6 +84,7 @@ def test_since_a_date_is_ongoing_not_historical(clf, text, target):
     ("PSHx: cholecystectomy, hernia repair.", "hernia repair", "section: pshx"),
     ("Previous surgeries: hernia repair.", "hernia repair", "section: previous surgeries"),
     ("PMH: asthma, COPD.", "COPD", "section: pmh"),
+    ("Obstetric history: pre-eclampsia.", "pre-eclampsia", "section: obstetric history"),
     ("He used to drink alcohol heavily.", "alcohol", "used to"),
     ("She quit smoking.", "smoking", "quit"),
     ("Former smoker.", "smoker", "Former"),  # the short cue, not a "former smoker" literal hiding the target
