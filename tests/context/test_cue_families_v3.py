@@ -128,6 +128,20 @@ def test_conditionals_and_instructions_are_hypothetical_in_both_conventions(clf,
     assert temporality(kit, text, target) == "Hypothetical"
 
 
+@pytest.mark.parametrize("text, target, expected", [
+    ("The risks of the procedure include bleeding, infection and damage to the bowel.", "infection", "Hypothetical"),
+    ("Risks including stroke and death were discussed.", "stroke", "Hypothetical"),
+    ("Side effects such as nausea and diarrhoea were explained.", "diarrhoea", "Hypothetical"),
+    ("Untreated, this may lead to renal failure.", "renal failure", "Hypothetical"),
+    ("She may develop lymphoedema.", "lymphoedema", "Hypothetical"),
+    # what happened is not a risk; listed risk factors are the patient's own conditions
+    ("Postoperative complications included pneumonia.", "pneumonia", "Recent"),
+    ("Cardiac risk factors include hypertension and diabetes.", "diabetes", "Historical"),
+])
+def test_consent_risks_and_what_could_happen(clf, text, target, expected):
+    assert temporality(clf, text, target) == expected
+
+
 @pytest.mark.parametrize("text, target", [
     ("Chest pain, rule out myocardial infarction.", "myocardial infarction"),
     ("Biopsies taken to r/o coeliac disease.", "coeliac disease"),
