@@ -94,6 +94,10 @@ def test_history_labels_headings_and_past_habits(clf, text, target, trigger):
     assert (got.temporality, got.triggers["temporality"]) == ("Historical", trigger)
 
 
+def test_used_to_meaning_employed_to_is_no_habit(clf):
+    assert temporality(clf, "Metformin is used to treat diabetes.", "diabetes") == "Recent"
+
+
 def test_history_scope_ends_at_this_stay(clf):
     assert temporality(clf, "History of asthma, on arrival he was wheezy.", "wheezy") == "Recent"
     assert temporality(clf, "Previous MI; in the emergency department troponin was raised.", "troponin") == "Recent"
