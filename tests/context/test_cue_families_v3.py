@@ -188,3 +188,25 @@ def test_added_negation_cues(clf, text, target):
     got = label(clf, text, target)
     assert got.negation == "Negated"
     assert got.temporality == "Recent"  # "any signs of" inside the negation cue is not a hypothetical cue
+
+
+def test_first_tokens_of_the_v3_patterns_lose_no_match(clf):
+    """Token dispatch finds the same triggers as trying every pattern at every character, on v3's forms."""
+    import dataclasses
+
+    full = ContextClassifier(dataclasses.replace(
+        clf.rules, rules=tuple(dataclasses.replace(r, first_tokens=None) for r in clf.rules.rules)))
+    texts = [
+        "He underwent a graft three years ago. She was first diagnosed with RA at the age of 34.",
+        "Tuberculosis treated two years earlier; pneumonia in her twenties; measles when she was a child.",
+        "Appendicectomy (1998). During his last admission he had a UTI. Diabetic since 2015, for 10 years.",
+        "Return to the ED with any pain. Should the patient develop fever, come back if worse.",
+        "If the rash spreads, she has been given cream, otherwise continue. Risks of surgery include bleeding.",
+        "Side effects such as nausea. It may lead to renal failure. Metformin is used to treat diabetes.",
+    ]
+    def spans(c, text):
+        return [(t.start, t.end, t.rule.key) for t in c.find_triggers(text)]
+
+    for text in texts:
+        assert spans(clf, text) == spans(full, text), text
+    assert sum(len(clf.find_triggers(t)) for t in texts) >= 20
