@@ -96,6 +96,7 @@ def test_history_labels_headings_and_past_habits(clf, text, target, trigger):
 
 def test_used_to_meaning_employed_to_is_no_habit(clf):
     assert temporality(clf, "Metformin is used to treat diabetes.", "diabetes") == "Recent"
+    assert temporality(clf, "A cannula was used to infiltrate the hernia sac.", "hernia sac") == "Recent"
 
 
 def test_history_scope_ends_at_this_stay(clf):
