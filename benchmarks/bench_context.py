@@ -2,8 +2,15 @@
 
     python benchmarks/bench_context.py [--epochs 20] [--no-metacat] [--json]
 
-Rules are scored on the whole set and on the held-out half; a MetaCAT per task is trained on one
-half (split by report, so sentences of one report never sit on both sides) and scored on the other.
+Rules are scored on the whole set, cross-validated by report (``--folds`` folds of whole reports:
+per-fold figures, their spread and the pooled figure) and on the held-out half; a MetaCAT per task
+is trained on one half (split by report, so sentences of one report never sit on both sides) and
+scored on the other. The rules have no fitted parameters: their pooled cross-validated figure equals
+the whole-set one, and the fold spread says how much unseen reports can move it. The v3 cues were
+written reading only folds 0-2 (``--unread-folds`` scores the others apart); folds 3-4 were read once
+afterwards, for one data change (background-history headings, docs/context.md). "kit convention"
+figures score possibility cues ("rule out", "?", "evaluate for") as the kit annotates them (no
+temporality, as medspaCy's POSSIBLE_EXISTENCE) instead of Hypothetical (examples/context_kit_convention.json).
 """
 from __future__ import annotations
 
@@ -35,6 +42,42 @@ def _brief(result: dict) -> dict:
             "experiencer acc": result["experiencer"]["accuracy"], "n": result["n"]}
 
 
+def report_folds(reports: dict[int, str], rows, k: int) -> list[list]:
+    """k folds of whole reports: report ids in numeric order dealt round-robin (a report never spans folds)."""
+    ids = sorted({reports[r.line] for r in rows}, key=lambda x: (len(x), x))
+    fold_of = {rid: i % k for i, rid in enumerate(ids)}
+    folds: list[list] = [[] for _ in range(k)]
+    for row in rows:
+        folds[fold_of[reports[row.line]]].append(row)
+    return folds
+
+
+def cross_validate(folds: list[list], classify) -> dict:
+    """Score each fold on its own, and all folds' predictions pooled. ``classify`` is fitted on
+    nothing (rules), so there is no training side to keep apart; a fitted method must be refitted
+    per fold on the other folds before it is passed here."""
+    from coding_toolkit.context.evaluate import predict_rows, score
+
+    per_fold, gold, pred, support = [], [], [], []
+    for fold in folds:
+        p = predict_rows(fold, classify)
+        result = score([r.gold for r in fold], p)
+        per_fold.append(_brief(result))
+        support.append({"Negated F1": result["negation"]["Negated"]["support"],
+                        "Historical F1": result["temporality"]["Historical"]["support"],
+                        "Hypothetical F1": result["temporality"]["Hypothetical"]["support"]})
+        gold += [r.gold for r in fold]
+        pred += p
+    spread = {}
+    for key in ("Negated F1", "Historical F1", "Hypothetical F1"):
+        # a fold without that label has no F1 of it (0.0 would be noise, not a measurement)
+        values = [f[key] for f, n in zip(per_fold, support) if n[key]]
+        spread[key] = {"mean": round(sum(values) / len(values), 4), "min": min(values), "max": max(values),
+                       "folds_with_label": len(values)}
+    return {"pooled": _brief(score(gold, pred)), "per_fold": per_fold, "spread": spread,
+            "rows_per_fold": [len(f) for f in folds]}
+
+
 def rule_speed(classifier) -> dict:
     note = ("Presenting complaint: chest pain radiating to the left arm.\n"
             "Past medical history: hypertension, type 2 diabetes, previous appendicectomy.\n"
@@ -57,6 +100,11 @@ def main(argv=None) -> int:
     parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument("--no-metacat", action="store_true")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--folds", type=int, default=5, help="cross-validation folds (of whole reports)")
+    parser.add_argument("--unread-folds", default="3,4",
+                        help="folds scored apart: not read while writing the v3 cues (see the docstring)")
+    parser.add_argument("--medspacy-rules", type=Path, default=None,
+                        help="medspaCy sdist (.tar.gz) or its context_rules.json: score its default rules in this engine")
     args = parser.parse_args(argv)
     if not args.tsv.exists():
         print(f"SKIP: shared benchmark data not found at {args.tsv} (needs ../shared next to the project)")
@@ -82,6 +130,26 @@ def main(argv=None) -> int:
     out["split"] = {"train_rows": len(train), "test_rows": len(test), "by": "report (alternate report ids)"}
     out["rules_test_half"] = score([r.gold for r in test], test_pred)
 
+    from coding_toolkit.context.rules import load_rules
+
+    folds = report_folds(reports, rows, args.folds)
+    unread = [int(i) for i in args.unread_folds.split(",") if i.strip()]
+    kit = ContextClassifier(load_rules(extra={"categories": {"UNCERTAIN": {}}}))
+    out["cv_by_report"] = cross_validate(folds, clf.classify)
+    out["cv_by_report_kit_convention"] = cross_validate(folds, kit.classify)
+    unread_rows = [r for i in unread for r in folds[i]]
+    out["unread_folds"] = {"folds": unread, "rules": _brief(score([r.gold for r in unread_rows],
+                                                                    predict_rows(unread_rows, clf.classify))),
+                           "rules_kit_convention": _brief(score([r.gold for r in unread_rows],
+                                                                predict_rows(unread_rows, kit.classify)))}
+    out["rules_full_kit_convention"] = score([r.gold for r in rows], predict_rows(rows, kit.classify), skipped)
+    if args.medspacy_rules is not None:
+        from medspacy_rules import convert, read_medspacy_rules
+
+        medspacy = ContextClassifier(load_rules(convert(read_medspacy_rules(args.medspacy_rules))))
+        out["medspacy_rules_full"] = score([r.gold for r in rows], predict_rows(rows, medspacy.classify), skipped)
+        out["medspacy_rules_speed"] = rule_speed(medspacy)
+
     if not args.no_metacat:
         from dataclasses import replace
 
@@ -105,6 +173,18 @@ def main(argv=None) -> int:
         return 0
     print(f"rules, whole dev set ({out['rules_full']['n']} spans, {skipped} skipped):")
     print("  ", json.dumps(_brief(out["rules_full"])))
+    print("  kit convention (possibility cues -> Recent):", json.dumps(_brief(out["rules_full_kit_convention"])))
+    if "medspacy_rules_full" in out:
+        print("  medspaCy 1.3.1 default rules in this engine (no sections):", json.dumps(_brief(out["medspacy_rules_full"])),
+              "speed", json.dumps(out["medspacy_rules_speed"]))
+    for name, key in (("project convention", "cv_by_report"), ("kit convention", "cv_by_report_kit_convention")):
+        cv = out[key]
+        print(f"cross-validated by report, {args.folds} folds of whole reports {cv['rows_per_fold']} rows, {name}:")
+        print("   pooled", json.dumps(cv["pooled"]))
+        print("   per-fold F1 mean/min/max", json.dumps(cv["spread"]))
+    print(f"folds {unread} (scored apart: not read while writing the v3 cues, {len(unread_rows)} spans):")
+    print("   project convention", json.dumps(out["unread_folds"]["rules"]))
+    print("   kit convention    ", json.dumps(out["unread_folds"]["rules_kit_convention"]))
     print(f"held-out half ({len(test)} spans; train half {len(train)}):")
     print("  rules   ", json.dumps(_brief(out["rules_test_half"])))
     if "metacat_test_half" in out:
