@@ -121,8 +121,13 @@ def read_pack_json(root: Path) -> dict:
 class Pack:
     """A loaded model pack: the MedCAT model, its maps and its provenance."""
 
-    def __init__(self, path: Path, provenance: dict, cat=None):
+    def __init__(self, path: Path, provenance: dict, cat=None, *, abbreviations: bool = True,
+                 precedence: bool = True):
         self.path = path
+        # abbreviations defined in the note link their later uses (concepts/abbreviations.py)
+        self.abbreviations = abbreviations
+        # overlapping matches: the longer one wins (False: every match MedCAT returns, for measuring)
+        self.precedence = precedence
         self.provenance = provenance
         self.hash: str = provenance["content_hash"]
         self._cat = cat
@@ -155,16 +160,25 @@ class Pack:
         cat = self.cat
         if cat.config.components.linking.train:  # as get_entities does: never train while annotating
             cat.config.components.linking.train = False
-        doc = cat(text)
+        plan = None
+        if self.abbreviations and "(" in text:
+            from coding_toolkit.concepts.abbreviations import rewrite
+            plan = rewrite(text)
+            if not plan.definitions:
+                plan = None
+        doc = cat(plan.text if plan is not None else text)
         ents = doc.linked_ents if doc else None
         if not ents:
             return []
-        if len(ents) > 1:
-            ents = _longest_non_overlapping(ents, lambda e: (e.base.start_char_index, e.base.end_char_index))
+        spans = [(e.base.start_char_index, e.base.end_char_index, e) for e in ents]
+        if plan is not None:
+            spans = _abbreviation_spans(plan, spans)
+        if len(spans) > 1 and self.precedence:
+            spans = _longest_non_overlapping(spans, lambda s: (s[0], s[1]))
         names, types = self._names, self._types
         with_addons = bool(cat._pipeline._addons)
         out = []
-        for ent in ents:
+        for start, end, ent in spans:
             cui = str(ent.cui)
             if cui not in names:
                 names[cui] = cat.cdb.get_name(cui)
@@ -172,8 +186,7 @@ class Pack:
             meta = {}
             if with_addons:
                 meta = {task: m["value"] for task, m in cat.get_addon_output(ent).get("meta_anns", {}).items()}
-            base = ent.base
-            out.append(Mention(base.start_char_index, base.end_char_index, base.text, cui, names[cui],
+            out.append(Mention(start, end, text[start:end], cui, names[cui],
                                float(ent.context_similarity), types[cui], meta))
         return out
 
@@ -200,6 +213,23 @@ class Pack:
 
     def __repr__(self) -> str:
         return f"Pack({str(self.path)!r}, hash={self.hash[:12]})"
+
+
+def _abbreviation_spans(plan, spans) -> list:
+    """Linked spans of the rewritten text mapped back to the note, plus the short form of each
+    definition linked as its long form ("familial adenomatous polyposis (FAP)": FAP too)."""
+    out = []
+    for start, end, ent in spans:
+        mapped = plan.to_original(start, end)
+        if mapped is not None:
+            out.append((mapped[0], mapped[1], ent))
+    for d in plan.definitions:
+        # the long form's concept: a match ending where the long form ends and covering most of it
+        for start, end, ent in out:
+            if end == d.long_end and start >= d.long_start and 2 * (end - start) >= d.long_end - d.long_start:
+                out.append((d.short_start, d.short_end, ent))
+                break
+    return out
 
 
 def _longest_non_overlapping(ents, span=lambda e: (e["start"], e["end"])) -> list:
