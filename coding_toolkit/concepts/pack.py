@@ -6,6 +6,7 @@ content hash recorded in ``pack.json`` BEFORE medcat reads a byte of ``medcat/``
 from __future__ import annotations
 
 import copy
+import functools
 import gc
 import hashlib
 import json
@@ -278,6 +279,66 @@ def _use_constant_time_entity_spans(cat) -> None:
     tokenizer.entity_from_tokens = entity_from_tokens
 
 
+def _skip_work_the_regex_tokenizer_ignores(cat) -> None:
+    """Two savings on this CAT instance for medcat 2.9's regex tokenizer, same output (tested).
+
+    * Its ``Token.norm`` setter does nothing and ``norm`` is ``lower``, so the token normaliser
+      (spell-check off) computes per token values that are thrown away: ~20% of linking time on
+      short notes. Its only other effect, skipping a token whose lemma is ``-PRON-``, cannot happen
+      (a lower-cased text has no capitals). With spell-check on, the normaliser runs as before.
+    * ``Token.lower`` lower-cases the text on each of its ~7 reads per token: computed once here.
+
+    Done by giving these two instances a subclass (Python looks ``__call__`` up on the class), only
+    when they are exactly the classes this was checked against.
+    """
+    try:
+        from medcat.components.normalizing.normalizer import TokenNormalizer
+        from medcat.tokenizing.regex_impl import tokenizer as regex_tokenizer
+    except ImportError:
+        return
+    pipe = getattr(cat, "_pipeline", None)
+    tokenizer = getattr(pipe, "_tokenizer", None)
+    if pipe is None or type(tokenizer) is not getattr(regex_tokenizer, "RegexTokenizer", None):
+        return
+    normalizer_class, tokenizer_class = _regex_classes()
+    for comp in getattr(pipe, "_components", ()):
+        if type(comp) is TokenNormalizer:
+            comp.__class__ = normalizer_class
+    if isinstance(getattr(regex_tokenizer.Token, "lower", None), property):
+        tokenizer.__class__ = tokenizer_class
+
+
+@functools.lru_cache(maxsize=1)
+def _regex_classes():
+    from medcat.components.normalizing.normalizer import TokenNormalizer
+    from medcat.tokenizing.regex_impl.tokenizer import Document, RegexTokenizer, Token
+
+    class RegexNormalizer(TokenNormalizer):
+        def __call__(self, doc):
+            if self.config.general.spell_check:
+                return super().__call__(doc)
+            return doc
+
+    class CachedLowerToken(Token):
+        lower = None  # a plain attribute, set once per token (Token's is a property)
+
+        def __init__(self, document, text, text_with_ws, start_index, token_index, is_punct, to_skip):
+            self.lower = text.lower()
+            super().__init__(document, text, text_with_ws, start_index, token_index, is_punct, to_skip)
+
+    class RegexTokenizerCachedLower(RegexTokenizer):
+        def __call__(self, text: str):
+            doc = Document(text)
+            tokens, starts = doc._tokens, doc._char_indices
+            for index, match in enumerate(self._get_tokens_matches(text)):
+                start = match.start()
+                tokens.append(CachedLowerToken(doc, match.group(2), match.group(1), start, index, False, False))
+                starts.append(start)
+            return doc
+
+    return RegexNormalizer, RegexTokenizerCachedLower
+
+
 def _load_cat(root: Path):
     from medcat.cat import CAT
 
@@ -287,6 +348,7 @@ def _load_cat(root: Path):
         raise PackError(f"{root / MEDCAT_DIR}: medcat could not load the model ({type(e).__name__}: {e}); "
                         f"fix: rebuild the pack with this toolkit's medcat version") from e
     _use_constant_time_entity_spans(cat)
+    _skip_work_the_regex_tokenizer_ignores(cat)
     # a large CDB makes every GC pass walk millions of objects: freeze them (domain.md §6)
     gc.collect()
     gc.freeze()
