@@ -73,6 +73,7 @@ class VariantRules:
     site_adjectives: dict[str, tuple[str, ...]] = field(default_factory=dict)
     plural_tags: frozenset[str] = frozenset()
     plural_heads: re.Pattern | None = None
+    plural_skip: re.Pattern | None = None
     plural_rules: tuple[tuple[re.Pattern, str], ...] = ()
     eponym_particles: frozenset[str] = frozenset()
     eponym_heads: frozenset[str] = frozenset()
@@ -150,6 +151,7 @@ def load_variant_rules(path: str | Path | None = None, *, rule_set: str = "start
     plural = raw.get("plural", {})
     eponyms = raw.get("eponyms", {})
     heads = _compile([[plural["heads"], ""]], path, "plural.heads")[0][0] if plural.get("heads") else None
+    skip = _compile([[plural["skip_heads"], ""]], path, "plural.skip_heads")[0][0] if plural.get("skip_heads") else None
     abbreviations = {}
     for sctid, names in raw.get("abbreviations", {}).items():
         if sctid.startswith("_"):
@@ -176,6 +178,7 @@ def load_variant_rules(path: str | Path | None = None, *, rule_set: str = "start
         site_adjectives={k: tuple(v) for k, v in para.get("site_adjectives", {}).items() if not k.startswith("_")},
         plural_tags=frozenset(t.lower() for t in plural.get("tags", [])),
         plural_heads=heads,
+        plural_skip=skip,
         plural_rules=_compile(plural.get("rules", []), path, "plural.rules"),
         eponym_particles=frozenset(p.lower() for p in eponyms.get("particles", [])),
         eponym_heads=frozenset(h.lower() for h in eponyms.get("heads", [])),
@@ -270,7 +273,10 @@ def _eponyms(entry: ConceptEntry, term: str, rules: VariantRules) -> list[str]:
     name = " ".join(words[:-1])
     if name.endswith("'s"):  # "huntington's chorea": both the bare and the possessive form
         return [f"{name[:-2]} disease", f"{name} disease"]
-    return [f"{name} disease"] if words[-1] != "disease" else []
+    out = [f"{name} disease"] if words[-1] != "disease" else []
+    if not start and "-" in name:  # "lesch-nyhan": a double-barrelled eponym names it alone
+        out.append(name)
+    return out
 
 
 def _possessive(term: str) -> list[str]:
@@ -284,9 +290,11 @@ def _plural(term: str, rules: VariantRules) -> list[str]:
     """Plural of the head noun (before the first ' of ', else the last word)."""
     head_part, sep, tail = term.partition(" of ")
     words = head_part.split()
-    if "," in head_part:  # "leukemia, disease": the qualifier after the comma is no head
+    if "," in head_part or (words and "-" in words[-1]):  # "leukemia, disease"; "lesch-nyhan" (a name)
         return []
     if not words or rules.plural_heads is None or not rules.plural_heads.search(words[-1]):
+        return []
+    if rules.plural_skip is not None and rules.plural_skip.search(words[-1]):
         return []
     for pattern, repl in rules.plural_rules:
         if pattern.search(words[-1]):
