@@ -78,25 +78,31 @@ def best_long_form(short: str, long: str) -> str | None:
     return None
 
 
+_BRACKET = re.compile(r"[()\n]")
+MAX_BRACKET_CHARS = 400  # a "definition" longer than this is no definition
+LOOK_BACK_CHARS = 300  # long forms are at most 20 words
+
+
 def _matching_close(text: str, open_at: int) -> int:
     """Index of the ')' closing the '(' at ``open_at`` (nesting counted), or -1."""
     depth = 0
-    for i in range(open_at, min(len(text), open_at + 400)):
-        c = text[i]
+    for m in _BRACKET.finditer(text, open_at, min(len(text), open_at + MAX_BRACKET_CHARS)):
+        c = m.group()
         if c == "(":
             depth += 1
         elif c == ")":
             depth -= 1
             if depth == 0:
-                return i
-        elif c == "\n":
+                return m.start()
+        else:
             return -1
     return -1
 
 
 def _window_start(text: str, end: int, max_words: int) -> int:
     """Start of the ``max_words`` words before ``end``, not crossing a sentence end or a bracket."""
-    floor = max(text.rfind("(", 0, end), text.rfind(")", 0, end)) + 1
+    low = max(0, end - LOOK_BACK_CHARS)
+    floor = max(text.rfind("(", low, end), text.rfind(")", low, end), low - 1) + 1
     for m in _SENTENCE_END.finditer(text, floor, end):
         floor = m.end()
     words = [m.start() for m in _WORD.finditer(text, floor, end)]

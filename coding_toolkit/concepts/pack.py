@@ -286,7 +286,8 @@ def _skip_work_the_regex_tokenizer_ignores(cat) -> None:
       (spell-check off) computes per token values that are thrown away: ~20% of linking time on
       short notes. Its only other effect, skipping a token whose lemma is ``-PRON-``, cannot happen
       (a lower-cased text has no capitals). With spell-check on, the normaliser runs as before.
-    * ``Token.lower`` lower-cases the text on each of its ~7 reads per token: computed once here.
+    * ``Token.lower`` lower-cases the text on each of its ~7 reads per token, and ``base``,
+      ``to_skip``, ``is_punctuation`` are properties read as often: plain attributes here.
 
     Done by giving these two instances a subclass (Python looks ``__call__`` up on the class), only
     when they are exactly the classes this was checked against.
@@ -304,7 +305,8 @@ def _skip_work_the_regex_tokenizer_ignores(cat) -> None:
     for comp in getattr(pipe, "_components", ()):
         if type(comp) is TokenNormalizer:
             comp.__class__ = normalizer_class
-    if isinstance(getattr(regex_tokenizer.Token, "lower", None), property):
+    if all(isinstance(getattr(regex_tokenizer.Token, name, None), property)
+           for name in ("lower", "base", "to_skip", "is_punctuation")):
         tokenizer.__class__ = tokenizer_class
 
 
@@ -320,11 +322,18 @@ def _regex_classes():
             return doc
 
     class CachedLowerToken(Token):
-        lower = None  # a plain attribute, set once per token (Token's is a property)
+        # plain attributes instead of Token's properties (read ~7 times per token by NER/tagger):
+        # the same values, set once
+        lower = base = to_skip = is_punctuation = None
 
         def __init__(self, document, text, text_with_ws, start_index, token_index, is_punct, to_skip):
+            # Token.__init__'s fields (its norm setter does nothing), plus the cached ones
+            self._doc, self._text, self._text_with_ws = document, text, text_with_ws
+            self._start_index, self._token_index = start_index, token_index
+            self._is_punct = self.is_punctuation = is_punct
+            self._to_skip = self.to_skip = to_skip
             self.lower = text.lower()
-            super().__init__(document, text, text_with_ws, start_index, token_index, is_punct, to_skip)
+            self.base = self
 
     class RegexTokenizerCachedLower(RegexTokenizer):
         def __call__(self, text: str):
