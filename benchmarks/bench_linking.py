@@ -3,6 +3,7 @@
 
     python benchmarks/bench_linking.py [--part dev|train] [--data ../shared/benchmarks/linking]
                                        [--no-throughput] [--errors N] [--json out.json]
+                                       [--train-unsupervised]
 
 Scoring as the data's README defines it: gold mentions whose ``sctids`` include a concept of the
 pack; **recall** = share of them overlapped by a suggested mention with one of the gold sctids;
@@ -131,7 +132,7 @@ def throughput(pack_path: Path, texts: list[str]) -> dict:
             "toolkit_notes_per_s": round(n / min(tk_s), 1), "ratio": round(min(plain_s) / min(tk_s), 3)}
 
 
-def run(data: Path, part: str, *, with_throughput: bool, errors: int) -> dict:
+def run(data: Path, part: str, *, with_throughput: bool, errors: int, train_unsupervised: bool = False) -> dict:
     from medcat.cat import CAT
 
     from coding_toolkit.concepts.pack import load_pack
@@ -157,6 +158,16 @@ def run(data: Path, part: str, *, with_throughput: bool, errors: int) -> dict:
     for label, (annotate, counter) in rows.items():
         report["rows"][label] = score(docs, annotate, cuis, counter)
     report["errors"] = err.most_common(errors)
+    if train_unsupervised and part != "train":
+        # MedCAT's self-supervised training on the (unlabelled) train abstracts: an option a trust
+        # can run on its own notes (coding-toolkit train unsupervised); never part of the shipped pack
+        trained = load_pack(starter_pack_path(variants=True))
+        texts = [d["text"] for d in load_part(data, "train")]
+        started = time.perf_counter()
+        trained.cat.trainer.train_unsupervised(texts, nepochs=1)
+        report["unsupervised_seconds"] = round(time.perf_counter() - started, 1)
+        report["rows"]["starter pack + MedCAT unsupervised training on the train part"] = score(
+            docs, toolkit_annotator(trained, policy), cuis)
     if with_throughput:
         # the part's notes three times over: 100 short abstracts alone time too noisily
         report["throughput"] = throughput(Path(with_variants.path), [d["text"] for d in docs] * 3)
@@ -171,11 +182,14 @@ def main(argv=None) -> int:
     parser.add_argument("--no-throughput", dest="throughput", action="store_false")
     parser.add_argument("--errors", type=int, default=0, help="print the N most frequent misses/wrong links")
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--train-unsupervised", action="store_true",
+                        help="also score a copy trained with MedCAT's unsupervised training on the train part")
     args = parser.parse_args(argv)
     if not (args.data / f"ncbi_disease_{args.part}.jsonl").is_file():
         print(f"SKIPPED: linking data not found at {args.data} (it lives in ../shared/benchmarks/linking)")
         return 0
-    report = run(args.data, args.part, with_throughput=args.throughput, errors=args.errors)
+    report = run(args.data, args.part, with_throughput=args.throughput, errors=args.errors,
+                 train_unsupervised=args.train_unsupervised)
     if args.json:
         args.json.write_text(json.dumps(report, indent=1), encoding="utf-8")
     first = next(iter(report["rows"].values()))
@@ -189,6 +203,8 @@ def main(argv=None) -> int:
         print(f"throughput on {t['notes']} notes, 1 worker: plain MedCAT loop {t['plain_notes_per_s']} notes/s, "
               f"toolkit annotate {t['toolkit_notes_per_s']} notes/s")
         print(f"  ratio toolkit / plain MedCAT = {t['ratio']} (target >= 0.9)")
+    if "unsupervised_seconds" in report:
+        print(f"unsupervised training on the train part took {report['unsupervised_seconds']} s")
     for text, n in report["errors"]:
         print(f"{n:4}  {text}")
     return 0
