@@ -157,6 +157,8 @@ class Pack:
         Runs the CAT's pipeline (``cat(text)``, what ``get_entities`` runs) and reads the linked
         entities directly: ``get_entities`` would also build token-context lists for every entity
         that nothing here uses. The fields are the ones ``get_entities`` reports (tested equal).
+        When the note defines abbreviations, MedCAT links a rewritten text in which later short
+        forms read as their long forms, and the spans are mapped back (``concepts/abbreviations.py``).
         """
         cat = self.cat
         if cat.config.components.linking.train:  # as get_entities does: never train while annotating

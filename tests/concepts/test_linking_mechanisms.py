@@ -16,11 +16,15 @@ CONCEPTS = [  # sctid, term, semantic tag (real SNOMED CT ids)
     ("72900001", "Familial adenomatous polyposis", "disorder"),
     ("58756001", "Huntington's chorea", "disorder"),
     ("84114007", "Heart failure", "disorder"),
+    ("62403005", "Deficiency of glucose-6-phosphate dehydrogenase", "disorder"),
+    ("702391001", "Renal cell carcinoma", "disorder"),
 ]
 NOTES = [
     "Familial adenomatous polyposis (FAP) runs in families. FAP needs colectomy.",
     "Male breast cancer is rare. Wilson disease is a disease of copper.",
     "Huntington disease (HD) is dominant. HD starts in mid life. Heart failure was treated.",
+    "Red-cell glucose-6-phosphate dehydrogenase (G6PD) deficiency is common; G6PD deficiency causes haemolysis.",
+    "Both had RCC (renal cell carcinoma); bilateral RCCs were removed.",
 ]
 
 
@@ -79,6 +83,23 @@ def test_eponym_variant_through_an_abbreviation(pack):
     assert ("Huntington disease", "58756001", 0) in got  # eponym rule: "Huntington's chorea" -> "... disease"
     assert ("HD", "58756001", text.index("HD starts")) in got
     assert ("Heart failure", "84114007", text.index("Heart failure")) in got
+
+
+def test_a_definition_inside_a_longer_name_and_its_later_uses(pack):
+    text = NOTES[3]
+    got = linked(pack, text)
+    whole = "glucose-6-phosphate dehydrogenase (G6PD) deficiency"
+    assert (whole, "62403005", text.index(whole)) in got  # the bracket does not split the name
+    assert ("G6PD deficiency", "62403005", text.index("G6PD deficiency")) in got  # the later use
+    assert not any(t == "G6PD" for t, _s, _start in got)  # the short form alone is the enzyme
+
+
+def test_reverse_definition_and_plural_use(pack):
+    text = NOTES[4]
+    got = linked(pack, text)
+    assert ("RCC", "702391001", text.index("RCC")) in got
+    assert ("renal cell carcinoma", "702391001", text.index("renal")) in got
+    assert ("RCCs", "702391001", text.index("RCCs")) in got  # plural variant of the long form
 
 
 def test_the_longer_overlapping_match_wins(pack):
