@@ -33,8 +33,12 @@ def model() -> None:
               help="Keep only this concept and its descendants (repeatable).")
 @click.option("--spell-check/--no-spell-check", default=None,
               help="MedCAT spell-check (default off: see docs/models.md for the measurement).")
+@click.option("--name-variants/--no-name-variants", default=True,
+              help="Add the safe name variants (UK/US spelling, possessive, plural) to the release's synonyms "
+                   "(default on; see docs/models.md).")
 @progress_option
-def build(release_dir, out, notes, text_column, id_column, tags, descendants_of, spell_check, progress) -> None:
+def build(release_dir, out, notes, text_column, id_column, tags, descendants_of, spell_check, name_variants,
+          progress) -> None:
     """Build a pack from RELEASE_DIR (an unzipped SNOMED CT RF2 release, UK Clinical Edition or Monolith)."""
     from coding_toolkit.concepts.build import DEFAULT_TAGS, SPELL_CHECK_DEFAULT, build_pack_from_release
     from coding_toolkit.concepts.pack import load_pack
@@ -42,7 +46,7 @@ def build(release_dir, out, notes, text_column, id_column, tags, descendants_of,
     path = build_pack_from_release(
         release_dir, out, notes=notes, tags=tags or DEFAULT_TAGS, descendants_of=list(descendants_of) or None,
         progress=progress, spell_check=SPELL_CHECK_DEFAULT if spell_check is None else spell_check,
-        text_column=text_column, id_column=id_column)
+        text_column=text_column, id_column=id_column, name_variants=name_variants)
     pack = load_pack(path, lazy=True)
     counts = pack.provenance["counts"]
     click.echo(f"built {path}: {counts['concepts']} concepts, {counts['names']} names, hash {pack.hash[:16]}")

@@ -227,17 +227,40 @@ def _as_release(release):
     return release if isinstance(release, Release) else Release(release)
 
 
+def with_variants(entries: Iterable[ConceptEntry], rules) -> Iterator[ConceptEntry]:
+    """Each entry with the names ``rules`` generate added to its synonyms (streaming, one at a time)."""
+    from dataclasses import replace
+
+    from coding_toolkit.terminology.variants import generate_variants
+
+    for entry in entries:
+        extra = generate_variants(entry, rules)
+        yield replace(entry, synonyms=(*entry.synonyms, *extra)) if extra else entry
+
+
 def build_pack_from_release(release_dir, out_dir, *, notes=None, tags=DEFAULT_TAGS, descendants_of=None,
                             progress: bool = False, spell_check: bool = SPELL_CHECK_DEFAULT,
-                            text_column: str = "text", id_column: str = "note_id") -> Path:
+                            text_column: str = "text", id_column: str = "note_id",
+                            name_variants: bool = True) -> Path:
     """Build a pack from an RF2 release folder: its active concepts with ``tags`` (and under
-    ``descendants_of``), its UK preferred terms, and its NHS maps."""
+    ``descendants_of``), its UK preferred terms, and its NHS maps.
+
+    ``name_variants``: add the safe, general name variants (the ``release`` rule set of
+    ``model_packs/name_variants.json``: spelling, possessive, plural) to the release's own synonyms.
+    """
     release = _as_release(release_dir)
     info = _plain(release.info())
     tags = tuple(tags) if tags else None
     entries = release.concept_entries(tags=tags, descendants_of=descendants_of)
+    variant_rules = None
+    if name_variants:
+        from coding_toolkit.terminology.variants import load_variant_rules
+
+        variant_rules = load_variant_rules(rule_set="release")
+        entries = with_variants(entries, variant_rules)
     provenance = {"release": info, "requested_tags": list(tags or []),
-                  "descendants_of": list(descendants_of or [])}
+                  "descendants_of": list(descendants_of or []),
+                  "name_variants": sorted(variant_rules.enabled) if variant_rules else []}
     return build_pack(entries, out_dir, notes=notes, map_release=release, provenance=provenance,
                       spell_check=spell_check, progress=progress, text_column=text_column,
                       id_column=id_column)

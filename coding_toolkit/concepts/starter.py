@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 __all__ = ["starter_pack_path", "build_starter_pack", "starter_entries", "starter_inputs", "inputs_hash"]
 
 # Bump when the way the pack is built from the same inputs changes (invalidates cached packs).
-BUILD_RECIPE = 1
+BUILD_RECIPE = 2
 ILLUSTRATIVE_RELEASE = "SnomedCT_IllustrativeMapRF2_PRODUCTION_20260101T000000Z"
 LABEL = "ILLUSTRATIVE map, not the NHS map, not for clinical use"
 
@@ -81,22 +81,23 @@ def _read_concepts(path: Path) -> list[tuple[str, str, str, str]]:
 def starter_entries(*, variants: bool = True, concepts_path: Path | None = None) -> Iterator[ConceptEntry]:
     """ConceptEntry per GPS row: term as preferred name, FSN, tag, and generated name variants.
 
-    A variant that is another concept's own term is dropped: it would make that name ambiguous, and an
-    ambiguous name needs context training that the starter pack does not have.
+    Variants that would make a name ambiguous are settled by ``variants.share_variants`` (an untrained
+    pack cannot disambiguate).
     """
-    from coding_toolkit.terminology.variants import generate_variants, load_variant_rules
+    from coding_toolkit.terminology.variants import generate_variants, load_variant_rules, share_variants
 
     path = Path(concepts_path) if concepts_path else starter_inputs()["concepts"]
     rows = _read_concepts(path)
     rules = load_variant_rules(starter_inputs()["variants"]) if variants else None
-    own_terms = {term.lower(): sctid for sctid, _fsn, _tag, term in rows}
+    synonyms: dict[str, list[str]] = {}
+    if rules is not None:
+        generated = {sctid: generate_variants(ConceptEntry(sctid=sctid, preferred_term=term, fsn=fsn,
+                                                           semantic_tag=tag), rules)
+                     for sctid, fsn, tag, term in rows}
+        synonyms = share_variants(generated, {sctid: term for sctid, _fsn, _tag, term in rows})
     for sctid, fsn, tag, term in rows:
-        synonyms: tuple[str, ...] = ()
-        if rules is not None:
-            entry = ConceptEntry(sctid=sctid, preferred_term=term, fsn=fsn, semantic_tag=tag)
-            synonyms = tuple(v for v in generate_variants(entry, rules)
-                             if own_terms.get(v.lower(), sctid) == sctid)
-        yield ConceptEntry(sctid=sctid, preferred_term=term, fsn=fsn, semantic_tag=tag, synonyms=synonyms)
+        yield ConceptEntry(sctid=sctid, preferred_term=term, fsn=fsn, semantic_tag=tag,
+                           synonyms=tuple(synonyms.get(sctid, ())))
 
 
 def _note_texts(path: Path) -> list[str]:

@@ -5,6 +5,8 @@ Data: ``data/policy.json`` (which labels suppress, minimum linking confidence) a
 Chronic conditions are coded whenever documented, so a *Historical* label does not suppress them:
 such a mention is kept with the reason ``"chronic condition: historical label ignored"``.
 Negation, other experiencer and hypothetical still filter them.
+``data/generic_concepts.json`` lists concepts never suggested on their own (Disease, Male, Finding of
+lesion ...): their mentions are filtered with the reason ``"generic"``.
 """
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from coding_toolkit.records import ContextLabels, FilterDecision, MapRow, Mentio
 
 DATA = Path(__file__).with_name("data")
 DEFAULT_POLICY = DATA / "policy.json"
+DEFAULT_GENERIC = DATA / "generic_concepts.json"
 TASK_ORDER = ("negation", "experiencer", "temporality")  # order of reasons in the message
 
 
@@ -59,6 +62,31 @@ class ChronicConditions:
 
 
 @dataclass(frozen=True)
+class GenericConcepts:
+    """Top-level or generic concepts (by SCTID or by a one-word preferred name), filtered as ``reason``."""
+
+    sctids: frozenset[str]
+    names: frozenset[str]
+    reason: str = "generic"
+
+    @classmethod
+    def load(cls, path: str | Path) -> "GenericConcepts":
+        path = Path(path)
+        data = _load_json(path)
+        sctids, names = data.get("sctids", {}), data.get("names", [])
+        if not isinstance(sctids, (dict, list)) or not all(str(s).isdigit() for s in sctids):
+            raise ContextRuleError(f"{path} field 'sctids': expected SCTIDs (digits), as a list or as keys of "
+                                   "an object of SCTID -> name; fix the file")
+        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+            raise ContextRuleError(f"{path} field 'names': expected a list of names; fix the file")
+        return cls(frozenset(map(str, sctids)), frozenset(n.lower() for n in names),
+                   str(data.get("reason", "generic")))
+
+    def matches(self, mention: Mention) -> bool:
+        return mention.sctid in self.sctids or mention.name.lower() in self.names
+
+
+@dataclass(frozen=True)
 class Policy:
     suppress: Mapping[str, Mapping[str, str]]  # task -> {value: reason}
     min_confidence: float = 0.0
@@ -66,6 +94,7 @@ class Policy:
     chronic_ignores: frozenset[str] = frozenset({"Historical"})
     chronic_note: str = "chronic condition: historical label ignored"
     source: str = "<policy>"
+    generic: GenericConcepts | None = None
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> "Policy":
@@ -92,11 +121,16 @@ class Policy:
         if bad:
             raise ContextRuleError(f"{path} field 'chronic_ignores': unknown temporality {sorted(bad)[0]!r}; "
                                    "fix: use Historical")
+        # absent: the shipped list; null/false: no generic filter; a name: relative to the policy file
+        generic_file = data.get("generic_concepts", DEFAULT_GENERIC)
+        generic = GenericConcepts.load(path.parent / generic_file) if generic_file else None
         return cls({t: dict(v) for t, v in suppress.items()}, float(min_conf), chronic, ignores,
-                   data.get("chronic_note", cls.chronic_note), str(path))
+                   data.get("chronic_note", cls.chronic_note), str(path), generic)
 
     def decide(self, mention: Mention, labels: ContextLabels, codes: Sequence[MapRow] = ()) -> FilterDecision:
         reasons, note = [], None
+        if self.generic is not None and self.generic.matches(mention):
+            reasons.append(self.generic.reason)
         meta = labels.as_meta()
         for task in TASK_ORDER:
             reason = self.suppress.get(task, {}).get(meta[task])

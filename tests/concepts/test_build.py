@@ -92,3 +92,21 @@ def test_build_refuses_no_concepts_and_non_empty_out(tmp_path):
     (tmp_path / "busy" / "x").write_text("x")
     with pytest.raises(PackError, match="not empty"):
         build_pack([ConceptEntry("1", "A name")], tmp_path / "busy")
+
+
+def test_release_packs_get_only_the_safe_name_variants(tiny_pack, rf2_release, tmp_path):
+    """A trust's release gets spelling/possessive/plural variants, switchable; no clinical paraphrases."""
+    import json
+
+    from coding_toolkit.concepts.build import build_pack_from_release
+    from coding_toolkit.concepts.pack import load_pack
+
+    with_variants = load_pack(tiny_pack)
+    names = with_variants.cat.cdb.name2info
+    assert "kidney~diseases" in names and "renal~diseases" in names  # plural of the release's own names
+    prov = json.loads((tiny_pack / "pack.json").read_text(encoding="utf-8"))
+    assert prov["name_variants"] == ["plural", "possessive", "spelling"]
+    plain = load_pack(build_pack_from_release(rf2_release, tmp_path / "plain", name_variants=False))
+    assert "kidney~diseases" not in plain.cat.cdb.name2info
+    assert "kidney~disease" in plain.cat.cdb.name2info
+    assert len(plain.cat.cdb.name2info) < len(names)
