@@ -61,6 +61,17 @@ def target_kind(target: str | None) -> str | None:
     return {"D": "dagger", "A": "asterisk"}.get(parsed[3])
 
 
+def icd_parts(target: str | None) -> tuple[str, str, str, str] | None:
+    """(category, 4th, 5th, marker D/A/'') of an ICD-10 code in either form, or None for a non-code.
+
+    ``E113D`` -> (``E11``, ``3``, ``""``, ``D``); ``I10X`` -> (``I10``, ``""``, ``""``, ``""``): an
+    X-padded code has no 4th character. The one parser the suggestion rules and titles use.
+    """
+    if not is_classifiable(target):
+        return None
+    return _parse_icd(target)
+
+
 def to_display(target: str | None, system: str) -> str | None:
     """Human form (``I21.9``, ``E14.3†``, ``H01.9``); None for #NIS/#NC or an unrecognised target."""
     if not is_classifiable(target):
