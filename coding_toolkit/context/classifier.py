@@ -161,7 +161,10 @@ class ContextClassifier:
             sources = {}
             for task in TASK_VALUES:
                 sources[task] = "rules"
-                if (task not in values or task in weak) and section is not None and task in section.sets:
+                # a weak cue (resolved) yields to the section on the heading's own line ("PMH: DVT, resolved");
+                # on a later line it describes this stay's course (a section's end after a list is uncertain)
+                if (task not in values or (task in weak and "\n" not in text[section.start:a] if section else False)) \
+                        and section is not None and task in section.sets:
                     values[task] = section.sets[task]
                     found[task] = f"section: {section.heading}"
             out.append(ContextLabels(

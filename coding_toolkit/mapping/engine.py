@@ -207,7 +207,7 @@ class MapEngine:
             "illustrative": bool(p.get("illustrative", False)),
             "opcs_version": p.get("opcs_version"),
             "refsets": {
-                system: {"refset_id": rid, "version": version}
+                str(system): {"refset_id": rid, "version": version}  # plain str keys (JSON writers)
                 for system, (rid, version) in self.systems.items()
             },
             "titles": self.store.title_counts(),
