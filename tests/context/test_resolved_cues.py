@@ -87,3 +87,14 @@ def test_resolution_on_a_line_after_a_history_list_is_this_stay():
             "Post-operative delirium, resolved.\nPlan: physiotherapy.")
     assert _labels(text, "delirium").temporality == "Resolved"
     assert _labels(text, "hypothyroidism").temporality == "Historical"
+
+
+def test_resolved_scored_as_recent_against_a_gold_set_without_it():
+    from coding_toolkit.context.evaluate import score
+    from coding_toolkit.records import ContextLabels
+
+    gold = [{"negation": "Affirmed", "temporality": "Recent", "experiencer": "Patient"}]
+    assert score(gold, [ContextLabels(temporality="Resolved")])["temporality"]["accuracy"] == 1.0
+    assert score(gold, [ContextLabels(temporality="Historical")])["temporality"]["accuracy"] == 0.0
+    gold_with = [{**gold[0], "temporality": "Resolved"}]
+    assert score(gold_with, [ContextLabels(temporality="Recent")])["temporality"]["accuracy"] == 0.0
