@@ -101,6 +101,8 @@ class Pipeline:
                 "map_refsets": maps.get("refsets"),
                 "illustrative": bool(maps.get("illustrative")),
                 "toolkit_version": __version__,
+                # which code-level rules shaped the suggestions (auditors: docs/coders.md, "Coding rules")
+                "coding_rules": self.coding_rules.switches(),
             }
             if cached["illustrative"]:
                 cached["warning"] = ILLUSTRATIVE_LABEL

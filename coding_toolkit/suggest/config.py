@@ -64,6 +64,10 @@ class CodingRules:
     service_preceding: tuple[str, ...]
     source: str
 
+    def switches(self) -> dict[str, bool]:
+        """Rule name -> on/off (recorded in every result's provenance)."""
+        return {name: getattr(self, name) for name in RULE_NAMES}
+
     @classmethod
     def load(cls, path: str | Path | None = None, *, overrides: Mapping[str, Any] | None = None,
              base_dir: str | Path | None = None, where: str = "coding_rules") -> "CodingRules":

@@ -31,3 +31,21 @@ def test_own_rule_file_relative_to_the_policy(tmp_path):
     (tmp_path / "bad.json").write_text(json.dumps(data), encoding="utf-8")
     with pytest.raises(ContextRuleError, match=r"bad.json field 'never_primary.icd10_ranges\[0\]'.*fix:"):
         CodingRules.load(overrides={"file": "bad.json"}, base_dir=tmp_path)
+
+
+def test_policy_switch_reaches_the_pipeline_rules_and_provenance(tmp_path):
+    from coding_toolkit.context.meta_models import ContextStage
+    from coding_toolkit.context.policy import DEFAULT_POLICY, Policy
+    from coding_toolkit.pipeline import Pipeline
+
+    data = json.loads(DEFAULT_POLICY.read_text(encoding="utf-8"))
+    data.pop("chronic_conditions")
+    data["coding_rules"] = {"service_names": False}
+    path = tmp_path / "policy.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    pipeline = Pipeline(pack=None, engine=None, context=ContextStage(policy=Policy.load(path)))
+    assert pipeline.coding_rules.service_names is False and pipeline.coding_rules.specificity is True
+    data["coding_rules"] = {"service_name": False}
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(ContextRuleError, match=r"policy.json field 'coding_rules.service_name': unknown rule"):
+        Pipeline(pack=None, engine=None, context=ContextStage(policy=Policy.load(path)))
