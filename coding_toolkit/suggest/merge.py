@@ -10,10 +10,18 @@ chose a code another concept already gave).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
 from typing import Any
 
 from coding_toolkit.records import Alternative, AnnotatedMention, CodeSuggestion, MapRow
+
+
+def evolve(record, **changes):
+    """``dataclasses.replace`` for the flat frozen records (no ``__post_init__``), several times faster:
+    the suggestion rules copy each suggestion a few times per note, on every run's hot path."""
+    new = object.__new__(type(record))
+    new.__dict__.update(record.__dict__)
+    new.__dict__.update(changes)
+    return new
 
 
 def alternative(row: MapRow, reason: str | None = None) -> Alternative:
@@ -72,7 +80,7 @@ def merge_suggestions(suggestions: Iterable[CodeSuggestion]) -> list[CodeSuggest
             merged[key] = s
             continue
         seen = {_alt_key(a) for a in old.alternatives}
-        merged[key] = replace(
+        merged[key] = evolve(
             old,
             sctids=tuple(dict.fromkeys(old.sctids + s.sctids)),
             evidence=old.evidence + s.evidence,

@@ -10,6 +10,8 @@ is set from it by the map engine.
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 from coding_toolkit.mapping.codes import target_kind
 from coding_toolkit.records import CodeSuggestion, CodeSystem
 from coding_toolkit.suggest.config import CodingRules, in_ranges
@@ -23,14 +25,19 @@ def kind_of(s: CodeSuggestion) -> str | None:
 
 
 def never_primary_reason(s: CodeSuggestion, rules: CodingRules) -> str | None:
-    if kind_of(s) == "asterisk":
+    return _reason(str(s.system), s.code, kind_of(s), s.advice or "", rules)
+
+
+@lru_cache(maxsize=16384)  # pure in its arguments; asked for every suggestion of every note
+def _reason(system: str, code: str, kind: str | None, advice: str, rules: CodingRules) -> str | None:
+    if kind == "asterisk":
         return ASTERISK_REASON
     if not rules.never_primary:
         return None
-    advice = (s.advice or "").upper()
+    advice = advice.upper()
     for phrase in rules.never_primary_advice:
         if phrase in advice:
             return f"map advice: {phrase}"
-    category = s.code.replace(" ", "")[:3].upper()
-    ranges = rules.never_primary_opcs4 if s.system == CodeSystem.OPCS4 else rules.never_primary_icd10
+    category = code.replace(" ", "")[:3].upper()
+    ranges = rules.never_primary_opcs4 if system == CodeSystem.OPCS4 else rules.never_primary_icd10
     return in_ranges(category, ranges)

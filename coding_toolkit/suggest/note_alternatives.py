@@ -12,11 +12,11 @@ stated), the default stays: the rule never guesses beyond what the note states.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 
 from coding_toolkit.mapping.codes import icd_parts, target_kind
 from coding_toolkit.records import Alternative, CodeSuggestion, CodeSystem
 from coding_toolkit.suggest.config import CodingRules, in_ranges
+from coding_toolkit.suggest.merge import evolve
 
 DEFAULT_BLOCK = 1
 
@@ -29,8 +29,9 @@ def _category(code: str) -> str | None:
 def resolve_alternatives(suggestions: list[CodeSuggestion], rules: CodingRules,
                          describe: Callable[[CodeSuggestion], str]) -> list[CodeSuggestion]:
     """``describe(s)`` words the supporting suggestion for ``chosen_because`` (e.g. "'type 2 diabetes' (E11.9)")."""
-    if not rules.alternatives_from_note:
-        return suggestions
+    if not rules.alternatives_from_note or not any(
+            a.block == DEFAULT_BLOCK and a.reason is None for s in suggestions for a in s.alternatives):
+        return suggestions  # most notes: no default with context-specific alternatives
     established: dict[tuple[str, str], list[CodeSuggestion]] = {}
     for s in suggestions:
         category = _category(s.code) if s.system != CodeSystem.OPCS4 else None
@@ -62,7 +63,7 @@ def resolve_alternatives(suggestions: list[CodeSuggestion], rules: CodingRules,
                                group=chosen.group, priority=group, advice=s.advice,
                                sctid=s.sctids[0] if s.sctids else "",
                                reason=f"map default; replaced: {category} established by {describe(supporter)}")
-        out.append(replace(
+        out.append(evolve(
             s, code=chosen.code, display=chosen.display, title=chosen.title, advice=chosen.advice,
             kind=target_kind(chosen.code),
             alternatives=(replaced,) + tuple(a for a in s.alternatives if a is not chosen),

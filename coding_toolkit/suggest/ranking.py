@@ -9,10 +9,10 @@ Every output (CDS, CSV, SQL ``rank``, JSONL order, FHIR order) follows ``CodeSug
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import replace
 
 from coding_toolkit.records import CodeSuggestion, CodeSystem
 from coding_toolkit.suggest.config import CodingRules
+from coding_toolkit.suggest.merge import evolve
 from coding_toolkit.suggest.never_primary import kind_of, never_primary_reason
 
 SYSTEM_ORDER = {CodeSystem.ICD10: 0, CodeSystem.ICD10_INT: 1, CodeSystem.OPCS4: 2}
@@ -38,7 +38,7 @@ def rank_key(s: CodeSuggestion) -> tuple:
 
 def _order_one_system(suggestions: list[CodeSuggestion], rules: CodingRules) -> list[CodeSuggestion]:
     ranked = sorted(suggestions, key=rank_key)
-    ranked = [replace(s, never_primary=never_primary_reason(s, rules)) for s in ranked]
+    why = {id(s): never_primary_reason(s, rules) for s in ranked}
     daggers = [s for s in ranked if kind_of(s) == "dagger"]
     attached: dict[str, list[CodeSuggestion]] = {}
     placed: set[str] = set()
@@ -49,10 +49,12 @@ def _order_one_system(suggestions: list[CodeSuggestion], rules: CodingRules) -> 
                 attached.setdefault(dagger.code, []).append(s)
                 placed.add(s.code)
     blocks = [[s] + attached.get(s.code, []) for s in ranked if s.code not in placed]
-    first = next((i for i, b in enumerate(blocks) if b[0].never_primary is None), None)
+    first = next((i for i, b in enumerate(blocks) if why[id(b[0])] is None), None)
     if first is not None:
         blocks.insert(0, blocks.pop(first))
-    return [replace(s, rank=i) for i, s in enumerate((s for b in blocks for s in b), 1)]
+    ordered = (s for b in blocks for s in b)
+    return [s if (s.rank, s.never_primary) == (i, why[id(s)]) else evolve(s, rank=i, never_primary=why[id(s)])
+            for i, s in enumerate(ordered, 1)]
 
 
 def rank(suggestions: Iterable[CodeSuggestion], rules: CodingRules) -> tuple[CodeSuggestion, ...]:

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import replace
 from functools import lru_cache
 
 from coding_toolkit.records import AnnotatedMention, FilterDecision
 from coding_toolkit.suggest.config import CodingRules
+from coding_toolkit.suggest.merge import evolve
 
 
 def _alternation(phrases: Sequence[str]) -> str:
@@ -31,11 +31,22 @@ def _patterns(following: tuple[str, ...], preceding: tuple[str, ...]) -> tuple[r
     return after, before
 
 
+@lru_cache(maxsize=8)
+def _final_words(preceding: tuple[str, ...]) -> frozenset[str]:
+    # the word right before a mention that a "preceding" phrase can end with ("of", "for", "the")
+    return frozenset({p.split()[-1] for p in preceding} | {"the"})
+
+
+def _last_word(text: str, start: int) -> str:
+    head = text[max(0, start - 12):start].rstrip().lower()
+    return head.rsplit(None, 1)[-1] if head.split() else ""
+
+
 def is_service_name(text: str, start: int, end: int, rules: CodingRules) -> bool:
     after, before = _patterns(rules.service_following, rules.service_preceding)
     if after is not None and after.match(text, end):
         return True
-    if before is not None:
+    if before is not None and _last_word(text, start) in _final_words(rules.service_preceding):
         line_start = text.rfind("\n", 0, start) + 1
         if before.search(text[max(line_start, start - 60):start]):
             return True
@@ -47,6 +58,6 @@ def filter_service_names(text: str, mentions: Sequence[AnnotatedMention], rules:
     if not rules.service_names:
         return tuple(mentions)
     decision = FilterDecision("filtered", rules.service_reason)
-    return tuple(replace(am, decision=decision)
+    return tuple(evolve(am, decision=decision)
                  if is_service_name(text, am.mention.start, am.mention.end, rules) else am
                  for am in mentions)

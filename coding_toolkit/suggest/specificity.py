@@ -8,11 +8,11 @@ retinopathy E11.3† -> E11.3†). Two specific codes of one category (E11.3 and
 """
 from __future__ import annotations
 
-from dataclasses import replace
 
 from coding_toolkit.mapping.codes import icd_parts, to_display
 from coding_toolkit.records import Alternative, CodeSuggestion, CodeSystem
 from coding_toolkit.suggest.config import CodingRules
+from coding_toolkit.suggest.merge import evolve
 from coding_toolkit.suggest.ranking import rank_key
 
 
@@ -25,6 +25,9 @@ def supersede_unspecified(suggestions: list[CodeSuggestion], rules: CodingRules)
     if not rules.specificity:
         return suggestions
     parsed = {id(s): icd_parts(s.code) if s.system != CodeSystem.OPCS4 else None for s in suggestions}
+    categories = [(s.system, p[0]) for s in suggestions if (p := parsed[id(s)]) is not None]
+    if len(set(categories)) == len(categories):
+        return suggestions  # no category given twice: nothing to supersede
     specific: dict[tuple[str, str], list[CodeSuggestion]] = {}
     for s in suggestions:
         parts = parsed[id(s)]
@@ -43,5 +46,5 @@ def supersede_unspecified(suggestions: list[CodeSuggestion], rules: CodingRules)
         dropped.setdefault(id(winner), []).append(Alternative(
             code=s.code, display=s.display, title=s.title, advice=s.advice,
             sctid=s.sctids[0] if s.sctids else "", reason=f"superseded by {shown.rstrip('†*')}"))
-    return [replace(s, alternatives=tuple(dropped[id(s)]) + s.alternatives) if id(s) in dropped else s
+    return [evolve(s, alternatives=tuple(dropped[id(s)]) + s.alternatives) if id(s) in dropped else s
             for s in keep]

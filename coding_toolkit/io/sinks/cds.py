@@ -5,8 +5,9 @@ PROCEDURE (OPCS) 2..n, each in CDS code format, in the order the suggestion stag
 (``suggest.episode_suggestions``: the note rules re-applied over all notes of the row), and a
 SUGGESTION_STATUS column saying these are suggestions for a coder to confirm (CSV has no comments).
 
-Episodes span notes, so the sink keeps each note's codes (only codes and their evidence
-strength: small) and writes the whole file atomically in ``close()``. On resume the runner
+Episodes span notes, so the sink keeps each note's suggestions (without display texts: small)
+and writes the whole file atomically in ``close()``; the coding rules for the episode are the
+run's (``run["coding_rules"]``, else the defaults). On resume the runner
 re-feeds earlier results (suggestions only) through ``write()``; re-feeding a note replaces it.
 """
 
