@@ -64,6 +64,10 @@ class CodingRules:
     service_preceding: tuple[str, ...]
     source: str
 
+    def __hash__(self) -> int:  # cheap (rules are cache keys per suggestion); consistent with ==
+        return hash((self.source, self.never_primary, self.alternatives_from_note, self.specificity,
+                     self.service_names))
+
     def switches(self) -> dict[str, bool]:
         """Rule name -> on/off (recorded in every result's provenance)."""
         return {name: getattr(self, name) for name in RULE_NAMES}
