@@ -98,3 +98,21 @@ def test_resolved_scored_as_recent_against_a_gold_set_without_it():
     assert score(gold, [ContextLabels(temporality="Historical")])["temporality"]["accuracy"] == 0.0
     gold_with = [{**gold[0], "temporality": "Resolved"}]
     assert score(gold_with, [ContextLabels(temporality="Recent")])["temporality"]["accuracy"] == 0.0
+
+
+def test_filtering_resolved_can_spare_chronic_conditions(tmp_path):
+    from coding_toolkit.records import MapRow
+
+    data = json.loads(DEFAULT_POLICY.read_text(encoding="utf-8"))
+    data["suppress"]["temporality"]["Resolved"] = "resolved"
+    data["chronic_ignores"] = ["Historical", "Resolved"]
+    data["chronic_conditions"] = str(DEFAULT_POLICY.parent / "chronic_conditions.json")
+    path = tmp_path / "policy.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    text = "Hypertension, treated with ramipril. Hypokalaemia, corrected."
+    htn = Mention(start=0, end=12, text="Hypertension", sctid="38341003", name="Hypertension", confidence=0.9)
+    low_k = Mention(start=37, end=49, text="Hypokalaemia", sctid="43339004", name="Hypokalaemia", confidence=0.9)
+    rows = [MapRow(sctid="38341003", system="ICD-10", version="5th Edition", refset_id="999002271000000101", block=1,
+                   group=1, priority=1, target="I10X", display="I10", advice="", default=True)]
+    [(l1, d1), (l2, d2)] = ContextStage(policy=Policy.load(path)).run(text, [htn, low_k], [rows, []])
+    assert (l1.temporality, d1.status) == ("Resolved", "kept") and (l2.temporality, d2.status) == ("Resolved", "filtered")
