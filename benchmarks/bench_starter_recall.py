@@ -35,6 +35,7 @@ REASON_OF = {  # gold reason -> the ContextLabels field/value that expresses it
     "historical": ("temporality", "Historical"),
     "hypothetical": ("temporality", "Hypothetical"),
     "family": ("experiencer", "Other"),
+    "service name": None,  # a coding rule (suggest/service_names.py): the decision's reason says it
 }
 
 
@@ -102,7 +103,7 @@ def score_concepts(notes, gold, annotate) -> dict:
 def score_pipeline(notes, gold, pipeline) -> dict:
     from coding_toolkit.records import Note
 
-    from coding_toolkit.io.sinks.cds import order_codes
+    from coding_toolkit.suggest import primary_and_others
 
     code_tp = code_gold = code_pred = code_in_alts = primary_ok = primary_gold = 0
     kept_ok = kept_found = filt_ok = filt_reason_ok = filt_found = 0
@@ -130,10 +131,11 @@ def score_pipeline(notes, gold, pipeline) -> dict:
                         )
                 else:
                     filt_found += 1
-                    field, value = REASON_OF[mentions[i]["reason"]]
+                    expected = REASON_OF[mentions[i]["reason"]]
                     if am.decision.status == "filtered":
                         filt_ok += 1
-                        filt_reason_ok += getattr(am.labels, field) == value
+                        filt_reason_ok += (am.decision.reason == mentions[i]["reason"] if expected is None
+                                           else getattr(am.labels, expected[0]) == expected[1])
                     else:
                         wrongly_kept.append(
                             f"{note['note_id']}:{mentions[i]['text']} ({mentions[i]['reason']})"
@@ -142,14 +144,14 @@ def score_pipeline(notes, gold, pipeline) -> dict:
         got = {s.code for s in result.suggestions}
         shown = set(got)
         for s in result.suggestions:
-            shown |= {a.get("code") or a.get("target") for a in s.alternatives if isinstance(a, dict)}
+            shown |= {a.code for a in s.alternatives}
         code_tp += len(want & got)
         code_in_alts += len(want & shown)
         code_gold += len(want)
         code_pred += len(got)
         if g["icd10"]:  # the gold's first ICD-10 code is the primary diagnosis; CDS puts ours first
             primary_gold += 1
-            primary, _ = order_codes([s for s in result.suggestions if s.system == "ICD-10"])
+            primary, _ = primary_and_others(result.suggestions, "ICD-10")  # the CDS primary position
             primary_ok += primary == g["icd10"][0]
         wrong_codes += [f"{note['note_id']}:{c}" for c in sorted(got - want)]
         missed_codes += [f"{note['note_id']}:{c}" for c in sorted(want - got)]

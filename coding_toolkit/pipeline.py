@@ -5,7 +5,8 @@ The one place where the stages meet. Each stage works on ``records``; this modul
     concepts.pack.Pack.annotate   text -> [Mention]
     mapping.engine.MapEngine      sctid -> [MapRow] (default marked)
     context.ContextStage          mentions -> [(ContextLabels, FilterDecision)]
-    suggest.suggestions_for       [AnnotatedMention] -> [CodeSuggestion]
+    suggest.filter_service_names  "Stroke Unit" mentions -> filtered, reason "service name"
+    suggest.suggestions_for       [AnnotatedMention] -> ranked [CodeSuggestion] (coding rules applied)
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from typing import Any
 
 from coding_toolkit import __version__
 from coding_toolkit.records import AnnotatedMention, Note, NoteResult
-from coding_toolkit.suggest import suggestions_for
+from coding_toolkit.suggest import CodingRules, filter_service_names, suggestions_for
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +52,17 @@ class Pipeline:
     max_note_chars: int = DEFAULT_MAX_NOTE_CHARS
     # how to load this pipeline again in another process (from_pack's arguments), for spawned workers
     recipe: dict[str, Any] | None = None
+    # the code-level rules (suggest/data/coding_rules.json, switches from the policy file); None = defaults
+    coding_rules: CodingRules | None = None
+
+    def __post_init__(self):
+        if self.coding_rules is None:
+            policy = getattr(self.context, "policy", None)
+            source = getattr(policy, "source", None)
+            self.coding_rules = CodingRules.load(
+                overrides=getattr(policy, "coding_rules", None) or {},
+                base_dir=Path(source).parent if source and not source.startswith("<") else None,
+                where=source or "policy")
 
     @classmethod
     def from_pack(cls, path: str | Path | None = None, *, policy_path=None, rules_path=None,
@@ -89,6 +101,8 @@ class Pipeline:
                 "map_refsets": maps.get("refsets"),
                 "illustrative": bool(maps.get("illustrative")),
                 "toolkit_version": __version__,
+                # which code-level rules shaped the suggestions (auditors: docs/coders.md, "Coding rules")
+                "coding_rules": self.coding_rules.switches(),
             }
             if cached["illustrative"]:
                 cached["warning"] = ILLUSTRATIVE_LABEL
@@ -114,10 +128,10 @@ class Pipeline:
         lookup = self.engine.lookup
         codes = [tuple(lookup(m.sctid)) for m in mentions]
         decisions = self.context.run(text, mentions, codes)
-        annotated = tuple(
+        annotated = filter_service_names(text, tuple(
             AnnotatedMention(mention=m, labels=labels, decision=decision, codes=c)
-            for m, c, (labels, decision) in zip(mentions, codes, decisions))
+            for m, c, (labels, decision) in zip(mentions, codes, decisions)), self.coding_rules)
         return NoteResult(
             note_id=note.note_id, episode_id=note.episode_id, mentions=annotated,
-            suggestions=suggestions_for(annotated), provenance=self.provenance,
+            suggestions=suggestions_for(annotated, self.coding_rules), provenance=self.provenance,
             text_hash=text_hash(text))

@@ -6,7 +6,20 @@ records and on its own modules only; wiring happens in ``pipeline.py`` and ``cli
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from enum import Enum
 from typing import Any
+
+
+class CodeSystem(str, Enum):
+    """Classification of a map row or suggestion; a ``str`` (``"ICD-10" == CodeSystem.ICD10``), so
+    JSON, SQL and CSV carry the plain name."""
+
+    __str__ = str.__str__  # "ICD-10", not "CodeSystem.ICD10" (also in f-strings on Python 3.12+)
+    __format__ = str.__format__
+
+    ICD10 = "ICD-10"
+    OPCS4 = "OPCS-4"
+    ICD10_INT = "ICD-10 (International)"
 
 
 @dataclass(frozen=True)
@@ -42,7 +55,7 @@ class MapRow:
     """
 
     sctid: str
-    system: str  # "ICD-10" | "OPCS-4"
+    system: str  # a CodeSystem value: "ICD-10" | "OPCS-4"
     version: str  # "5th Edition", "4.11", ...
     refset_id: str
     block: int
@@ -82,7 +95,8 @@ class ContextLabels:
     """Meta-annotation of one mention: each task's value and which classifier gave it."""
 
     negation: str = "Affirmed"  # Affirmed | Negated
-    temporality: str = "Recent"  # Recent | Historical | Hypothetical
+    # Recent | Historical | Hypothetical | Resolved (present during this stay, resolved before discharge)
+    temporality: str = "Recent"
     experiencer: str = "Patient"  # Patient | Other
     sources: dict[str, str] = field(default_factory=dict)  # task -> "rules" | "metacat:<name>"
     triggers: dict[str, str] = field(default_factory=dict)  # task -> trigger phrase/section
@@ -107,17 +121,49 @@ class AnnotatedMention:
 
 
 @dataclass(frozen=True)
+class Alternative:
+    """Another code a coder may choose instead of a suggestion's code.
+
+    Map alternatives (the context-specific priorities of the default's group, other blocks) carry
+    ``reason=None``. A coding rule that changed the suggestion says why in ``reason``: the map
+    default a note-established alternative replaced (``"map default; replaced: E11 established by
+    'type 2 diabetes' (E11.9)"``) or an unspecified code a more specific one superseded
+    (``"superseded by E11.3"``).
+    """
+
+    code: str  # CDS form
+    display: str | None = None
+    title: str | None = None
+    block: int = 1
+    group: int = 1
+    priority: int = 1
+    advice: str = ""
+    classifiable: bool = True
+    sctid: str = ""
+    reason: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
 class CodeSuggestion:
-    system: str
+    system: str  # a CodeSystem value
     code: str  # CDS form
     display: str | None
     title: str | None
     sctids: tuple[str, ...]
     evidence: tuple[int, ...]  # indexes into the note's mentions
     advice: str
-    alternatives: tuple[dict[str, Any], ...] = ()
+    alternatives: tuple[Alternative, ...] = ()
     confidence: float = 0.0
-    kind: str | None = None
+    kind: str | None = None  # "dagger" | "asterisk" | None (mapping.codes.target_kind)
+    # position in its system's CDS order (1 = the primary diagnosis / procedure when allowed); 0 = unranked
+    rank: int = 0
+    # why this code may not be in a primary position (asterisk, map advice, external cause); None = it may
+    never_primary: str | None = None
+    # set when a coding rule chose a map alternative over the default: the note's supporting mention and code
+    chosen_because: str | None = None
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,8 @@ All notes are invented (no patient data). The gold per note:
   the note's context is given (e.g. cemented hemiarthroplasty W46.1 rather than the default W39.9).
 - ``concepts``: mentions that must be found and kept (span, text, SCTID of a GPS concept);
 - ``filtered``: mentions that must be found but filtered, with the reason
-  (``negated`` | ``historical`` | ``hypothetical`` | ``family``).
+  (``negated`` | ``historical`` | ``hypothetical`` | ``family`` | ``service name``: part of a ward, clinic,
+  service or team name such as "heart failure nurse follow-up", which is not a diagnosis).
 Spans are located from the quoted surface text (``text#n`` = the n-th occurrence, 1-based).
 
     python examples/make_examples.py
@@ -43,8 +44,9 @@ Plan: furosemide, start apixaban for AF, heart failure nurse follow-up.""",
      ["I500", "I259", "I48X", "N183"], [],
      [("Increasing breathlessness", "297216006"), ("Congestive cardiac failure", "42343007"), ("ischaemic heart disease", "414545008"),
       ("AF#1", "49436004"), ("Chronic kidney disease stage 3", "433144002"), ("pulmonary oedema", "19242006"),
-      ("AF#2", "49436004"), ("heart failure", "84114007")],
-     [("myocardial infarction", "22298006", "historical"), ("Pneumonia", "233604007", "negated")]),
+      ("AF#2", "49436004")],
+     [("myocardial infarction", "22298006", "historical"), ("Pneumonia", "233604007", "negated"),
+      ("heart failure", "84114007", "service name")]),
 
     ("N003", "E1003", """Discharge summary - Respiratory
 Presenting complaint: Productive cough, fever and worsening shortness of breath.
@@ -407,7 +409,7 @@ def main() -> None:
     gold = {"_comment": ("Gold for examples/notes.jsonl, written with make_examples.py. Codes are CDS form from "
                          "the ILLUSTRATIVE map (not the NHS map, not for clinical use); icd10[0] is the primary "
                          "diagnosis, opcs4[0] the primary procedure. reasons: negated | historical | "
-                         "hypothetical | family."),
+                         "hypothetical | family | service name."),
             "notes": {}}
     with open(HERE / "notes.jsonl", "w", encoding="utf-8") as fh:
         for note_id, episode_id, text, icd, opcs, concepts, filtered in NOTES:

@@ -64,7 +64,8 @@ MENTION_FIELDS = (("start", "int"), ("end", "int"), ("text", "string"), ("sctid"
                   ("meta", "string"), ("status", "string"), ("reason", "string"), ("codes", "string"))
 SUGGESTION_FIELDS = (("system", "string"), ("code", "string"), ("display", "string"), ("title", "string"),
                      ("sctids", "array<string>"), ("evidence", "array<int>"), ("advice", "string"),
-                     ("alternatives", "string"), ("confidence", "double"), ("kind", "string"))
+                     ("alternatives", "string"), ("confidence", "double"), ("kind", "string"),
+                     ("rank", "int"), ("never_primary", "string"), ("chosen_because", "string"))
 
 
 def _struct(fields) -> str:

@@ -88,7 +88,8 @@ def annotate(notes, pack, out, fmt, db, text_column, id_column, episode_column, 
     run_info = {"run_id": run_id, "started": datetime.now(timezone.utc).isoformat(),
                 "pack_hash": pipeline.pack.hash, "map_release": prov.get("map_release"),
                 "toolkit_version": prov.get("toolkit_version"), "illustrative": prov.get("illustrative"),
-                "episode_column": episode_column, "arguments": settings}
+                "episode_column": episode_column, "arguments": settings,
+                "coding_rules": pipeline.coding_rules}  # the CDS sink re-applies them per episode
     sink = open_sink(fmt, out, db_url=db, run=run_info)
     summary = runner.run(notes_iter, pipeline, sink, ledger_path=ledger_path, resume=resume,
                          workers=workers, settings={**settings, "run_id": run_id}, batch_notes=batch_size,

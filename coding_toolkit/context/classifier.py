@@ -71,6 +71,7 @@ class ContextClassifier:
     def __init__(self, rules: RuleSet | str | Path | None = None):
         self.rules = rules if isinstance(rules, RuleSet) else load_rules(rules)
         self._category_sets: Mapping[str, Mapping[str, str]] = self.rules.categories
+        self._weak = self.rules.weak_categories
         self._by_literal = {r.literal: r for r in self.rules.rules if r.literal is not None}
         # Triggers are looked for per token, not per character: at a token that can open a trigger,
         # the rules that can start with it are matched there, anchored (regex.match).
@@ -155,12 +156,15 @@ class ContextClassifier:
         out = []
         for (a, b), (s0, s1) in zip(spans, span_sentences):
             lo, hi = bisect_left(starts, s0), bisect_left(starts, s1)
-            values, found = self._nearest(text, triggers, starts, lo, hi, a, b)
+            values, found, weak = self._nearest(text, triggers, starts, lo, hi, a, b)
             section = segments.section_of(a, b)
             sources = {}
             for task in TASK_VALUES:
                 sources[task] = "rules"
-                if task not in values and section is not None and task in section.sets:
+                # a weak cue (resolved) yields to the section on the heading's own line ("PMH: DVT, resolved");
+                # on a later line it describes this stay's course (a section's end after a list is uncertain)
+                if (task not in values or (task in weak and "\n" not in text[section.start:a] if section else False)) \
+                        and section is not None and task in section.sets:
                     values[task] = section.sets[task]
                     found[task] = f"section: {section.heading}"
             out.append(ContextLabels(
@@ -171,9 +175,10 @@ class ContextClassifier:
         return out
 
     def _nearest(self, text: str, triggers: list[Trigger], starts: list[int], lo: int, hi: int, a: int, b: int
-                 ) -> tuple[dict[str, str], dict[str, str]]:
-        """Per task, the value and trigger text of the nearest trigger in scope (left wins a tie)."""
-        best: dict[str, tuple[int, str, str]] = {}  # task -> (distance, value, trigger text)
+                 ) -> tuple[dict[str, str], dict[str, str], set[str]]:
+        """Per task, the value and trigger text of the nearest trigger in scope (left wins a tie), and the
+        tasks set only by a weak category (any other trigger in scope, or the section, overrides those)."""
+        best: dict[str, tuple[bool, int, str, str]] = {}  # task -> (weak, distance, value, trigger text)
         left = bisect_left(starts, a, lo, hi)  # first trigger starting at/after a
         # a trigger that opens the span ("status post CABG", "history of MI") counts as in scope
         inner = left
@@ -196,7 +201,8 @@ class ContextClassifier:
             t = triggers[i]
             if self._apply(best, t, text, b, t.start, ("BACKWARD", "BIDIRECTIONAL"), terminated, t.start - b):
                 break
-        return ({task: v for task, (_, v, _) in best.items()}, {task: trig for task, (_, _, trig) in best.items()})
+        return ({task: v for task, (_, _, v, _) in best.items()}, {task: trig for task, (_, _, _, trig) in best.items()},
+                {task for task, (weak, _, _, _) in best.items() if weak})
 
     def _apply(self, best, t: Trigger, text: str, gap_start: int, gap_end: int, directions: tuple[str, ...],
                terminated: set[str], distance: int) -> bool:
@@ -220,7 +226,9 @@ class ContextClassifier:
         for category in t.rule.categories:
             if category in skip:
                 continue
+            weak = category in self._weak
             for task, value in self._category_sets[category].items():
                 current = best.get(task)
-                if current is None or distance < current[0]:
-                    best[task] = (distance, value, " ".join(text[t.start:t.end].split()))
+                # a strong cue beats a weak one at any distance; otherwise the nearer wins
+                if current is None or (weak, distance) < current[:2]:
+                    best[task] = (weak, distance, value, " ".join(text[t.start:t.end].split()))

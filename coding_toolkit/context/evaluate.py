@@ -85,7 +85,16 @@ def predict_rows(rows: Sequence[GoldRow], classify: Callable[[str, list[tuple[in
 
 def score(gold: Iterable[dict[str, str]], predicted: Iterable[ContextLabels], skipped: int = 0) -> dict:
     """Precision/recall/F1 per value and accuracy per task: the ``context evaluate --json`` object."""
-    pairs = [(g, p.as_meta()) for g, p in zip(gold, predicted)]
+    gold = list(gold)
+    # Resolved (present during this stay, resolved before discharge) is a kind of Recent: against a gold
+    # set without that value (NegEx/ConText files) it is scored as Recent
+    as_recent = not any(g.get("temporality") == "Resolved" for g in gold)
+    pairs = []
+    for g, p in zip(gold, predicted):
+        meta = p.as_meta()
+        if as_recent and meta["temporality"] == "Resolved":
+            meta["temporality"] = "Recent"
+        pairs.append((g, meta))
     result: dict = {}
     for task in TASKS:
         per_value = {}

@@ -10,7 +10,7 @@ lesion ...): their mentions are filtered with the reason ``"generic"``.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
@@ -95,6 +95,11 @@ class Policy:
     chronic_note: str = "chronic condition: historical label ignored"
     source: str = "<policy>"
     generic: GenericConcepts | None = None
+    # switches for the code-level rules (suggest/config.py validates them), e.g. {"service_names": false}
+    coding_rules: Mapping[str, Any] = field(default_factory=dict)
+    # labels that keep a mention but are worth saying: task -> {value: note} (the reason of a kept mention)
+    keep_notes: Mapping[str, Mapping[str, str]] = field(
+        default_factory=lambda: {"temporality": {"Resolved": "resolved during this stay: still coded"}})
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> "Policy":
@@ -124,8 +129,19 @@ class Policy:
         # absent: the shipped list; null/false: no generic filter; a name: relative to the policy file
         generic_file = data.get("generic_concepts", DEFAULT_GENERIC)
         generic = GenericConcepts.load(path.parent / generic_file) if generic_file else None
+        coding_rules = data.get("coding_rules", {})
+        if not isinstance(coding_rules, Mapping):
+            raise ContextRuleError(f"{path} field 'coding_rules': must be an object; fix: e.g. "
+                                   '{"service_names": false} or {"file": "my_coding_rules.json"}')
+        keep_notes = data.get("keep_notes", {"temporality": {"Resolved": "resolved during this stay: still coded"}})
+        for task, values in keep_notes.items() if isinstance(keep_notes, Mapping) else [(None, None)]:
+            if task not in TASK_VALUES or not isinstance(values, Mapping) or any(
+                    v not in TASK_VALUES[task] for v in values):
+                raise ContextRuleError(f"{path} field 'keep_notes.{task}': not a task -> {{value: note}} object; "
+                                       'fix: e.g. {"temporality": {"Resolved": "resolved during this stay"}}')
         return cls({t: dict(v) for t, v in suppress.items()}, float(min_conf), chronic, ignores,
-                   data.get("chronic_note", cls.chronic_note), str(path), generic)
+                   data.get("chronic_note", cls.chronic_note), str(path), dict(coding_rules),
+                   {t: dict(v) for t, v in keep_notes.items()}, generic)
 
     def decide(self, mention: Mention, labels: ContextLabels, codes: Sequence[MapRow] = ()) -> FilterDecision:
         reasons, note = [], None
@@ -145,4 +161,6 @@ class Policy:
             reasons.append(f"low confidence {mention.confidence:.2f} < {self.min_confidence:.2f}")
         if reasons:
             return FilterDecision("filtered", "; ".join(reasons))
-        return FilterDecision("kept", note)
+        notes = [note] if note else []
+        notes += [n for task in TASK_ORDER if (n := self.keep_notes.get(task, {}).get(meta[task]))]
+        return FilterDecision("kept", "; ".join(notes) or None)

@@ -23,12 +23,15 @@ from typing import Any, Iterable, Mapping, Sequence
 from coding_toolkit.errors import ContextRuleError
 
 DEFAULT_RULES = Path(__file__).with_name("data") / "context_rules.json"
+# cue families kept in their own files, merged after the base file when no rule file is named
+# ("resolved" during the stay: a weak temporality that any other cue or section overrides)
+DEFAULT_EXTRA_RULES = (Path(__file__).with_name("data") / "resolution_rules.json",)
 
 DIRECTIONS = ("FORWARD", "BACKWARD", "BIDIRECTIONAL", "TERMINATE", "PSEUDO")
 # the three tasks and their allowed values, as in records.ContextLabels
 TASK_VALUES: dict[str, tuple[str, ...]] = {
     "negation": ("Affirmed", "Negated"),
-    "temporality": ("Recent", "Historical", "Hypothetical"),
+    "temporality": ("Recent", "Historical", "Hypothetical", "Resolved"),
     "experiencer": ("Patient", "Other"),
 }
 # Triggers are looked up per token: a word (\w+) or one other non-space character. A pattern's
@@ -69,6 +72,8 @@ class RuleSet:
     sections: tuple[SectionRule, ...]
     abbreviations: tuple[str, ...]
     sources: tuple[str, ...]  # files (or "<dict>") the rules came from
+    # categories whose value holds only when no other trigger in scope, nor the section, sets that task
+    weak_categories: frozenset[str] = frozenset()
 
 
 def normalise_literal(text: str) -> str:
@@ -200,22 +205,25 @@ def _parse_sets(src: str, field: str, sets: Any) -> dict[str, str]:
 def load_rules(path: str | Path | Mapping[str, Any] | None = None,
                extra: Iterable[str | Path | Mapping[str, Any]] | str | Path | Mapping[str, Any] | None = None
                ) -> RuleSet:
-    """Load the base rule file (default: the shipped one) and merge ``extra`` files or dicts after it."""
-    sources: list[str | Path | Mapping[str, Any]] = [DEFAULT_RULES if path is None else path]
+    """Load the base rule file (default: the shipped one and ``DEFAULT_EXTRA_RULES``) and merge ``extra``
+    files or dicts after it."""
+    sources: list[str | Path | Mapping[str, Any]] = [DEFAULT_RULES, *DEFAULT_EXTRA_RULES] if path is None else [path]
     if extra is not None:
         sources.extend([extra] if isinstance(extra, (str, Path, Mapping)) else list(extra))
     categories: dict[str, dict[str, str]] = {}
     by_key: dict[str, ContextRule] = {}
     sections: list[SectionRule] = []
     abbreviations: list[str] = []
+    weak: set[str] = set()
     names = []
     for source in sources:
         src, data = _read(source)
         names.append(src)
-        unknown = set(data) - {"description", "version", "categories", "rules", "sections", "sentence_abbreviations"}
+        unknown = set(data) - {"description", "version", "categories", "rules", "sections", "sentence_abbreviations",
+                               "weak_categories"}
         if unknown:
             raise _fail(src, None, sorted(unknown)[0], "unknown top-level field",
-                        "use categories/rules/sections/sentence_abbreviations")
+                        "use categories/rules/sections/sentence_abbreviations/weak_categories")
         categories.update(_parse_categories(src, data.get("categories", {})))
         if not categories:
             raise _fail(src, None, "categories", "no categories defined",
@@ -234,5 +242,10 @@ def load_rules(path: str | Path | Mapping[str, Any] | None = None,
             sets = _parse_sets(src, f"sections[{index}].sets", raw.get("sets", {}))
             sections.append(SectionRule(tuple(normalise_literal(h) for h in raw["headings"]), sets))
         abbreviations.extend(a.lower().rstrip(".") for a in data.get("sentence_abbreviations", []))
+        for cat in data.get("weak_categories", []):
+            if cat not in categories:
+                raise _fail(src, None, "weak_categories", f"unknown category {cat!r}",
+                            f"use categories from {', '.join(sorted(categories))}")
+            weak.add(cat)
     return RuleSet(categories, tuple(by_key.values()), tuple(sections), tuple(dict.fromkeys(abbreviations)),
-                   tuple(names))
+                   tuple(names), frozenset(weak))

@@ -13,9 +13,11 @@ note's text hash.
 from __future__ import annotations
 
 import json
+from dataclasses import fields
 from typing import Any
 
 from coding_toolkit.records import (
+    Alternative,
     AnnotatedMention,
     CodeSuggestion,
     ContextLabels,
@@ -35,16 +37,12 @@ __all__ = [
     "result_from_json",
     "dumps_result",
     "suggestion_to_json",
-    "suggestion_rank_key",
-    "NEVER_PRIMARY_ADVICE",
-    "can_be_primary",
+    "suggestion_from_json",
 ]
 
 _LABEL_KEYS = ("negation", "temporality", "experiencer")
 _RESERVED_META = frozenset(_LABEL_KEYS + ("sources", "triggers"))
-
-# verbatim NHS map advice that forbids a code in a primary position (domain.md section 4)
-NEVER_PRIMARY_ADVICE = "CODE MUST NEVER BE USED IN A PRIMARY POSITION"
+_ALTERNATIVE_FIELDS = frozenset(f.name for f in fields(Alternative))
 
 
 def _row_json(row: MapRow) -> dict[str, Any]:
@@ -84,9 +82,12 @@ def suggestion_to_json(s: CodeSuggestion) -> dict[str, Any]:
         "sctids": list(s.sctids),
         "evidence": list(s.evidence),
         "advice": s.advice,
-        "alternatives": [dict(a) for a in s.alternatives],
+        "alternatives": [dict(a.__dict__) for a in s.alternatives],
         "confidence": s.confidence,
         "kind": s.kind,
+        "rank": s.rank,
+        "never_primary": s.never_primary,
+        "chosen_because": s.chosen_because,
     }
 
 
@@ -150,10 +151,20 @@ def suggestion_from_json(d: dict[str, Any]) -> CodeSuggestion:
         sctids=tuple(d.get("sctids") or ()),
         evidence=tuple(d.get("evidence") or ()),
         advice=d.get("advice") or "",
-        alternatives=tuple(dict(a) for a in d.get("alternatives") or ()),
+        alternatives=tuple(_alternative_from_json(a) for a in d.get("alternatives") or ()),
         confidence=d.get("confidence", 0.0),
         kind=d.get("kind"),
+        rank=d.get("rank") or 0,
+        never_primary=d.get("never_primary"),
+        chosen_because=d.get("chosen_because"),
     )
+
+
+def _alternative_from_json(d: dict[str, Any]) -> Alternative:
+    # older results (before Alternative records) may name the code "target"
+    values = {k: v for k, v in d.items() if k in _ALTERNATIVE_FIELDS}
+    values.setdefault("code", d.get("target") or "")
+    return Alternative(**values)
 
 
 def result_from_json(d: dict[str, Any]) -> NoteResult:
@@ -168,40 +179,3 @@ def result_from_json(d: dict[str, Any]) -> NoteResult:
         provenance=provenance,
         text_hash=text_hash,
     )
-
-
-def is_symptom_code(s: CodeSuggestion) -> bool:
-    """ICD-10 chapter XVIII (R00-R99): symptoms and signs, which coders do not use in place of a
-    definitive diagnosis, so they rank after every other diagnosis."""
-    return s.system == "ICD-10" and s.code.startswith("R")
-
-
-def suggestion_rank_key(s: CodeSuggestion) -> tuple:
-    """Sort key for evidence strength, strongest first.
-
-    Symptom codes (R00-R99) after definitive diagnoses; then more supporting kept mentions; then
-    the higher best confidence (to two decimals, so noise does not reorder); then the earlier
-    first mention (discharge summaries state the diagnosis before the background); then system
-    and code, so the order is deterministic. Suggestions hold only codes from kept mentions, so
-    ``len(s.evidence)`` is the number of supporting kept mentions.
-    """
-    return (is_symptom_code(s), -len(s.evidence), -round(s.confidence, 2),
-            min(s.evidence, default=0), s.system, s.code)
-
-
-def can_be_primary(s: CodeSuggestion) -> bool:
-    """False for asterisk (manifestation) codes and codes whose map advice forbids a primary position."""
-    return (
-        s.kind != "asterisk" and not is_asterisk_code(s.code) and NEVER_PRIMARY_ADVICE not in (s.advice or "")
-    )
-
-
-def is_asterisk_code(code: str) -> bool:
-    # CDS form: asterisk codes end in "A" after a 4-character stem ("H360A", "I394 A", "B20-A")
-    c = code.replace(" ", "")
-    return len(c) >= 5 and c.endswith("A")
-
-
-def is_dagger_code(code: str) -> bool:
-    c = code.replace(" ", "")
-    return len(c) >= 5 and c.endswith("D")

@@ -9,6 +9,7 @@ Display form: ``I10``, ``I21.9``, ``E14.3†``, ``H36.0*``, ``H01.9``. ``#NIS``/
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from coding_toolkit.errors import MapError
 
@@ -34,6 +35,7 @@ def is_classifiable(target: str | None) -> bool:
     return bool(target and target.strip()) and not target.strip().startswith("#")
 
 
+@lru_cache(maxsize=65536)  # pure; a release has ~15k distinct targets and rules ask per suggestion
 def _parse_icd(code: str) -> tuple[str, str, str, str] | None:
     """(category, 4th, 5th, marker D/A/'') from either form, or None if not an ICD-10 code."""
     compact = code.strip().upper().replace(" ", "")
@@ -51,6 +53,7 @@ def _parse_icd(code: str) -> tuple[str, str, str, str] | None:
     return None
 
 
+@lru_cache(maxsize=65536)
 def target_kind(target: str | None) -> str | None:
     """``"dagger"`` (E143D, E14.3†), ``"asterisk"`` (H360A, I394 A, H36.0*) or None."""
     if not is_classifiable(target):
@@ -59,6 +62,17 @@ def target_kind(target: str | None) -> str | None:
     if parsed is None:
         return None
     return {"D": "dagger", "A": "asterisk"}.get(parsed[3])
+
+
+def icd_parts(target: str | None) -> tuple[str, str, str, str] | None:
+    """(category, 4th, 5th, marker D/A/'') of an ICD-10 code in either form, or None for a non-code.
+
+    ``E113D`` -> (``E11``, ``3``, ``""``, ``D``); ``I10X`` -> (``I10``, ``""``, ``""``, ``""``): an
+    X-padded code has no 4th character. The one parser the suggestion rules and titles use.
+    """
+    if not is_classifiable(target):
+        return None
+    return _parse_icd(target)
 
 
 def to_display(target: str | None, system: str) -> str | None:

@@ -14,11 +14,11 @@ from typing import Any, Iterable
 from coding_toolkit.errors import MapError
 from coding_toolkit.mapping.codes import base_code, is_classifiable, target_kind, to_display
 from coding_toolkit.mapping.store import MapStore
-from coding_toolkit.records import MapRow
+from coding_toolkit.records import CodeSystem, MapRow
 
 log = logging.getLogger(__name__)
 
-ICD10, OPCS4, ICD10_INT = "ICD-10", "OPCS-4", "ICD-10 (International)"
+ICD10, OPCS4, ICD10_INT = CodeSystem.ICD10, CodeSystem.OPCS4, CodeSystem.ICD10_INT
 DEFAULT_BLOCK = 1
 ENGINE_COLUMNS = (
     "sctid",
@@ -64,6 +64,8 @@ def build_rows(
 ) -> list[MapRow]:
     """MapRows for one system from stored rows (one or many SCTIDs), ordered, default marked."""
     titles = titles or {}
+    if system in CodeSystem._value2member_map_:
+        system = CodeSystem(system)
     title_system = ICD10 if system.startswith("ICD") else system
     groups: dict[tuple[str, int, int], list[int]] = defaultdict(list)
     for r in raw:
@@ -205,7 +207,7 @@ class MapEngine:
             "illustrative": bool(p.get("illustrative", False)),
             "opcs_version": p.get("opcs_version"),
             "refsets": {
-                system: {"refset_id": rid, "version": version}
+                str(system): {"refset_id": rid, "version": version}  # plain str keys (JSON writers)
                 for system, (rid, version) in self.systems.items()
             },
             "titles": self.store.title_counts(),

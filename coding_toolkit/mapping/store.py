@@ -126,6 +126,17 @@ class ImportReport:
         return "\n".join(lines)
 
 
+def illustrative_title_files(release_path) -> tuple[Path | None, Path | None]:
+    """The ILLUSTRATIVE release's own title files (``Titles/``, TRUD layouts, titles written for this
+    project), used only when the release is illustrative and no TRUD title file was given."""
+    found: dict[str, Path | None] = {"icd": None, "opcs": None}
+    for folder in (Path(release_path), *Path(release_path).glob("*/")):
+        for path in sorted((folder / "Titles").glob("*CodesAndTitles*.txt")):
+            kind = "icd" if path.name.upper().startswith("ICD10") else "opcs"
+            found[kind] = found[kind] or path
+    return found["icd"], found["opcs"]
+
+
 class MapStore:
     """SQL store of NHS map rows. ``MapStore("maps.sqlite")`` or any SQLAlchemy URL."""
 
@@ -220,6 +231,8 @@ class MapStore:
         # parse and validate everything before touching the store: nothing half-written
         frame = mapfiles.read_map_files(files, progress=progress).drop(columns=["line"])
         refsets, unknown, selected_opcs = self._summarise(frame, opcs_version)
+        if icd10_titles is None and opcs_titles is None and release.illustrative:
+            icd10_titles, opcs_titles = illustrative_title_files(release.path)
         # an OPCS title file's name gives its version; a renamed file takes the selected map version
         named = titles_mod.opcs_version_from_name(Path(opcs_titles)) if opcs_titles else None
         title_rows = self._read_titles(icd10_titles, opcs_titles, named or selected_opcs)

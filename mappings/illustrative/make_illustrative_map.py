@@ -14,10 +14,12 @@ the default** (highest priority number), as in the NHS map.
 """
 from __future__ import annotations
 
+import sys
 import uuid
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))  # illustrative_titles.py beside this script
 RELEASE = "SnomedCT_IllustrativeMapRF2_PRODUCTION_20260101T000000Z"
 FILE = "der2_iisssciRefset_ExtendedMapUKCLSnapshot_GB1000000_20260101.txt"
 EFFECTIVE = "20260101"
@@ -394,6 +396,39 @@ def terminology(sctids: list[str]):
     return concepts, descriptions
 
 
+# the release's own title files (ILLUSTRATIVE titles, TRUD layouts): imported when no TRUD titles are given
+TITLES_DIR = "Titles"
+ICD10_TITLE_FILE = "ICD10_Edition5_CodesAndTitlesAndMetadata_GB_Illustrative_20260101.txt"
+OPCS_TITLE_FILE = "OPCS4.11 CodesAndTitles Illustrative Jan 2026 V1.0.txt"
+ICD10_TITLE_HEADER = ("CODE", "ALT_CODE", "USAGE", "USAGE_UK", "DESCRIPTION", "MODIFIER_4", "MODIFIER_5",
+                      "QUALIFIERS", "GENDER_MASK", "MIN_AGE", "MAX_AGE", "TREE_DESCRIPTION")
+
+
+def write_titles(map_rows) -> int:
+    """Title files for every classifiable target of the map (a missing title is an error here)."""
+    from illustrative_titles import ICD10 as ICD_TITLES, OPCS4 as OPCS_TITLES
+
+    def key(code: str) -> str:
+        base = code[:-1] if code[-1] in "DA" and len(code) == 5 else code
+        base = base[:3] if base.endswith("X") else base
+        return f"{base[:3]}.{base[3:]}" if len(base) > 3 else base
+
+    wanted = {(r[4], key(r[10])) for r in map_rows if not r[10].startswith("#")}
+    missing = sorted(c for refset, c in wanted
+                     if c not in (ICD_TITLES if refset == ICD10 else OPCS_TITLES))
+    if missing:
+        raise SystemExit(f"no illustrative title for {missing}; add them to illustrative_titles.py")
+    icd = sorted(c for refset, c in wanted if refset == ICD10)
+    opcs = sorted(c for refset, c in wanted if refset == OPCS411)
+    folder = HERE / RELEASE / TITLES_DIR
+    _write(folder / ICD10_TITLE_FILE, ICD10_TITLE_HEADER,
+           [(c, c.replace(".", ""), "DEFAULT", "DEFAULT", ICD_TITLES[c], "", "", "", "", "", "",
+             f"{c} {ICD_TITLES[c]}") for c in icd])
+    lines = [f"{c}\t{OPCS_TITLES[c]}" for c in opcs]  # no header: code and title, as the TRUD file
+    (folder / OPCS_TITLE_FILE).write_bytes(("\r\n".join(lines) + "\r\n").encode("utf-8"))
+    return len(icd) + len(opcs)
+
+
 def main() -> None:
     root = HERE / RELEASE / "Snapshot"
     map_rows = list(rows())
@@ -404,7 +439,8 @@ def main() -> None:
     _write(root / "Terminology" / "sct2_Description_UKCLSnapshot-en_GB1000000_20260101.txt",
            ("id", "effectiveTime", "active", "moduleId", "conceptId", "languageCode", "typeId", "term",
             "caseSignificanceId"), descriptions)
-    print(f"wrote {n} map rows for {len(concepts)} concepts under {HERE / RELEASE}")
+    titles = write_titles(map_rows)
+    print(f"wrote {n} map rows for {len(concepts)} concepts and {titles} titles under {HERE / RELEASE}")
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from coding_toolkit.records import (
+    Alternative,
     AnnotatedMention,
     CodeSuggestion,
     ContextLabels,
@@ -11,6 +12,7 @@ from coding_toolkit.records import (
     Mention,
     NoteResult,
 )
+from coding_toolkit.suggest import CodingRules, rank
 
 PROV = {"pack_hash": "sha256:abc123", "map_release": "20241120", "toolkit_version": "0.1.0"}
 
@@ -145,9 +147,10 @@ def note_a(note_id="n1", episode_id=None, provenance=None) -> NoteResult:
         sugg(Z764, [3], 0.99),
         sugg(DM_RET_A, [2], 0.81),
         sugg(DM_RET_D, [2], 0.81),
-        sugg(MI, [0, 4], 0.92, alternatives=({"code": "I252", "display": "I25.2", "title": "Old MI"},)),
+        sugg(MI, [0, 4], 0.92, alternatives=(Alternative(code="I252", display="I25.2", title="Old MI"),)),
         sugg(APPX, [5], 0.95),
     )
+    ss = rank(ss, CodingRules.load())  # ranked by the suggestion stage, as the pipeline gives them
     return NoteResult(
         note_id=note_id,
         mentions=ms,
@@ -165,7 +168,7 @@ def note_b(note_id="n2", episode_id=None) -> NoteResult:
     return NoteResult(
         note_id=note_id,
         mentions=ms,
-        suggestions=(sugg(HTN, [0], 0.97),),
+        suggestions=rank([sugg(HTN, [0], 0.97)], CodingRules.load()),
         provenance=dict(PROV),
         episode_id=episode_id,
         text_hash="h-" + note_id,

@@ -1,8 +1,9 @@
 import csv
 
 from coding_toolkit.io.sinks import open_sink
-from coding_toolkit.io.sinks.cds import STATUS, order_codes
+from coding_toolkit.io.sinks.cds import STATUS
 from coding_toolkit.records import NoteResult
+from coding_toolkit.suggest import CodingRules, primary_and_others, rank
 
 from .builders import DM_RET_A, DM_RET_D, HTN, MI, PROV, Z764, note_a, note_b, sugg, suggestions_only
 
@@ -46,6 +47,11 @@ def test_note_rows_in_cds_positions(tmp_path):
     assert rec["PRIMARY PROCEDURE (OPCS)"] == "H019" and rec["PROCEDURE (OPCS) 2"] == ""
     rec2 = dict(zip(header, rows[2], strict=True))
     assert rec2["PRIMARY DIAGNOSIS (ICD)"] == "I10X" and rec2["SECONDARY DIAGNOSIS (ICD) 1"] == ""
+
+
+def order_codes(suggestions):
+    """CDS diagnosis positions of the suggestion stage's ranking (what the sink writes)."""
+    return primary_and_others(rank(suggestions, CodingRules.load()), "ICD-10")
 
 
 def test_never_primary_and_asterisk_rules():

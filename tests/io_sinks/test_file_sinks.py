@@ -121,8 +121,13 @@ def test_csv_header_once_and_filtered_rows(tmp_path):
         assert tuple(reader.fieldnames) == COLUMNS
         rows = list(reader)
     sugg = [r for r in rows if r["status"] == "suggested"]
-    # evidence order: MI (2 mentions) first; rows carry text and offsets of every supporting mention
-    assert [r["code"] for r in sugg if r["note_id"] == "n1"] == ["I219", "Z764", "H019", "E143D", "H360A"]
+    # the suggestion stage's ranking, as in CDS: ICD-10 (MI with 2 mentions first, the asterisk right
+    # after its dagger), then OPCS-4; rows carry text and offsets of every supporting mention
+    n1 = [r for r in sugg if r["note_id"] == "n1"]
+    assert [r["code"] for r in n1] == ["I219", "Z764", "E143D", "H360A", "H019"]
+    assert [r["rank"] for r in n1] == ["1", "2", "3", "4", "1"]
+    assert n1[1]["never_primary"] == "map advice: CODE MUST NEVER BE USED IN A PRIMARY POSITION"
+    assert n1[3]["never_primary"].startswith("asterisk")
     mi = sugg[0]
     assert mi["evidence_text"] == "Acute MI | MI" and mi["evidence_offsets"] == "0-8;62-64"
     assert (

@@ -4,8 +4,10 @@ from dataclasses import replace
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from coding_toolkit.io.serialize import dumps_result, result_from_json, result_to_json, suggestion_rank_key
+from coding_toolkit.io.serialize import dumps_result, result_from_json, result_to_json
+from coding_toolkit.suggest import rank_key as suggestion_rank_key
 from coding_toolkit.records import (
+    Alternative,
     AnnotatedMention,
     CodeSuggestion,
     ContextLabels,
@@ -68,6 +70,10 @@ mentions = st.builds(
     decision=st.builds(FilterDecision, status=st.sampled_from(["kept", "filtered"]), reason=st.none() | text),
     codes=st.lists(map_rows, max_size=3).map(tuple),
 )
+alternatives = st.builds(
+    Alternative, code=text, display=st.none() | text, title=st.none() | text, block=st.integers(1, 3),
+    group=st.integers(1, 3), priority=st.integers(1, 16), advice=text, classifiable=st.booleans(), sctid=ident,
+    reason=st.none() | text)
 suggestions = st.builds(
     CodeSuggestion,
     system=st.sampled_from(["ICD-10", "OPCS-4"]),
@@ -77,9 +83,12 @@ suggestions = st.builds(
     sctids=st.lists(ident, max_size=3).map(tuple),
     evidence=st.lists(st.integers(0, 50), max_size=4).map(tuple),
     advice=text,
-    alternatives=st.lists(small_dict, max_size=2).map(tuple),
+    alternatives=st.lists(alternatives, max_size=2).map(tuple),
     confidence=num,
     kind=st.sampled_from([None, "dagger", "asterisk"]),
+    rank=st.integers(0, 9),
+    never_primary=st.none() | text,
+    chosen_because=st.none() | text,
 )
 results = st.builds(
     NoteResult,
@@ -119,7 +128,7 @@ def test_contract_keys():
     } <= set(m)
     assert m["status"] == "filtered" and m["reason"] == "negated"
     assert m["meta"]["negation"] == "Negated" and m["meta"]["sources"] == {"negation": "rules"}
-    s = d["suggestions"][3]
+    [s] = [s for s in d["suggestions"] if s["code"] == "I219"]
     assert list(s) == [
         "system",
         "code",
@@ -131,6 +140,9 @@ def test_contract_keys():
         "alternatives",
         "confidence",
         "kind",
+        "rank",
+        "never_primary",
+        "chosen_because",
     ]
     assert s["code"] == "I219" and s["evidence"] == [0, 4]
     assert d["provenance"]["text_hash"] == "h-n1"

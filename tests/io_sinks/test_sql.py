@@ -80,10 +80,11 @@ def test_tables_rows_and_coder_queries(db):
     assert _q(url, f"SELECT sctid, reason, negation FROM {s}mentions WHERE status = 'filtered'") == [
         ("73211009", "negated", "Negated")
     ]
-    # codes of an episode by evidence rank
+    # codes of an episode in the suggestion stage's rank per system (the CDS order: asterisk after dagger)
     assert _q(
-        url, f"SELECT code FROM {s}suggestions WHERE episode_id = 'E1' AND note_id = 'n1' ORDER BY rank"
-    ) == [("I219",), ("Z764",), ("H019",), ("E143D",), ("H360A",)]
+        url,
+        f"SELECT code, rank FROM {s}suggestions WHERE episode_id = 'E1' AND note_id = 'n1' ORDER BY system, rank",
+    ) == [("I219", 1), ("Z764", 2), ("E143D", 3), ("H360A", 4), ("H019", 1)]
     assert _q(url, f"SELECT pack_hash, map_release, toolkit_version FROM {s}runs") == [
         ("sha256:abc123", "20241120", "0.1.0")
     ]

@@ -248,3 +248,21 @@ def test_renamed_opcs_title_file_takes_the_selected_version(store, rf2_release, 
     with store.engine.connect() as conn:
         versions = set(conn.execute(sa.select(t.c.version).where(t.c.system == "OPCS-4")).scalars())
     assert versions == {"4.11"}  # the file's own name wins
+
+
+def test_illustrative_release_brings_its_own_titles_and_trud_files_win(store):
+    from coding_toolkit.resources import data_path
+
+    release = data_path("mappings", "illustrative", "SnomedCT_IllustrativeMapRF2_PRODUCTION_20260101T000000Z")
+    report = store.import_release(release)
+    assert not any(report.missing_titles.values())  # every map target has an illustrative title
+    engine = MapEngine(store)
+    [w199] = engine.lookup("1912002")
+    assert w199.title == "Unspecified fall, unspecified place"
+    retinopathy = {r.target: r.title for r in engine.lookup("4855003")}
+    assert retinopathy["E113D"] == "Type 2 diabetes mellitus with eye complications"
+    assert retinopathy["H360A"] == "Diabetic retinopathy"
+    assert engine.provenance()["illustrative"] is True
+    # a trust's TRUD title files are used when given (the illustrative ones are then not read)
+    store.import_release(release, icd10_titles=ICD10_TITLES, opcs_titles=OPCS_TITLES)
+    assert store.title_counts() == {"ICD-10": 24, "OPCS-4": 6}

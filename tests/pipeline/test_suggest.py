@@ -23,7 +23,7 @@ HF = [row("84114007", "I255", priority=1), row("84114007", "I501", priority=2),
 def test_default_suggested_with_alternatives_in_map_order():
     [s] = suggestions_for([mention("84114007", HF)])
     assert s.code == "I509" and s.sctids == ("84114007",) and s.evidence == (0,)
-    assert [a["code"] for a in s.alternatives] == ["I255", "I501", "E059", "I438A"]
+    assert [a.code for a in s.alternatives] == ["I255", "I501", "E059", "I438A"]
 
 
 def test_filtered_mentions_give_no_suggestion_but_kept_ones_do():

@@ -1,11 +1,13 @@
 """``cds``: one row per note (or per episode) in Commissioning Data Set code positions.
 
 PRIMARY DIAGNOSIS (ICD), SECONDARY DIAGNOSIS (ICD) 1..n, PRIMARY PROCEDURE (OPCS),
-PROCEDURE (OPCS) 2..n, each in CDS code format, ordered by ``suggestion_rank_key``, and a
+PROCEDURE (OPCS) 2..n, each in CDS code format, in the order the suggestion stage ranks them
+(``suggest.episode_suggestions``: the note rules re-applied over all notes of the row), and a
 SUGGESTION_STATUS column saying these are suggestions for a coder to confirm (CSV has no comments).
 
-Episodes span notes, so the sink keeps each note's codes (only codes and their evidence
-strength: small) and writes the whole file atomically in ``close()``. On resume the runner
+Episodes span notes, so the sink keeps each note's suggestions (without display texts: small)
+and writes the whole file atomically in ``close()``; the coding rules for the episode are the
+run's (``run["coding_rules"]``, else the defaults). On resume the runner
 re-feeds earlier results (suggestions only) through ``write()``; re-feeding a note replaces it.
 """
 
@@ -15,23 +17,17 @@ import csv
 import os
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from coding_toolkit.io.serialize import (
-    NEVER_PRIMARY_ADVICE,
-    can_be_primary,
-    is_asterisk_code,
-    is_dagger_code,
-    suggestion_rank_key,
-)
 from coding_toolkit.io.sinks.base import fsync_dir
-from coding_toolkit.records import CodeSuggestion, NoteResult
+from coding_toolkit.records import CodeSuggestion, CodeSystem, NoteResult
+from coding_toolkit.suggest import CodingRules, episode_suggestions, primary_and_others
 
 STATUS = "SUGGESTED - CODER TO CONFIRM"
 ILLUSTRATIVE = " - ILLUSTRATIVE MAP, NOT FOR CLINICAL USE"
-ICD, OPCS = "ICD-10", "OPCS-4"
+ICD, OPCS = CodeSystem.ICD10, CodeSystem.OPCS4
 
 
 @dataclass
@@ -47,75 +43,13 @@ def cds_code(code: str) -> str:
 
 
 def _compact(s: CodeSuggestion) -> CodeSuggestion:
-    # keep only what ordering needs; evidence indexes are kept for their count
-    return CodeSuggestion(
-        system=s.system,
-        code=cds_code(s.code),
-        display=None,
-        title=None,
-        sctids=s.sctids,
-        evidence=s.evidence,
-        advice=s.advice if NEVER_PRIMARY_ADVICE in (s.advice or "") else "",
-        confidence=s.confidence,
-        kind=s.kind,
-    )
+    # what the episode rules need (codes, alternatives, evidence counts), not the display texts
+    return replace(s, display=None, title=None, alternatives=tuple(replace(a, title=None) for a in s.alternatives))
 
 
-def _merge(items: list[CodeSuggestion]) -> list[CodeSuggestion]:
-    """One suggestion per code across an episode's notes: evidence added up, best confidence kept."""
-    merged: dict[tuple[str, str], CodeSuggestion] = {}
-    for s in items:
-        key = (s.system, s.code)
-        old = merged.get(key)
-        if old is None:
-            merged[key] = s
-        else:
-            merged[key] = CodeSuggestion(
-                system=s.system,
-                code=s.code,
-                display=None,
-                title=None,
-                sctids=tuple(dict.fromkeys(old.sctids + s.sctids)),
-                evidence=old.evidence + s.evidence,
-                advice=old.advice or s.advice,
-                confidence=max(old.confidence, s.confidence),
-                kind=old.kind or s.kind,
-            )
-    return list(merged.values())
-
-
-def _is_asterisk(s: CodeSuggestion) -> bool:
-    return s.kind == "asterisk" or is_asterisk_code(s.code)
-
-
-def _is_dagger(s: CodeSuggestion) -> bool:
-    return s.kind == "dagger" or is_dagger_code(s.code)
-
-
-def order_codes(suggestions: list[CodeSuggestion]) -> tuple[str, list[str]]:
-    """(primary, others) in CDS order for one system.
-
-    Strongest evidence first; an asterisk code directly follows the dagger code it shares a
-    concept with; the primary is the strongest code allowed in a primary position (never an
-    asterisk code or one whose map advice forbids it), moved to the front with its asterisk
-    codes. When no code may be primary the primary is left empty for the coder.
-    """
-    ranked = sorted((s for s in suggestions if not s.code.startswith("#")), key=suggestion_rank_key)
-    daggers = [s for s in ranked if _is_dagger(s)]
-    attached: dict[str, list[CodeSuggestion]] = {}
-    placed: set[str] = set()
-    for s in ranked:
-        if _is_asterisk(s):
-            dagger = next((d for d in daggers if set(d.sctids) & set(s.sctids)), None)
-            if dagger is not None:
-                attached.setdefault(dagger.code, []).append(s)
-                placed.add(s.code)
-    blocks = [[s] + attached.get(s.code, []) for s in ranked if s.code not in placed]
-    first = next((i for i, b in enumerate(blocks) if can_be_primary(b[0])), None)
-    if first is None:
-        return "", [s.code for b in blocks for s in b]
-    head = blocks.pop(first)
-    return head[0].code, [s.code for s in head[1:]] + [s.code for b in blocks for s in b]
+def _cds(positions: tuple[str, list[str]]) -> tuple[str, list[str]]:
+    primary, others = positions
+    return cds_code(primary), [cds_code(c) for c in others]
 
 
 class CdsSink:
@@ -123,6 +57,7 @@ class CdsSink:
         self.path = Path(path)
         self.run = run or {}
         self.by_episode = bool(self.run.get("episode_column"))
+        self.rules = self.run.get("coding_rules") or CodingRules.load()
         self._rows: dict[tuple[str, str], _Row] = {}
 
     def open(self, resume_position: int | None = None) -> None:
@@ -151,10 +86,10 @@ class CdsSink:
         """Header plus one row per note/episode (what ``close`` writes)."""
         body, n_dx, n_px = [], 1, 1
         for key, row in self._rows.items():
-            items = [s for sugg in row.notes.values() for s in sugg]
-            merged = _merge(items)
-            dx = order_codes([s for s in merged if s.system == ICD])
-            px = order_codes([s for s in merged if s.system == OPCS])
+            # the coding rules (suggest/) decide codes and order; this sink only writes positions
+            ranked = episode_suggestions(row.notes.values(), self.rules)
+            dx = _cds(primary_and_others(ranked, ICD))
+            px = _cds(primary_and_others(ranked, OPCS))
             n_dx, n_px = max(n_dx, len(dx[1])), max(n_px, len(px[1]))
             ident = [row.episode_id or "", ";".join(row.notes)] if self.by_episode else [key[1]]
             body.append((ident, STATUS + (ILLUSTRATIVE if row.illustrative else ""), dx, px))

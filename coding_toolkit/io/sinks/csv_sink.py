@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from collections.abc import Sequence
 
-from coding_toolkit.io.serialize import suggestion_rank_key
 from coding_toolkit.io.sinks.base import FileSink
 from coding_toolkit.records import NoteResult
 
@@ -37,17 +35,17 @@ COLUMNS = (
     "blocked_codes",
     "pack_hash",
     "map_release",
+    "rank",
+    "never_primary",
+    "chosen_because",
 )
 
 
 def _alternatives(alts) -> str:
     parts = []
     for a in alts:
-        code = a.get("display") or a.get("code") or a.get("target")
-        if code is None:  # unknown shape: keep it lossless
-            parts.append(json.dumps(a, ensure_ascii=False, sort_keys=True))
-        else:
-            parts.append(f"{code} {a.get('title') or ''}".strip())
+        text = f"{a.display or a.code} {a.title or ''}".strip()
+        parts.append(f"{text} ({a.reason})" if a.reason else text)
     return "; ".join(parts)
 
 
@@ -67,7 +65,7 @@ class CsvSink(FileSink):
             prov = r.provenance
             tail = (prov.get("pack_hash", ""), prov.get("map_release", ""))
             mentions = r.mentions
-            for s in sorted(r.suggestions, key=suggestion_rank_key):
+            for s in r.suggestions:  # in the suggestion stage's order (rank per system)
                 ev = [mentions[i].mention for i in s.evidence if 0 <= i < len(mentions)]
                 rows.append(
                     (
@@ -91,6 +89,7 @@ class CsvSink(FileSink):
                         "",
                     )
                     + tail
+                    + (s.rank or "", s.never_primary or "", s.chosen_because or "")
                 )
             for am in mentions:
                 if am.decision.status == "kept":
@@ -120,5 +119,6 @@ class CsvSink(FileSink):
                         blocked,
                     )
                     + tail
+                    + ("", "", "")
                 )
         return self._rows(rows) if rows else b""

@@ -36,7 +36,6 @@ from sqlalchemy.exc import SQLAlchemyError
 from coding_toolkit import __version__
 from coding_toolkit.errors import InputError
 from coding_toolkit.dburl import normalise_url, safe_url
-from coding_toolkit.io.serialize import suggestion_rank_key
 from coding_toolkit.records import NoteResult
 
 
@@ -249,7 +248,6 @@ class SqlSink:
                         "codes": [dict(c.__dict__) for c in am.codes],
                     }
                 )
-            ranks = {id(s): k for k, s in enumerate(sorted(r.suggestions, key=suggestion_rank_key), 1)}
             for j, s in enumerate(r.suggestions):
                 suggestions.append(
                     {
@@ -263,11 +261,11 @@ class SqlSink:
                         "title": s.title,
                         "sctids": list(s.sctids),
                         "advice": s.advice,
-                        "alternatives": list(s.alternatives),
+                        "alternatives": [dict(a.__dict__) for a in s.alternatives],
                         "confidence": s.confidence,
                         "kind": s.kind,
                         "n_evidence": len(s.evidence),
-                        "rank": ranks[id(s)],
+                        "rank": s.rank or j + 1,  # the suggestion stage's rank within the system
                         "status": "suggested",
                     }
                 )

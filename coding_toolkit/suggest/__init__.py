@@ -1,0 +1,57 @@
+"""The suggestion stage: kept mentions -> ranked code suggestions, with every coding rule in one place.
+
+Pure functions over records (no MedCAT, no database). One module per rule, data in
+``data/coding_rules.json`` (switch a rule off from the policy file: docs/coders.md):
+
+=========================  =================================  ==========================================
+rule                       module                             what it does
+=========================  =================================  ==========================================
+one suggestion per code    ``merge.py``                       map defaults of kept mentions, alternatives
+service names              ``service_names.py``               "Stroke Unit" -> filtered, ``service name``
+alternatives from note     ``note_alternatives.py``           E11 established -> E11.3† over E14.3†
+specificity                ``specificity.py``                 E11.9 superseded by E11.3
+never primary              ``never_primary.py``               asterisk, map advice, V01-Y98, OPCS Y/Z
+ranking                    ``ranking.py``                     ``rank`` per system (CDS order), primary
+episode                    ``episode.py``                     the same rules over an episode's notes
+=========================  =================================  ==========================================
+
+Sinks only format: they follow ``CodeSuggestion.rank`` (the CDS sink asks ``episode_suggestions``).
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from coding_toolkit.records import AnnotatedMention, CodeSuggestion
+from coding_toolkit.suggest.config import CodingRules
+from coding_toolkit.suggest.episode import episode_suggestions
+from coding_toolkit.suggest.merge import merge_mentions, merge_suggestions
+from coding_toolkit.suggest.note_alternatives import resolve_alternatives
+from coding_toolkit.suggest.ranking import primary_and_others, rank, rank_key
+from coding_toolkit.suggest.service_names import filter_service_names
+from coding_toolkit.suggest.specificity import supersede_unspecified
+
+__all__ = ["CodingRules", "suggestions_for", "apply_code_rules", "filter_service_names", "episode_suggestions",
+           "primary_and_others", "rank", "rank_key", "merge_suggestions"]
+
+
+def apply_code_rules(suggestions: Sequence[CodeSuggestion], rules: CodingRules | None = None, *,
+                     describe: Callable[[CodeSuggestion], str] | None = None) -> tuple[CodeSuggestion, ...]:
+    """Alternatives from the note, specificity, never-primary and ranking over one note's (episode's) codes."""
+    rules = rules or CodingRules.load()
+    describe = describe or (lambda s: s.display or s.code)
+    out = resolve_alternatives(list(suggestions), rules, describe)
+    out = merge_suggestions(out)  # a chosen alternative may be a code another concept already gave
+    out = supersede_unspecified(out, rules)
+    return rank(out, rules)
+
+
+def suggestions_for(mentions: Sequence[AnnotatedMention], rules: CodingRules | None = None
+                    ) -> tuple[CodeSuggestion, ...]:
+    """Ranked suggestions for one note's mentions (already context-filtered), every coding rule applied."""
+
+    def describe(s: CodeSuggestion) -> str:
+        words = mentions[s.evidence[0]].mention.text if s.evidence else ""
+        shown = s.display or s.code
+        return f"'{words}' ({shown})" if words else shown
+
+    return apply_code_rules(merge_mentions(mentions), rules, describe=describe)

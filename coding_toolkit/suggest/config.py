@@ -1,0 +1,148 @@
+"""The coding rules' data (``data/coding_rules.json``) and their on/off switches, validated once.
+
+``CodingRules.load()`` reads the shipped file; ``CodingRules.load(overrides={"service_names": False})``
+switches a rule off; ``{"file": "my_rules.json"}`` reads another copy (relative paths are taken
+from ``base_dir``, the policy file's folder). A bad file or switch raises ``ContextRuleError``
+naming the file and field, with the fix.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Mapping
+
+from coding_toolkit.errors import ContextRuleError
+
+DEFAULT_RULES_FILE = Path(__file__).with_name("data") / "coding_rules.json"
+RULE_NAMES = ("never_primary", "alternatives_from_note", "specificity", "service_names")
+_CATEGORY = re.compile(r"^[A-Z]\d{2}$")
+
+
+def _fail(src: str, field: str, problem: str, fix: str) -> ContextRuleError:
+    return ContextRuleError(f"{src} field '{field}': {problem}; fix: {fix}")
+
+
+def _ranges(src: str, field: str, raw: Any, with_reason: bool) -> tuple[tuple[str, str, str], ...]:
+    if not isinstance(raw, list):
+        raise _fail(src, field, "must be a list", 'use [{"from": "V01", "to": "Y98"}]')
+    out = []
+    for i, item in enumerate(raw):
+        low = str(item.get("from", "")).upper() if isinstance(item, Mapping) else ""
+        high = str(item.get("to", low)).upper() if isinstance(item, Mapping) else ""
+        if not (_CATEGORY.match(low) and _CATEGORY.match(high) and low <= high):
+            raise _fail(src, f"{field}[{i}]", f"bad range {item!r}",
+                        'give 3-character categories without dot, e.g. {"from": "V01", "to": "Y98"}')
+        reason = str(item.get("reason") or "") if with_reason else ""
+        if with_reason and not reason:
+            raise _fail(src, f"{field}[{i}].reason", "missing", "say in words why these codes are never primary")
+        out.append((low, high, reason))
+    return tuple(out)
+
+
+def _words(src: str, field: str, raw: Any) -> tuple[str, ...]:
+    if not isinstance(raw, list) or not all(isinstance(w, str) and w.strip() for w in raw):
+        raise _fail(src, field, "must be a list of non-empty strings", 'e.g. ["unit", "clinic"]')
+    return tuple(" ".join(w.lower().split()) for w in raw)
+
+
+@dataclass(frozen=True)
+class CodingRules:
+    never_primary: bool
+    never_primary_advice: tuple[str, ...]
+    never_primary_icd10: tuple[tuple[str, str, str], ...]  # (from, to, reason) 3-character categories
+    never_primary_opcs4: tuple[tuple[str, str, str], ...]
+    alternatives_from_note: bool
+    not_establishing: tuple[tuple[str, str, str], ...]
+    specificity: bool
+    unspecified_fourth: tuple[str, ...]
+    service_names: bool
+    service_reason: str
+    service_following: tuple[str, ...]
+    service_preceding: tuple[str, ...]
+    source: str
+
+    def __hash__(self) -> int:  # cheap (rules are cache keys per suggestion); consistent with ==
+        return hash((self.source, self.never_primary, self.alternatives_from_note, self.specificity,
+                     self.service_names))
+
+    def switches(self) -> dict[str, bool]:
+        """Rule name -> on/off (recorded in every result's provenance)."""
+        return {name: getattr(self, name) for name in RULE_NAMES}
+
+    @classmethod
+    def load(cls, path: str | Path | None = None, *, overrides: Mapping[str, Any] | None = None,
+             base_dir: str | Path | None = None, where: str = "coding_rules") -> "CodingRules":
+        overrides = dict(overrides or {})
+        if "file" in overrides:
+            path = Path(overrides.pop("file"))
+            if not path.is_absolute() and base_dir is not None:
+                path = Path(base_dir) / path
+        for name, value in overrides.items():
+            if name not in RULE_NAMES:
+                raise _fail(where, f"coding_rules.{name}", "unknown rule",
+                            f"use one of {', '.join(RULE_NAMES)} (or 'file')")
+            if not isinstance(value, bool):
+                raise _fail(where, f"coding_rules.{name}", f"{value!r} is not true/false", "write true or false")
+        path = Path(path or DEFAULT_RULES_FILE)
+        try:
+            stamp = path.stat().st_mtime_ns  # an edited file is read again
+        except OSError:
+            stamp = 0
+        return _load(str(path), tuple(sorted(overrides.items())), stamp)
+
+
+@lru_cache(maxsize=16)
+def _load(path: str, overrides: tuple[tuple[str, bool], ...], _stamp: int) -> CodingRules:
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as err:
+        raise ContextRuleError(f"{path}: cannot read coding rules ({err.strerror}); fix: pass an existing "
+                               "JSON file") from err
+    except json.JSONDecodeError as err:
+        raise ContextRuleError(f"{path}:{err.lineno} column {err.colno}: not valid JSON ({err.msg}); "
+                               "fix: correct the JSON syntax") from err
+    sections = {}
+    for name in RULE_NAMES:
+        section = data.get(name)
+        if not isinstance(section, Mapping):
+            raise _fail(path, name, "missing or not an object", f"copy the '{name}' section from {DEFAULT_RULES_FILE}")
+        sections[name] = section
+    switch = dict(overrides)
+
+    def enabled(name: str) -> bool:
+        value = switch.get(name, sections[name].get("enabled", True))
+        if not isinstance(value, bool):
+            raise _fail(path, f"{name}.enabled", f"{value!r} is not true/false", "write true or false")
+        return value
+
+    never, alts, spec, service = (sections[n] for n in RULE_NAMES)
+    fourth = _words(path, "specificity.unspecified_fourth", spec.get("unspecified_fourth", ["9"]))
+    if any(len(f) != 1 or not f.isdigit() for f in fourth):
+        raise _fail(path, "specificity.unspecified_fourth", f"{list(fourth)} are not single digits", 'use ["9"]')
+    return CodingRules(
+        never_primary=enabled("never_primary"),
+        never_primary_advice=tuple(a.upper() for a in _words(path, "never_primary.advice", never.get("advice", []))),
+        never_primary_icd10=_ranges(path, "never_primary.icd10_ranges", never.get("icd10_ranges", []), True),
+        never_primary_opcs4=_ranges(path, "never_primary.opcs4_ranges", never.get("opcs4_ranges", []), True),
+        alternatives_from_note=enabled("alternatives_from_note"),
+        not_establishing=_ranges(path, "alternatives_from_note.not_establishing",
+                                 alts.get("not_establishing", []), False),
+        specificity=enabled("specificity"),
+        unspecified_fourth=fourth,
+        service_names=enabled("service_names"),
+        service_reason=str(service.get("reason") or "service name"),
+        service_following=_words(path, "service_names.following", service.get("following", [])),
+        service_preceding=_words(path, "service_names.preceding", service.get("preceding", [])),
+        source=path,
+    )
+
+
+def in_ranges(category: str, ranges: tuple[tuple[str, str, str], ...]) -> str | None:
+    """The reason of the first (from, to, reason) range holding a 3-character category, else None."""
+    for low, high, reason in ranges:
+        if low <= category <= high:
+            return reason or f"{low}-{high}"
+    return None

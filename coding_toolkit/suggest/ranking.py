@@ -1,0 +1,78 @@
+"""Ranking: the order of one note's (or episode's) codes per classification, as CDS positions use it.
+
+Evidence strength first (``rank_key``); an asterisk code directly follows the dagger code it shares a
+concept with; the primary is the strongest code allowed in a primary position (``never_primary``),
+moved to the front with its asterisk codes. When no code may be primary, the strength order stays
+and rank 1 carries its ``never_primary`` reason: the CDS primary is then left empty for the coder.
+Every output (CDS, CSV, SQL ``rank``, JSONL order, FHIR order) follows ``CodeSuggestion.rank``.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from coding_toolkit.records import CodeSuggestion, CodeSystem
+from coding_toolkit.suggest.config import CodingRules
+from coding_toolkit.suggest.merge import evolve
+from coding_toolkit.suggest.never_primary import kind_of, never_primary_reason
+
+SYSTEM_ORDER = {CodeSystem.ICD10: 0, CodeSystem.ICD10_INT: 1, CodeSystem.OPCS4: 2}
+
+
+def is_symptom_code(s: CodeSuggestion) -> bool:
+    """ICD-10 chapter XVIII (R00-R99): symptoms and signs, which coders do not use in place of a
+    definitive diagnosis, so they rank after every other diagnosis."""
+    return s.system != CodeSystem.OPCS4 and s.code.startswith("R")
+
+
+def rank_key(s: CodeSuggestion) -> tuple:
+    """Sort key for evidence strength, strongest first.
+
+    Symptom codes (R00-R99) after definitive diagnoses; then more supporting kept mentions; then
+    the higher best confidence (to two decimals, so noise does not reorder); then the earlier
+    first mention (discharge summaries state the diagnosis before the background); then system
+    and code, so the order is deterministic.
+    """
+    return (is_symptom_code(s), -len(s.evidence), -round(s.confidence, 2),
+            min(s.evidence, default=0), str(s.system), s.code)
+
+
+def _order_one_system(suggestions: list[CodeSuggestion], rules: CodingRules) -> list[CodeSuggestion]:
+    ranked = sorted(suggestions, key=rank_key)
+    why = {id(s): never_primary_reason(s, rules) for s in ranked}
+    daggers = [s for s in ranked if kind_of(s) == "dagger"]
+    attached: dict[str, list[CodeSuggestion]] = {}
+    placed: set[str] = set()
+    for s in ranked:
+        if kind_of(s) == "asterisk":
+            dagger = next((d for d in daggers if set(d.sctids) & set(s.sctids)), None)
+            if dagger is not None:
+                attached.setdefault(dagger.code, []).append(s)
+                placed.add(s.code)
+    blocks = [[s] + attached.get(s.code, []) for s in ranked if s.code not in placed]
+    first = next((i for i, b in enumerate(blocks) if why[id(b[0])] is None), None)
+    if first is not None:
+        blocks.insert(0, blocks.pop(first))
+    ordered = (s for b in blocks for s in b)
+    return [s if (s.rank, s.never_primary) == (i, why[id(s)]) else evolve(s, rank=i, never_primary=why[id(s)])
+            for i, s in enumerate(ordered, 1)]
+
+
+def rank(suggestions: Iterable[CodeSuggestion], rules: CodingRules) -> tuple[CodeSuggestion, ...]:
+    """All suggestions with ``rank`` and ``never_primary`` set, ICD-10 first, then OPCS-4, each in rank order."""
+    by_system: dict[str, list[CodeSuggestion]] = {}
+    for s in suggestions:
+        if s.code.startswith("#"):
+            continue
+        by_system.setdefault(s.system, []).append(s)
+    out: list[CodeSuggestion] = []
+    for system in sorted(by_system, key=lambda name: (SYSTEM_ORDER.get(name, 9), str(name))):
+        out.extend(_order_one_system(by_system[system], rules))
+    return tuple(out)
+
+
+def primary_and_others(suggestions: Iterable[CodeSuggestion], system: str) -> tuple[str, list[str]]:
+    """(primary code or "", the others) of one system, from ranked suggestions (CDS positions)."""
+    ordered = sorted((s for s in suggestions if s.system == system), key=lambda s: s.rank)
+    if ordered and ordered[0].never_primary is None:
+        return ordered[0].code, [s.code for s in ordered[1:]]
+    return "", [s.code for s in ordered]

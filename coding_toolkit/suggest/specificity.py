@@ -1,0 +1,50 @@
+"""Specificity within a category: an unspecified code gives way to a more specific one of the same note.
+
+When the same note (or episode) gives an unspecified ICD-10 code (4th character ``.9``, or a
+3-character code padded with ``X``) and a more specific code of the same 3-character category, the
+specific code stays and the unspecified one leaves the defaults: it is kept as an alternative of
+the specific code with reason ``superseded by E11.3`` (type 2 diabetes E11.9 + diabetic
+retinopathy E11.3† -> E11.3†). Two specific codes of one category (E11.3 and E11.5) both stay.
+"""
+from __future__ import annotations
+
+
+from coding_toolkit.mapping.codes import icd_parts, to_display
+from coding_toolkit.records import Alternative, CodeSuggestion, CodeSystem
+from coding_toolkit.suggest.config import CodingRules
+from coding_toolkit.suggest.merge import evolve
+from coding_toolkit.suggest.ranking import rank_key
+
+
+def _is_unspecified(parts: tuple[str, str, str, str], rules: CodingRules) -> bool:
+    _category, fourth, fifth, _marker = parts
+    return fourth == "" or (fourth in rules.unspecified_fourth and fifth == "")
+
+
+def supersede_unspecified(suggestions: list[CodeSuggestion], rules: CodingRules) -> list[CodeSuggestion]:
+    if not rules.specificity:
+        return suggestions
+    parsed = {id(s): icd_parts(s.code) if s.system != CodeSystem.OPCS4 else None for s in suggestions}
+    categories = [(s.system, p[0]) for s in suggestions if (p := parsed[id(s)]) is not None]
+    if len(set(categories)) == len(categories):
+        return suggestions  # no category given twice: nothing to supersede
+    specific: dict[tuple[str, str], list[CodeSuggestion]] = {}
+    for s in suggestions:
+        parts = parsed[id(s)]
+        if parts is not None and not _is_unspecified(parts, rules):
+            specific.setdefault((s.system, parts[0]), []).append(s)
+    dropped: dict[int, list[Alternative]] = {}  # id(specific suggestion) -> superseded codes
+    keep = []
+    for s in suggestions:
+        parts = parsed[id(s)]
+        better = specific.get((s.system, parts[0])) if parts is not None and _is_unspecified(parts, rules) else None
+        if not better:
+            keep.append(s)
+            continue
+        winner = min(better, key=rank_key)
+        shown = winner.display or to_display(winner.code, "ICD-10") or winner.code
+        dropped.setdefault(id(winner), []).append(Alternative(
+            code=s.code, display=s.display, title=s.title, advice=s.advice,
+            sctid=s.sctids[0] if s.sctids else "", reason=f"superseded by {shown.rstrip('†*')}"))
+    return [evolve(s, alternatives=tuple(dropped[id(s)]) + s.alternatives) if id(s) in dropped else s
+            for s in keep]

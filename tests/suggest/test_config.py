@@ -1,0 +1,51 @@
+"""Rule data and switches: the shipped file loads; bad switches and files are one clear error."""
+import json
+
+import pytest
+
+from coding_toolkit.errors import ContextRuleError
+from coding_toolkit.suggest import CodingRules
+from coding_toolkit.suggest.config import DEFAULT_RULES_FILE
+
+
+def test_shipped_rules_all_enabled():
+    rules = CodingRules.load()
+    assert rules.never_primary and rules.alternatives_from_note and rules.specificity and rules.service_names
+    assert ("V01", "Y98") == rules.never_primary_icd10[0][:2] and "clinic" in rules.service_following
+
+
+@pytest.mark.parametrize("overrides,field", [({"service_name": False}, "coding_rules.service_name"),
+                                             ({"specificity": "no"}, "coding_rules.specificity")])
+def test_bad_switch_names_the_field_and_fix(overrides, field):
+    with pytest.raises(ContextRuleError, match=rf"policy.json field '{field}'.*fix:"):
+        CodingRules.load(overrides=overrides, where="policy.json")
+
+
+def test_own_rule_file_relative_to_the_policy(tmp_path):
+    data = json.loads(DEFAULT_RULES_FILE.read_text(encoding="utf-8"))
+    data["service_names"]["following"] = ["ward"]
+    (tmp_path / "mine.json").write_text(json.dumps(data), encoding="utf-8")
+    rules = CodingRules.load(overrides={"file": "mine.json"}, base_dir=tmp_path)
+    assert rules.service_following == ("ward",) and rules.source.endswith("mine.json")
+    data["never_primary"]["icd10_ranges"] = [{"from": "V1", "to": "Y98", "reason": "x"}]
+    (tmp_path / "bad.json").write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(ContextRuleError, match=r"bad.json field 'never_primary.icd10_ranges\[0\]'.*fix:"):
+        CodingRules.load(overrides={"file": "bad.json"}, base_dir=tmp_path)
+
+
+def test_policy_switch_reaches_the_pipeline_rules_and_provenance(tmp_path):
+    from coding_toolkit.context.meta_models import ContextStage
+    from coding_toolkit.context.policy import DEFAULT_POLICY, Policy
+    from coding_toolkit.pipeline import Pipeline
+
+    data = json.loads(DEFAULT_POLICY.read_text(encoding="utf-8"))
+    data.pop("chronic_conditions")
+    data["coding_rules"] = {"service_names": False}
+    path = tmp_path / "policy.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    pipeline = Pipeline(pack=None, engine=None, context=ContextStage(policy=Policy.load(path)))
+    assert pipeline.coding_rules.service_names is False and pipeline.coding_rules.specificity is True
+    data["coding_rules"] = {"service_name": False}
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(ContextRuleError, match=r"policy.json field 'coding_rules.service_name': unknown rule"):
+        Pipeline(pack=None, engine=None, context=ContextStage(policy=Policy.load(path)))

@@ -1,0 +1,57 @@
+"""Headings and service names are filtered with reason 'service name'; the same words in a sentence are coded."""
+import pytest
+
+from coding_toolkit.suggest import CodingRules, filter_service_names, suggestions_for
+
+from .helpers import HF, STROKE, T2DM, kept
+
+RULES = CodingRules.load()
+
+
+def _decide(text, surface, codes, rules=RULES, nth=1, **kw):
+    start = -1
+    for _ in range(nth):
+        start = text.index(surface, start + 1)
+    [am] = filter_service_names(text, [kept(text[start:start + len(surface)], start, codes, **kw)], rules)
+    return am.decision
+
+
+@pytest.mark.parametrize("text,surface", [
+    ("Stroke Unit discharge summary\nDiagnosis: ischaemic stroke.", "Stroke"),
+    ("Seen in the Heart Failure Clinic today.", "Heart Failure"),
+    ("Plan: heart failure nurse follow-up.", "heart failure"),
+    ("Diabetes nurse review arranged.", "Diabetes"),
+    ("diabetes specialist nurse review", "diabetes"),
+    ("Referred to the stroke team.", "stroke"),
+    ("Department of Diabetes and Endocrinology", "Diabetes"),
+    ("Heart failure\tclinic letter", "Heart failure"),
+])
+def test_service_and_document_names_are_filtered(text, surface):
+    assert _decide(text, surface, STROKE).status == "filtered"
+    assert _decide(text, surface, STROKE).reason == "service name"
+
+
+@pytest.mark.parametrize("text,surface", [
+    ("Diagnosis: Heart failure with reduced ejection fraction.", "Heart failure"),
+    ("Heart failure. Nurse to review fluid balance.", "Heart failure"),
+    ("Heart failure\nClinic review in 6 weeks.", "Heart failure"),  # a new line is not part of the name
+    ("Admitted with stroke, unit bed found later.", "stroke"),
+    ("She has type 2 diabetes united with obesity.", "type 2 diabetes"),  # 'united' is not 'unit'
+])
+def test_the_same_words_in_a_sentence_are_coded(text, surface):
+    assert _decide(text, surface, HF).status == "kept"
+
+
+def test_n010_heading_gives_no_code_but_the_diagnosis_does():
+    text = "Stroke Unit discharge summary\nDiagnosis: stroke."
+    ams = filter_service_names(text, [kept("Stroke", 0, STROKE), kept("stroke", 41, STROKE)], RULES)
+    assert [am.decision.reason for am in ams] == ["service name", None]
+    [s] = suggestions_for(ams)
+    assert s.code == "I64X" and s.evidence == (1,)
+
+
+def test_overrides_other_filter_reasons_and_can_be_switched_off():
+    text = "if symptoms return, attend the DVT clinic"
+    assert _decide(text, "DVT", T2DM, status="filtered", reason="hypothetical").reason == "service name"
+    off = CodingRules.load(overrides={"service_names": False})
+    assert _decide("Stroke Unit", "Stroke", STROKE, rules=off).status == "kept"
