@@ -263,6 +263,7 @@ def generate(out: Path, limit: int | None = None) -> dict:
                  (pref, "900000000000013009", "900000000000548007")]
         terms += [(s, "900000000000013009", "900000000000549004") for s in syns]
         for term, type_id, acc in terms:
+            term = " ".join(term.split())  # RF2 has no quoting: no tab or line break inside a term
             did += 1
             desc.append(f"{did}\t20240701\t1\t900000000000207008\t{sctid}\ten\t{type_id}\t{term}\t900000000000448009")
             lang.append(f"uk-{did}\t20241120\t1\t999000041000000102\t999001261000000100\t{did}\t{acc}")

@@ -87,8 +87,9 @@ class DictNER(_vocab_ner_class()):
         from medcat.components.ner.vocab_based_annotator import maybe_annotate_name
 
         sep = self.sep
-        toks = [t for t in doc if not t.to_skip]
-        lowers = [t.base.lower for t in toks]
+        # regex tokens (checked in _ready): read their fields, not three property layers each
+        toks = [t for t in doc if not t._to_skip]
+        lowers = [t._text.lower() for t in toks]
         if any(sep in w for w in lowers):
             return super().predict_entities(doc, ents)
         # char offset of each token's leading separator in the joined text -> token position
@@ -99,7 +100,7 @@ class DictNER(_vocab_ner_class()):
             start_of[pos] = i
             pos += len(w) + 1
         max_skip = self.config.components.ner.max_skip_tokens
-        index = [t.base.index for t in toks]
+        index = [t._token_index for t in toks]
         breaks = list(accumulate(
             (1 if i and index[i] - index[i - 1] - 1 > max_skip else 0 for i in range(len(toks))), initial=0))
         found = []
@@ -159,3 +160,19 @@ def install(cat) -> bool:
             comps[i] = dict_ner
             return True
     return False
+
+
+def entity_signature(cat, text: str) -> tuple[list, list]:
+    """What MedCAT's NER proposed and its linker kept for ``text``: (start, end, detected name,
+    candidates, id) per NER entity and (start, end, cui, similarity) per linked one. Two CATs whose
+    signatures agree give the same annotations (the equality check of this module's tests)."""
+    if cat.config.components.linking.train:
+        cat.config.components.linking.train = False
+    doc = cat(text)
+    if doc is None:
+        return [], []
+    ner = [(e.base.start_char_index, e.base.end_char_index, e.detected_name, tuple(e.link_candidates), e.id)
+           for e in doc.ner_ents]
+    linked = [(e.base.start_char_index, e.base.end_char_index, e.cui, float(e.context_similarity))
+              for e in doc.linked_ents]
+    return ner, linked
