@@ -1,0 +1,178 @@
+"""MedCAT's vocabulary NER as one compiled Aho-Corasick pass (same candidates, same order).
+
+MedCAT 2's ``vocab_based_ner.NER`` walks the document token by token in Python: from every token
+it extends a name one token at a time while the joined text is a known "subname" (a token prefix
+of a name), and proposes every prefix that is a full name. With a trust-sized pack (400k+ names,
+many sharing first words) that walk is a quarter of annotation time. With the regex tokenizer a
+token has one text version (its lower case) and no stop words, so the walk finds exactly the names
+whose tokens equal a run of the document's non-skipped tokens (no gap of more than
+``max_skip_tokens`` skipped tokens inside). :class:`DictNER` finds the same runs in one pass of a
+compiled automaton over ``~tok1~tok2~...~`` (``~`` the CDB separator, so matches fall on token
+boundaries), then proposes them in the walk's order through MedCAT's own ``maybe_annotate_name``
+(upper-case and length rules), so MedCAT's linker receives identical candidates.
+
+It falls back to MedCAT's NER for anything it was not checked against: another tokenizer, reversed
+word order, a note with a token containing the separator. It is registered in MedCAT's component
+registry as ``ct_dict_ner`` and installed on a loaded pack by :func:`install` without changing the
+pack's config, so a saved pack still loads in plain MedCAT. ``CODING_TOOLKIT_NER=medcat`` turns it
+off (for comparisons).
+"""
+from __future__ import annotations
+
+import logging
+import os
+from itertools import accumulate
+
+log = logging.getLogger(__name__)
+
+ENV = "CODING_TOOLKIT_NER"
+REGISTRY_NAME = "ct_dict_ner"
+
+
+def _automaton(cdb, sep: str):
+    """Automaton of ``sep + name + sep`` -> (name, tokens) for every name the walk can reach
+    (all its token prefixes are subnames; true of every name MedCAT's CDB maker writes)."""
+    import ahocorasick
+
+    if cdb.has_changed_names or not cdb._subnames:
+        cdb._reset_subnames()
+    subnames = cdb._subnames
+    auto = ahocorasick.Automaton()
+    skipped = 0
+    for name in cdb.name2info:
+        parts = name.split(sep)
+        if not all(sep.join(parts[:k]) in subnames for k in range(1, len(parts) + 1)):
+            skipped += 1  # unreachable for the walk too
+            continue
+        auto.add_word(f"{sep}{name}{sep}", (name, len(parts)))
+    auto.make_automaton()
+    if skipped:
+        log.debug("%d names unreachable by the NER walk left out of the automaton", skipped)
+    return auto
+
+
+def _vocab_ner_class():
+    from medcat.components.ner.vocab_based_ner import NER
+
+    return NER
+
+
+class DictNER(_vocab_ner_class()):
+    """MedCAT's vocab NER with the walk replaced (a subclass, so MedCAT treats it as its own NER:
+    same component name, hash and saving); falls back to the walk where not checked equal."""
+
+    def __init__(self, tokenizer, cdb):
+        super().__init__(tokenizer, cdb)
+        self.sep = self.config.general.separator
+        self._auto = None
+        self._built_for = -1
+
+    @classmethod
+    def create_new_component(cls, cnf, tokenizer, cdb, vocab, model_load_path):
+        return cls(tokenizer, cdb)
+
+    # -- matching -------------------------------------------------------------------------------
+    def _ready(self) -> bool:
+        ner = self.config.components.ner
+        if ner.try_reverse_word_order or not _is_regex_tokenizer(self.tokenizer):
+            return False
+        if self.cdb.has_changed_names or self._built_for != len(self.cdb.name2info):
+            self._auto = _automaton(self.cdb, self.sep)  # names were added (training): rebuild
+            self._built_for = len(self.cdb.name2info)
+        return True
+
+    def predict_entities(self, doc, ents=None):
+        if not self._ready():
+            return super().predict_entities(doc, ents)
+        from medcat.components.ner.vocab_based_annotator import maybe_annotate_name
+
+        sep = self.sep
+        # regex tokens (checked in _ready): read their fields, not three property layers each
+        toks = [t for t in doc if not t._to_skip]
+        lowers = [t._text.lower() for t in toks]
+        if any(sep in w for w in lowers):
+            return super().predict_entities(doc, ents)
+        # char offset of each token's leading separator in the joined text -> token position
+        text = sep + sep.join(lowers) + sep
+        start_of = {}
+        pos = 0
+        for i, w in enumerate(lowers):
+            start_of[pos] = i
+            pos += len(w) + 1
+        max_skip = self.config.components.ner.max_skip_tokens
+        index = [t._token_index for t in toks]
+        breaks = list(accumulate(
+            (1 if i and index[i] - index[i - 1] - 1 > max_skip else 0 for i in range(len(toks))), initial=0))
+        found = []
+        for end, (name, n) in self._auto.iter(text):
+            first = start_of[end - len(name) - 1]
+            last = first + n - 1
+            if breaks[last + 1] - breaks[first + 1]:
+                continue  # the walk stops at a gap of more than max_skip_tokens skipped tokens
+            found.append((first, n, name))
+        found.sort()
+        out = []
+        for first, n, name in found:
+            tkns = toks[first:first + n]
+            if n == 1 and tkns[0].base.is_stop:
+                continue
+            ent = maybe_annotate_name(self.tokenizer, name, tkns, doc, self.cdb, self.config, len(out))
+            if ent:
+                out.append(ent)
+        return out
+
+
+def _is_regex_tokenizer(tokenizer) -> bool:
+    try:
+        from medcat.tokenizing.regex_impl.tokenizer import RegexTokenizer
+    except ImportError:
+        return False
+    return type(tokenizer) is RegexTokenizer
+
+
+def register() -> None:
+    """Make ``ct_dict_ner`` available to MedCAT configs (``config.components.ner.comp_name``)."""
+    from medcat.components.types import CoreComponentType, get_core_registry, register_core_component
+
+    if REGISTRY_NAME not in dict(get_core_registry(CoreComponentType.ner).list_components()):
+        register_core_component(CoreComponentType.ner, REGISTRY_NAME, DictNER.create_new_component)
+
+
+def install(cat) -> bool:
+    """Swap the loaded CAT's vocab NER for :class:`DictNER` (this CAT only; its config is untouched).
+
+    Returns whether it was installed: not when turned off, pyahocorasick is missing, or the pack
+    uses another NER or tokenizer.
+    """
+    if os.environ.get(ENV, "dict").lower() == "medcat":
+        return False
+    try:
+        import ahocorasick  # noqa: F401
+        NER = _vocab_ner_class()
+    except ImportError:
+        log.warning("pyahocorasick is not installed: using MedCAT's slower NER walk")
+        return False
+    comps = cat._pipeline._components
+    for i, comp in enumerate(comps):
+        if type(comp) is NER and _is_regex_tokenizer(comp.tokenizer):
+            dict_ner = DictNER(comp.tokenizer, comp.cdb)
+            dict_ner._ready()  # compile now (at load, before workers fork and share it)
+            comps[i] = dict_ner
+            return True
+    return False
+
+
+def entity_signature(cat, text: str) -> tuple[list, list]:
+    """What MedCAT's NER proposed and its linker kept for ``text``: (start, end, detected name,
+    candidates, id) per NER entity and (start, end, cui, similarity) per linked one. Two CATs whose
+    signatures agree give the same annotations (the equality check of this module's tests)."""
+    if cat.config.components.linking.train:
+        cat.config.components.linking.train = False
+    doc = cat(text)
+    if doc is None:
+        return [], []
+    ner = [(e.base.start_char_index, e.base.end_char_index, e.detected_name, tuple(e.link_candidates), e.id)
+           for e in doc.ner_ents]
+    linked = [(e.base.start_char_index, e.base.end_char_index, e.cui, float(e.context_similarity))
+              for e in doc.linked_ents]
+    return ner, linked
