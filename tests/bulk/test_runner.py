@@ -177,3 +177,71 @@ def test_csv_unterminated_quote_stops_with_one_line_naming_it(tmp_path, tiny_pac
     assert result.exit_code == 2 and result.exception is not None
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and "q.csv:2" in lines[0] and "Traceback" not in result.output
+
+
+def _children(pid: int) -> list[int]:
+    """Live (not zombie) processes whose parent is ``pid``, from /proc."""
+    out = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            fields = stat[stat.rindex(")") + 2:].split()
+            if fields[0] != "Z" and int(fields[1]) == pid:
+                out.append(int(entry.name))
+    return out
+
+
+def _alive(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat[stat.rindex(")") + 2:].split()[0] != "Z"
+
+
+def _start_and_wait_for_batches(cmd, ledger: Path, batches: int = 2) -> tuple[subprocess.Popen, list[int]]:
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 120
+    while time.time() < deadline and proc.poll() is None:
+        time.sleep(0.2)
+        try:
+            done = sqlite3.connect(ledger).execute("SELECT COUNT(*) FROM batches").fetchone()[0]
+        except sqlite3.Error:
+            continue
+        if done >= batches:
+            break
+    assert proc.poll() is None, "run finished before it could be stopped; make the input larger"
+    workers = _children(proc.pid)
+    assert len(workers) >= 2, f"expected 2 workers, found {workers}"
+    return proc, workers
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM])
+def test_stopping_a_workers_2_run_leaves_no_worker_and_resumes(tmp_path, tiny_pack, fixture_notes, sig):
+    notes = tmp_path / "notes.jsonl"
+    ids = _write_notes(notes, _fixture_texts(fixture_notes), 1500)
+    out = tmp_path / "out.jsonl"
+    cmd = [sys.executable, "-m", "coding_toolkit", "annotate", str(notes), "--pack", str(tiny_pack),
+           "--out", str(out), "--batch-size", "5", "--workers", "2", "--no-progress"]
+    proc, workers = _start_and_wait_for_batches(cmd, Path(f"{out}.ledger.sqlite"))
+    os.kill(proc.pid, sig)
+    stderr = proc.communicate(timeout=60)[1]
+    deadline = time.time() + 15
+    while time.time() < deadline and any(_alive(w) for w in workers):
+        time.sleep(0.2)
+    survivors = [w for w in workers if _alive(w)]
+    for pid in survivors:  # do not leave them behind when the test fails
+        os.kill(pid, signal.SIGKILL)
+    assert not survivors, "a worker outlived its run"
+    if sig == signal.SIGTERM:
+        assert proc.returncode == 128 + signal.SIGTERM
+        lines = stderr.strip().splitlines()
+        assert lines[-1].startswith("Error: stopped by SIGTERM") and "--resume" in lines[-1]
+        assert "Traceback" not in stderr
+    done = subprocess.run(cmd + ["--resume"], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert [r["note_id"] for r in _read_jsonl(out)] == ids, "every note exactly once, in input order"
