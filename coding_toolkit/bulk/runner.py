@@ -229,8 +229,13 @@ def run(notes: Iterable[Note], pipeline: Pipeline, sink, *, ledger_path: str | P
         resume: bool = False, workers: int = 1, settings: dict[str, str] | None = None,
         batch_notes: int = DEFAULT_BATCH_NOTES, batch_chars: int = DEFAULT_BATCH_CHARS,
         rejects_path: str | Path | None = None, progress: bool = False,
-        total: int | None = None) -> RunSummary:
-    """Annotate ``notes`` into ``sink``; see the module docstring for the guarantees."""
+        total: int | None = None, identity: dict[str, str] | None = None) -> RunSummary:
+    """Annotate ``notes`` into ``sink``; see the module docstring for the guarantees.
+
+    ``identity``: facts a resume may change (e.g. the input's fingerprint), stored in the ledger
+    with the completion time so that a re-run can tell "up to date" from "changed"."""
+    from datetime import datetime, timezone
+
     from tqdm import tqdm
 
     ledger = Ledger(ledger_path)
@@ -239,6 +244,7 @@ def run(notes: Iterable[Note], pipeline: Pipeline, sink, *, ledger_path: str | P
     with _stop_on_terminate():
         try:
             ledger.check_run({"pack_hash": pipeline.pack.hash, **(settings or {})}, resume=resume)
+            ledger.record({**(identity or {}), "complete": ""})
             first_batch = ledger.next_batch()
             sink.open(resume_position=ledger.last_position())
             # aggregating sinks (CDS) need the notes written before a resume: only for them is each
@@ -315,6 +321,7 @@ def run(notes: Iterable[Note], pipeline: Pipeline, sink, *, ledger_path: str | P
             sink.close()
             if rejects_path:
                 summary.rejects_file = _write_rejects(ledger, Path(rejects_path))
+            ledger.record({"complete": datetime.now(timezone.utc).isoformat(timespec="seconds")})
             return summary
         finally:
             if pool is not None:  # stopped by a signal or an error: no worker may outlive the run

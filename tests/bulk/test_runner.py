@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from coding_toolkit.bulk.rerun import ledger_path_for
 from coding_toolkit.cli.main import cli
 
 pytestmark = pytest.mark.slow
@@ -64,19 +65,67 @@ def test_each_note_once_bad_notes_rejected_with_reasons(tmp_path, tiny_pack, fix
     assert "rejected 4" in result.output
 
 
-def test_rerun_without_resume_is_refused_and_resume_skips_done_notes(tmp_path, tiny_pack, fixture_notes):
+def test_rerun_of_a_completed_run_is_up_to_date_and_resume_skips_done_notes(tmp_path, tiny_pack, fixture_notes):
     notes = tmp_path / "notes.jsonl"
     ids = _write_notes(notes, _fixture_texts(fixture_notes), 20)
     out = tmp_path / "out.jsonl"
     assert _annotate(str(notes), "--pack", str(tiny_pack), "--out", str(out)).exit_code == 0
-    again = CliRunner().invoke(cli, ["annotate", str(notes), "--pack", str(tiny_pack), "--out", str(out)])
-    assert again.exit_code == 2 and "--resume" in again.output
+    assert not list(tmp_path.glob("*.ledger.sqlite*")), "ledgers live in the run-state folder"
+    assert ledger_path_for(str(out), None).exists()
+    written = out.read_bytes()
+    again = _annotate(str(notes), "--pack", str(tiny_pack), "--out", str(out))
+    assert again.exit_code == 0 and "up to date" in again.output and out.read_bytes() == written
     resumed = _annotate(str(notes), "--pack", str(tiny_pack), "--out", str(out), "--resume")
     assert resumed.exit_code == 0 and "skipped 20" in resumed.output
     assert [r["note_id"] for r in _read_jsonl(out)] == ids
     other = CliRunner().invoke(cli, ["annotate", str(notes), "--pack", str(tiny_pack), "--out", str(out),
                                      "--resume", "--format", "csv"])
     assert other.exit_code == 2 and "format" in other.output
+
+
+def test_changed_input_is_refused_and_overwrite_replaces(tmp_path, tiny_pack, fixture_notes):
+    notes = tmp_path / "notes.jsonl"
+    texts = _fixture_texts(fixture_notes)
+    _write_notes(notes, texts, 6)
+    out = tmp_path / "out.jsonl"
+    assert _annotate(str(notes), "--pack", str(tiny_pack), "--out", str(out)).exit_code == 0
+    ids = _write_notes(notes, texts, 9)  # the notes changed since
+    refused = CliRunner().invoke(cli, ["annotate", str(notes), "--pack", str(tiny_pack), "--out", str(out)])
+    assert refused.exit_code == 2, refused.output
+    assert "a different notes input (changed since)" in refused.output and "--overwrite" in refused.output
+    assert len(_read_jsonl(out)) == 6, "nothing replaced on refusal"
+    other_col = CliRunner().invoke(cli, ["annotate", str(notes), "--pack", str(tiny_pack), "--out", str(out),
+                                         "--overwrite", "--resume"])
+    assert other_col.exit_code == 2
+    replaced = _annotate(str(notes), "--pack", str(tiny_pack), "--out", str(out), "--overwrite")
+    assert replaced.exit_code == 0 and [r["note_id"] for r in _read_jsonl(out)] == ids
+    stranger = tmp_path / "mine.jsonl"
+    stranger.write_text("keep me\n")
+    kept = CliRunner().invoke(cli, ["annotate", str(notes), "--pack", str(tiny_pack), "--out", str(stranger)])
+    assert kept.exit_code == 2 and "--overwrite" in kept.output and stranger.read_text() == "keep me\n"
+
+
+def test_a_run_stopped_by_a_configuration_error_does_not_block_its_fix(tmp_path, tiny_pack, fixture_notes):
+    notes = tmp_path / "notes.csv"
+    notes.write_text("note_id,body\nA,Asthma.\n", encoding="utf-8")
+    out = tmp_path / "out.csv"
+    wrong = CliRunner().invoke(cli, ["annotate", str(notes), "--pack", str(tiny_pack), "--out", str(out),
+                                     "--format", "csv"])
+    assert wrong.exit_code == 2 and "--text-column" in wrong.output
+    assert not out.exists() and not ledger_path_for(str(out), None).exists()
+    fixed = _annotate(str(notes), "--pack", str(tiny_pack), "--out", str(out), "--format", "csv",
+                      "--text-column", "body")
+    assert fixed.exit_code == 0, fixed.output
+    # a killed run (ledger with no committed batch) does not block a plain re-run either
+    from coding_toolkit.bulk.ledger import Ledger
+
+    ledger = Ledger(ledger_path_for(str(out), None))
+    ledger.db.execute("DELETE FROM batches")
+    ledger.db.execute("DELETE FROM run WHERE key = 'complete'")
+    ledger.close()
+    again = _annotate(str(notes), "--pack", str(tiny_pack), "--out", str(out), "--format", "csv",
+                      "--text-column", "body")
+    assert again.exit_code == 0 and "annotated 1 notes" in again.output
 
 
 def test_workers_2_gives_the_same_output_as_workers_1(tmp_path, tiny_pack, fixture_notes):
@@ -96,7 +145,7 @@ def test_killed_run_resumes_without_lost_or_duplicated_notes(tmp_path, tiny_pack
     cmd = [sys.executable, "-m", "coding_toolkit", "annotate", str(notes), "--pack", str(tiny_pack),
            "--out", str(out), "--batch-size", "5", "--no-progress"]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    ledger = Path(f"{out}.ledger.sqlite")
+    ledger = ledger_path_for(str(out), None)
     deadline = time.time() + 120
     batches = 0
     while time.time() < deadline and proc.poll() is None:
@@ -227,7 +276,7 @@ def test_stopping_a_workers_2_run_leaves_no_worker_and_resumes(tmp_path, tiny_pa
     out = tmp_path / "out.jsonl"
     cmd = [sys.executable, "-m", "coding_toolkit", "annotate", str(notes), "--pack", str(tiny_pack),
            "--out", str(out), "--batch-size", "5", "--workers", "2", "--no-progress"]
-    proc, workers = _start_and_wait_for_batches(cmd, Path(f"{out}.ledger.sqlite"))
+    proc, workers = _start_and_wait_for_batches(cmd, ledger_path_for(str(out), None))
     os.kill(proc.pid, sig)
     stderr = proc.communicate(timeout=60)[1]
     deadline = time.time() + 15
