@@ -294,3 +294,15 @@ def test_stopping_a_workers_2_run_leaves_no_worker_and_resumes(tmp_path, tiny_pa
     done = subprocess.run(cmd + ["--resume"], capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
     assert [r["note_id"] for r in _read_jsonl(out)] == ids, "every note exactly once, in input order"
+
+
+def test_empty_jsonl_and_empty_csv_behave_the_same(tmp_path, tiny_pack):
+    for name in ("empty.jsonl", "empty.csv"):
+        notes = tmp_path / name
+        notes.write_text("")
+        out = tmp_path / f"{name}.out.jsonl"
+        result = CliRunner().invoke(cli, ["annotate", str(notes), "--pack", str(tiny_pack), "--out", str(out)])
+        assert result.exit_code == 2, (name, result.output)
+        lines = result.output.strip().splitlines()
+        assert len(lines) == 1 and name in lines[0] and "fix:" in lines[0], lines
+        assert not out.exists(), "a failed run leaves no output behind"
