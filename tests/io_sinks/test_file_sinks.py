@@ -152,3 +152,20 @@ def test_resume_at_zero_rewrites_the_header(tmp_path):
     sink.close()
     assert out.read_bytes().startswith((",".join(COLUMNS) + "\r\n").encode())
     assert out.read_text("utf-8").count("note_id,episode_id") == 1
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o027])
+def test_every_file_output_follows_the_umask(tmp_path, umask):
+    previous = os.umask(umask)
+    try:
+        modes = {}
+        for fmt in ("jsonl", "csv", "cds", "fhir"):
+            out = tmp_path / f"o{umask:o}.{fmt}"
+            sink = open_sink(fmt, out)
+            sink.open()
+            sink.write([note_a(), note_b()])
+            sink.close()
+            modes[fmt] = out.stat().st_mode & 0o777
+    finally:
+        os.umask(previous)
+    assert modes == {fmt: 0o666 & ~umask for fmt in modes}, {k: oct(v) for k, v in modes.items()}

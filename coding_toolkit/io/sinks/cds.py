@@ -182,6 +182,8 @@ class CdsSink:
     def close(self) -> None:
         fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
         try:
+            # mkstemp makes the file 0600; the output gets the mode every other output gets (umask)
+            os.fchmod(fd, 0o666 & ~_current_umask())
             with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
                 csv.writer(fh, lineterminator="\r\n").writerows(self.table())
                 fh.flush()
@@ -192,3 +194,9 @@ class CdsSink:
                 os.unlink(tmp)
             raise
         fsync_dir(self.path.parent)
+
+
+def _current_umask() -> int:
+    mask = os.umask(0o022)  # reading the umask means setting it: put it back at once
+    os.umask(mask)
+    return mask
