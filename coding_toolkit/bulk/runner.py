@@ -25,6 +25,7 @@ from typing import Any
 
 from coding_toolkit.bulk.ledger import Ledger
 from coding_toolkit.errors import ToolkitError
+from coding_toolkit.io.sinks.base import spreadsheet_safe
 from coding_toolkit.io.serialize import dumps_result, suggestion_from_json, suggestion_to_json
 from coding_toolkit.pipeline import NoteRejected, Pipeline, text_hash
 from coding_toolkit.records import Note, NoteResult
@@ -340,6 +341,6 @@ def _write_rejects(ledger: Ledger, path: Path) -> str | None:
     with open(tmp, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(["note_id", "source", "reason"])
-        writer.writerows(rows)
+        writer.writerows(spreadsheet_safe(row) for row in rows)  # note ids come from outside
     os.replace(tmp, path)
     return str(path)

@@ -169,3 +169,22 @@ def test_every_file_output_follows_the_umask(tmp_path, umask):
     finally:
         os.umask(previous)
     assert modes == {fmt: 0o666 & ~umask for fmt in modes}, {k: oct(v) for k, v in modes.items()}
+
+
+def test_csv_and_cds_cells_never_start_a_formula(tmp_path):
+    """Note ids (and episode ids) come from outside: a spreadsheet must not run them as formulas."""
+    hostile = {"=HYPERLINK(\"http://x\")": "+1", "@SUM(A1)": "-2+3", "\tcmd": "ok"}
+    results = [note_a(note_id=nid, episode_id=ep) for nid, ep in hostile.items()]
+    for fmt in ("csv", "cds"):
+        out = tmp_path / f"h.{fmt}"
+        sink = open_sink(fmt, out)
+        sink.open()
+        sink.write(results)
+        sink.close()
+        with open(out, newline="", encoding="utf-8") as fh:
+            cells = [cell for row in csv.reader(fh) for cell in row]
+        assert not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")], (fmt, cells[:30])
+        # episode ids are a column of the csv output (cds without --episode-column has one row per note)
+        for value in (*hostile, *(hostile.values() if fmt == "csv" else ())):
+            if value != "ok":
+                assert f"'{value}" in cells, (fmt, value)

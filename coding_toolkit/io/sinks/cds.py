@@ -26,7 +26,7 @@ from coding_toolkit.io.serialize import (
     is_dagger_code,
     suggestion_rank_key,
 )
-from coding_toolkit.io.sinks.base import fsync_dir
+from coding_toolkit.io.sinks.base import fsync_dir, spreadsheet_safe
 from coding_toolkit.records import CodeSuggestion, NoteResult
 
 STATUS = "SUGGESTED - CODER TO CONFIRM"
@@ -185,7 +185,7 @@ class CdsSink:
             # mkstemp makes the file 0600; the output gets the mode every other output gets (umask)
             os.fchmod(fd, 0o666 & ~_current_umask())
             with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-                csv.writer(fh, lineterminator="\r\n").writerows(self.table())
+                csv.writer(fh, lineterminator="\r\n").writerows(spreadsheet_safe(row) for row in self.table())
                 fh.flush()
                 os.fsync(fh.fileno())
             os.replace(tmp, self.path)
