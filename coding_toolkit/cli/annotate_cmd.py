@@ -17,7 +17,7 @@ FORMATS = ("jsonl", "csv", "cds", "fhir")
 @click.command()
 @click.argument("notes")
 @click.option("--pack", default=None, metavar="PACK_DIR",
-              help="Model pack folder. Default: the embedded starter pack (illustrative map).")
+              help="Model pack folder, or 'starter' for the embedded starter pack (illustrative map; the default).")
 @click.option("--out", default=None, metavar="FILE", help="Output file (required unless --db is given).")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="jsonl", show_default=True,
               help="jsonl: full records; csv: one row per suggestion; cds: CDS code columns; fhir: R4 Bundles (NDJSON).")
@@ -50,6 +50,9 @@ def annotate(notes, pack, out, fmt, db, text_column, id_column, episode_column, 
         raise click.UsageError("give --out FILE, --db URL, or both")
     if progress is None:
         progress = sys.stderr.isatty()
+    if pack is not None:
+        from coding_toolkit.concepts.pack import resolve_pack_path
+        pack = str(resolve_pack_path(pack))
     if engine == "spark":
         ctx = click.get_current_context()
         ignored = [f"--{name.replace('_', '-')}" for name in ("fmt", "workers", "resume", "overwrite", "batch_size")

@@ -61,7 +61,8 @@ def info_dict(pack) -> dict:
 @click.argument("pack_dir", metavar="PACK", type=click.Path())
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def info(pack_dir, as_json) -> None:
-    """Concept and name counts, training counts and provenance of PACK (its hash is checked)."""
+    """Concept and name counts, training counts and provenance of PACK, a pack folder or 'starter'
+    (the embedded starter pack); its hash is checked."""
     from coding_toolkit.concepts.pack import load_pack
 
     pack = load_pack(pack_dir, lazy=True)  # counts are recorded in pack.json: no need to unpickle

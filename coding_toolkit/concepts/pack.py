@@ -263,13 +263,26 @@ def _load_cat(root: Path):
     return cat
 
 
+STARTER = "starter"  # the name of the embedded starter pack wherever a pack folder is taken
+
+
+def resolve_pack_path(path) -> Path:
+    """``"starter"`` (unless a folder of that name exists) is the embedded starter pack, built into
+    the cache on first use; anything else is a pack folder."""
+    if str(path) == STARTER and not Path(path).exists():
+        from coding_toolkit.concepts.starter import starter_pack_path
+        return starter_pack_path()
+    return Path(path)
+
+
 def load_pack(path, *, verify: bool = True, lazy: bool = False) -> Pack:
-    """Open a pack, refusing a missing, corrupt, wrongly laid out or tampered one.
+    """Open a pack (a folder, or ``"starter"``), refusing a missing, corrupt, wrongly laid out or
+    tampered one.
 
     ``verify`` checks the content hash before unpickling; ``lazy`` defers loading the MedCAT
     model until ``.cat`` (or ``annotate``) is first used.
     """
-    root = Path(path)
+    root = resolve_pack_path(path)
     prov = read_pack_json(root)
     if verify:
         actual = content_hash(root, prov)
