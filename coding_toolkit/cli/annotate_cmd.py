@@ -98,6 +98,12 @@ def annotate(notes, pack, out, fmt, db, text_column, id_column, episode_column, 
         click.echo(decision.message)
         return
     notes_iter = read_notes_from_options(notes, text_column, id_column, episode_column, source_db)
+    total = None
+    if progress:  # a total gives the bar its ETA; counting is cheap next to annotating (docs/benchmarks.md)
+        from coding_toolkit.io.notes_reader import count_notes
+        total = count_notes(None if source_db else notes, text_column=text_column, id_column=id_column,
+                            episode_column=episode_column, source_db=source_db,
+                            query=notes if source_db else None)
     pipeline = Pipeline.from_pack(pack, policy_path=policy_path, rules_path=rules_path,
                                   max_note_chars=max_note_chars, progress=progress)
     base = out or f"annotate-{hashlib.sha1((db or '').encode()).hexdigest()[:10]}"
@@ -113,7 +119,7 @@ def annotate(notes, pack, out, fmt, db, text_column, id_column, episode_column, 
     try:
         summary = runner.run(notes_iter, pipeline, sink, ledger_path=ledger_path, resume=resume,
                              workers=workers, settings={**settings, "run_id": run_id}, batch_notes=batch_size,
-                             rejects_path=f"{base}.rejects.csv", progress=progress,
+                             rejects_path=f"{base}.rejects.csv", progress=progress, total=total,
                              identity={k: identity[k] for k in ("input", "text_column", "id_column")})
     except BaseException:
         # stopped before its first note was committed (e.g. a wrong column): leave nothing that would

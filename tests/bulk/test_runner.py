@@ -306,3 +306,20 @@ def test_empty_jsonl_and_empty_csv_behave_the_same(tmp_path, tiny_pack):
         lines = result.output.strip().splitlines()
         assert len(lines) == 1 and name in lines[0] and "fix:" in lines[0], lines
         assert not out.exists(), "a failed run leaves no output behind"
+
+
+def test_progress_bar_has_a_total_and_v_keeps_library_chatter_out(tmp_path, tiny_pack, fixture_notes):
+    notes = tmp_path / "notes.jsonl"
+    _write_notes(notes, _fixture_texts(fixture_notes), 7)
+    base = [sys.executable, "-m", "coding_toolkit"]
+    args = ["annotate", str(notes), "--pack", str(tiny_pack), "--batch-size", "2"]
+    shown = subprocess.run(base + ["-v"] + args + ["--out", str(tmp_path / "a.jsonl"), "--progress"],
+                           capture_output=True, text=True, timeout=300)
+    assert shown.returncode == 0, shown.stderr
+    assert "7/7" in shown.stderr, "the bar knows the total (so it shows an ETA)"
+    assert "INFO coding_toolkit" in shown.stderr
+    assert not [line for line in shown.stderr.splitlines() if line.startswith(("INFO medcat", "DEBUG medcat"))]
+    chatty = subprocess.run(base + ["-vv"] + args + ["--out", str(tmp_path / "b.jsonl")],
+                            capture_output=True, text=True, timeout=300)
+    assert chatty.returncode == 0, chatty.stderr
+    assert "INFO coding_toolkit" in chatty.stderr and len(chatty.stderr) >= len(shown.stderr) - len("7/7")
