@@ -59,6 +59,34 @@ def content_hash(root, provenance: dict) -> str:
     return outer.hexdigest()
 
 
+def _flat(value, prefix: str = "") -> dict:
+    if isinstance(value, dict):
+        out = {}
+        for key, item in value.items():
+            out.update(_flat(item, f"{prefix}.{key}" if prefix else str(key)))
+        return out
+    return {prefix: value}
+
+
+def compare_packs(a, b) -> dict:
+    """What differs between two packs (e.g. a pack and its rebuild from the same inputs): the content
+    files whose bytes differ and the provenance fields whose values differ, so that an auditor sees
+    whether only build timestamps changed. {"same_hash", "files", "provenance"}."""
+    a, b = Path(a), Path(b)
+
+    def digests(root: Path) -> dict:
+        return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+                for p in _content_files(root)}
+
+    da, db = digests(a), digests(b)
+    pa, pb = read_pack_json(a), read_pack_json(b)
+    fa, fb = _flat({k: v for k, v in pa.items() if k != "content_hash"}), \
+        _flat({k: v for k, v in pb.items() if k != "content_hash"})
+    return {"same_hash": pa["content_hash"] == pb["content_hash"],
+            "files": sorted(k for k in set(da) | set(db) if da.get(k) != db.get(k)),
+            "provenance": sorted(k for k in set(fa) | set(fb) if fa.get(k) != fb.get(k))}
+
+
 def cat_counts(cat) -> dict:
     cdb = cat.cdb
     trained = sum(1 for info in cdb.cui2info.values() if info["count_train"])
