@@ -34,3 +34,17 @@ def cache_dir() -> Path:
     path = Path(root)
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def state_dir() -> Path:
+    """Where run state lives (annotate's resume ledgers), in one place rather than beside each output;
+    override with CODING_TOOLKIT_STATE (default ``$XDG_STATE_HOME/coding_toolkit``, ``~/.local/state/...``)."""
+    root = os.environ.get("CODING_TOOLKIT_STATE") or os.path.join(
+        os.environ.get("XDG_STATE_HOME") or os.path.expanduser("~/.local/state"), "coding_toolkit")
+    path = Path(root)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise InputError(f"{path}: cannot create the run-state folder ({err.strerror}); fix: set "
+                         "CODING_TOOLKIT_STATE to a writable folder") from err
+    return path

@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
 
 os.environ.setdefault("MEDCAT_DISABLE_VERSION_CHECK", "true")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+# run ledgers of the tests' annotate runs (and their subprocesses) stay out of the user's state folder
+os.environ["CODING_TOOLKIT_STATE"] = tempfile.mkdtemp(prefix="ct-state-")
 
 HERE = Path(__file__).parent
 FIXTURES = HERE / "fixtures"

@@ -1,6 +1,6 @@
 """The resume ledger: which notes a run has durably written, and where the output file ends.
 
-A SQLite file beside the output. Each batch is committed in one transaction *after* the sink
+A SQLite file under the run-state folder (``bulk/rerun.py``: one per output). Each batch is committed in one transaction *after* the sink
 has flushed it, recording the sink's byte position. On resume the sink is truncated back to the
 last committed position (dropping a half-written tail) and committed notes are skipped, so a run
 that was killed continues with no lost or duplicated note.
@@ -53,6 +53,25 @@ class Ledger:
         finally:
             db.close()
         return row[0] if row else None
+
+    @staticmethod
+    def inspect(path: str | Path) -> dict | None:
+        """An existing ledger's run settings and how much it committed, without changing it; None if absent."""
+        if not Path(path).exists():
+            return None
+        db = sqlite3.connect(path)
+        try:
+            run = dict(db.execute("SELECT key, value FROM run"))
+            batches, notes = db.execute("SELECT COUNT(*), COALESCE(SUM(notes), 0) FROM batches").fetchone()
+        except sqlite3.Error:
+            return {"run": {}, "batches": 0, "notes": 0}  # unreadable: nothing usable was committed
+        finally:
+            db.close()
+        return {"run": run, "batches": batches, "notes": notes}
+
+    def record(self, values: dict[str, str]) -> None:
+        """Store facts about the run that a resume may change (the input's fingerprint, completion)."""
+        self.db.executemany("INSERT OR REPLACE INTO run VALUES (?, ?)", values.items())
 
     def check_run(self, settings: dict[str, str], *, resume: bool) -> None:
         """Record the run's settings; on resume refuse a ledger written with other settings."""

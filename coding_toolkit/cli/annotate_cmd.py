@@ -17,7 +17,7 @@ FORMATS = ("jsonl", "csv", "cds", "fhir")
 @click.command()
 @click.argument("notes")
 @click.option("--pack", default=None, metavar="PACK_DIR",
-              help="Model pack folder. Default: the embedded starter pack (illustrative map).")
+              help="Model pack folder, or 'starter' for the embedded starter pack (illustrative map; the default).")
 @click.option("--out", default=None, metavar="FILE", help="Output file (required unless --db is given).")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="jsonl", show_default=True,
               help="jsonl: full records; csv: one row per suggestion; cds: CDS code columns; fhir: R4 Bundles (NDJSON).")
@@ -26,6 +26,7 @@ FORMATS = ("jsonl", "csv", "cds", "fhir")
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
               help="Processes; the pack is loaded once and shared by forked workers.")
 @click.option("--resume", is_flag=True, help="Continue a killed run: skip notes already written, no duplicates.")
+@click.option("--overwrite", is_flag=True, help="Replace an existing output (and its run ledger) instead of refusing.")
 @click.option("--engine", type=click.Choice(["local", "spark"]), default="local", show_default=True)
 @click.option("--spark-master", default=None, metavar="URL", help="Spark master for --engine spark (default local[*]).")
 @click.option("--policy", "policy_path", default=None, type=click.Path(exists=True, dir_okay=False),
@@ -37,7 +38,7 @@ FORMATS = ("jsonl", "csv", "cds", "fhir")
 @click.option("--batch-size", default=64, show_default=True, type=click.IntRange(1), help="Notes per batch.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on when stderr is a terminal).")
 def annotate(notes, pack, out, fmt, db, text_column, id_column, episode_column, source_db, workers,
-             resume, engine, spark_master, policy_path, rules_path, max_note_chars, batch_size, progress):
+             resume, overwrite, engine, spark_master, policy_path, rules_path, max_note_chars, batch_size, progress):
     """Annotate NOTES and write ICD-10/OPCS-4 code suggestions with evidence.
 
     NOTES is a CSV/TSV, JSONL or Parquet file, a folder of .txt files, or (with --source-db) a SQL query.
@@ -49,9 +50,12 @@ def annotate(notes, pack, out, fmt, db, text_column, id_column, episode_column, 
         raise click.UsageError("give --out FILE, --db URL, or both")
     if progress is None:
         progress = sys.stderr.isatty()
+    if pack is not None:
+        from coding_toolkit.concepts.pack import resolve_pack_path
+        pack = str(resolve_pack_path(pack))
     if engine == "spark":
         ctx = click.get_current_context()
-        ignored = [f"--{name.replace('_', '-')}" for name in ("fmt", "workers", "resume", "batch_size")
+        ignored = [f"--{name.replace('_', '-')}" for name in ("fmt", "workers", "resume", "overwrite", "batch_size")
                    if ctx.get_parameter_source(name) is not click.core.ParameterSource.DEFAULT]
         if ignored:
             raise click.UsageError(f"{', '.join(ignored).replace('--fmt', '--format')} cannot be used with "
@@ -66,21 +70,43 @@ def annotate(notes, pack, out, fmt, db, text_column, id_column, episode_column, 
                                        master=spark_master, max_note_chars=max_note_chars,
                                        policy_path=policy_path, rules_path=rules_path, db=db))
         return
-    from coding_toolkit.bulk import runner
+    from coding_toolkit.bulk import rerun, runner
     from coding_toolkit.bulk.ledger import Ledger
+    from coding_toolkit.concepts.pack import load_pack
     from coding_toolkit.io.sinks import open_sink
     from coding_toolkit.pipeline import Pipeline
 
+    if resume and overwrite:
+        raise click.UsageError("--resume continues an output and --overwrite replaces it: give one of them")
     if out and Path(out).is_dir():
         raise InputError(f"--out {out} is a folder; give a file name such as {Path(out) / 'suggestions.jsonl'}")
-    notes_iter = read_notes_from_options(notes, text_column, id_column, episode_column, source_db)
-    pipeline = Pipeline.from_pack(pack, policy_path=policy_path, rules_path=rules_path,
-                                  max_note_chars=max_note_chars, progress=progress)
+    if pack is None:
+        from coding_toolkit.concepts.starter import starter_pack_path
+        pack = str(starter_pack_path(progress=progress))
     settings = {"format": fmt, "out": str(Path(out).resolve()) if out else "", "db": db or "",
                 "episode_column": episode_column or "", "max_note_chars": str(max_note_chars),
                 "policy": policy_path or "", "rules": rules_path or ""}
+    if not source_db:
+        from coding_toolkit.io.notes_reader import notes_format
+        notes_format(notes)  # a missing file or unknown format: one line, before anything else
+    identity = {**settings, "pack_hash": load_pack(pack, verify=False, lazy=True).hash,
+                "input": rerun.input_fingerprint(notes, source_db), "text_column": text_column,
+                "id_column": id_column}
+    ledger_path = rerun.ledger_path_for(out, db)
+    decision = rerun.decide(ledger_path, out=out, resume=resume, overwrite=overwrite, identity=identity)
+    if decision.up_to_date:
+        click.echo(decision.message)
+        return
+    notes_iter = read_notes_from_options(notes, text_column, id_column, episode_column, source_db)
+    total = None
+    if progress:  # a total gives the bar its ETA; counting is cheap next to annotating (docs/benchmarks.md)
+        from coding_toolkit.io.notes_reader import count_notes
+        total = count_notes(None if source_db else notes, text_column=text_column, id_column=id_column,
+                            episode_column=episode_column, source_db=source_db,
+                            query=notes if source_db else None)
+    pipeline = Pipeline.from_pack(pack, policy_path=policy_path, rules_path=rules_path,
+                                  max_note_chars=max_note_chars, progress=progress)
     base = out or f"annotate-{hashlib.sha1((db or '').encode()).hexdigest()[:10]}"
-    ledger_path = f"{base}.ledger.sqlite"
     # a resumed run keeps its id, so SQL rows re-written after a kill replace, never duplicate
     run_id = Ledger.existing_run_id(ledger_path) if resume else None
     run_id = run_id or uuid.uuid4().hex
@@ -91,9 +117,20 @@ def annotate(notes, pack, out, fmt, db, text_column, id_column, episode_column, 
                 "episode_column": episode_column, "arguments": settings,
                 "coding_rules": pipeline.coding_rules}  # the CDS sink re-applies them per episode
     sink = open_sink(fmt, out, db_url=db, run=run_info)
-    summary = runner.run(notes_iter, pipeline, sink, ledger_path=ledger_path, resume=resume,
-                         workers=workers, settings={**settings, "run_id": run_id}, batch_notes=batch_size,
-                         rejects_path=f"{base}.rejects.csv", progress=progress)
+    try:
+        summary = runner.run(notes_iter, pipeline, sink, ledger_path=ledger_path, resume=resume,
+                             workers=workers, settings={**settings, "run_id": run_id}, batch_notes=batch_size,
+                             rejects_path=f"{base}.rejects.csv", progress=progress, total=total,
+                             identity={k: identity[k] for k in ("input", "text_column", "id_column")})
+    except BaseException:
+        # stopped before its first note was committed (e.g. a wrong column): leave nothing that would
+        # block the corrected command
+        prior = Ledger.inspect(ledger_path)
+        if not resume and prior is not None and prior["batches"] == 0:
+            rerun.discard(ledger_path)
+            if out:  # written by this run only (a header at most): decide() allowed replacing it
+                Path(out).unlink(missing_ok=True)
+        raise
     where = ", ".join(x for x in (out, db) if x)
     click.echo(f"annotated {summary.written} notes -> {where}"
                + (f"; skipped {summary.skipped_done} already written" if summary.skipped_done else "")

@@ -23,7 +23,7 @@ def _pack_models(pack_dir: str) -> dict:
 @context.command("evaluate")
 @click.argument("tsv", type=click.Path(exists=True, dir_okay=False))
 @click.option("--pack", "pack_dir", type=click.Path(), default=None,
-              help="Use this pack's MetaCAT models for their tasks (rules for the rest).")
+              help="Use this pack's MetaCAT models for their tasks (rules for the rest); a folder or 'starter'.")
 @click.option("--rules", "rules_file", type=click.Path(exists=True, dir_okay=False), default=None,
               help="Extra context rule file (JSON), merged after the shipped rules (same literal: yours wins).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")

@@ -12,7 +12,7 @@ def _row(label: str, m: dict) -> str:
 
 
 @click.command("evaluate")
-@click.option("--pack", "pack_dir", required=True, type=click.Path(), help="Model pack.")
+@click.option("--pack", "pack_dir", required=True, type=click.Path(), help="Model pack folder, or 'starter' for the embedded starter pack.")
 @click.option("--export", "export_path", required=True, type=click.Path(), help="MedCATtrainer JSON export.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def evaluate(pack_dir, export_path, as_json) -> None:

@@ -51,11 +51,20 @@ class LazyGroup(click.Group):
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="coding-toolkit")
-@click.option("-v", "--verbose", count=True, help="More log output (never note text).")
+@click.option("-v", "--verbose", count=True,
+              help="-v: the toolkit's INFO messages (never note text); -vv: its DEBUG and the libraries' INFO "
+                   "(MedCAT's may quote words of the notes).")
 def cli(verbose: int) -> None:
     """Suggest ICD-10 and OPCS-4 codes, with evidence, from clinical notes for coders to check."""
-    logging.basicConfig(level=logging.WARNING - 10 * min(verbose, 2),
+    configure_logging(verbose)
+
+
+def configure_logging(verbose: int) -> None:
+    """Libraries stay at WARNING unless -vv: MedCAT logs several INFO lines per note."""
+    logging.basicConfig(level=logging.INFO if verbose >= 2 else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("coding_toolkit").setLevel(
+        logging.DEBUG if verbose >= 2 else logging.INFO if verbose == 1 else logging.WARNING)
 
 
 def main() -> None:

@@ -64,12 +64,19 @@ def info_dict(pack) -> dict:
 @model.command("info")
 @click.argument("pack_dir", metavar="PACK", type=click.Path())
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def info(pack_dir, as_json) -> None:
-    """Concept and name counts, training counts and provenance of PACK (its hash is checked)."""
+@click.option("--compare", "other", default=None, metavar="PACK2", type=click.Path(),
+              help="Also list the files and provenance fields that differ from PACK2 (e.g. a rebuild).")
+def info(pack_dir, as_json, other) -> None:
+    """Concept and name counts, training counts and provenance of PACK, a pack folder or 'starter'
+    (the embedded starter pack); its hash is checked."""
     from coding_toolkit.concepts.pack import load_pack
 
     pack = load_pack(pack_dir, lazy=True)  # counts are recorded in pack.json: no need to unpickle
     data = info_dict(pack)
+    if other is not None:
+        from coding_toolkit.concepts.pack import compare_packs
+        other_pack = load_pack(other, lazy=True)  # its hash checked too
+        data["compare"] = {"pack": str(other_pack.path), **compare_packs(pack.path, other_pack.path)}
     if as_json:
         click.echo(json.dumps(data, indent=2, sort_keys=True, default=str))
         return
@@ -100,4 +107,9 @@ def info(pack_dir, as_json) -> None:
         lines.append(f"limitation {limitation}")
     for event in prov.get("training", []):
         lines.append(f"history    {event.get('time')} {event.get('kind', '')} {event.get('note') or ''}".rstrip())
+    if other is not None:
+        diff = data["compare"]
+        lines.append(f"compare    {diff['pack']}: " + ("same hash" if diff["same_hash"] else "different hash"))
+        lines.append(f"  files      {', '.join(diff['files']) or 'all identical'}")
+        lines.append(f"  provenance {', '.join(diff['provenance']) or 'identical'}")
     click.echo("\n".join(lines))

@@ -19,7 +19,7 @@ def train() -> None:
 
 
 @train.command("unsupervised")
-@click.option("--pack", "pack_dir", required=True, type=click.Path(), help="Pack to start from.")
+@click.option("--pack", "pack_dir", required=True, type=click.Path(), help="Pack to start from: a pack folder or 'starter'.")
 @click.option("--notes", required=True, type=click.Path(exists=True),
               help="Notes: CSV/TSV/JSONL/Parquet or a folder of .txt files.")
 @click.option("--out", required=True, type=click.Path(), help="New folder for the trained pack.")
@@ -48,7 +48,7 @@ def unsupervised(pack_dir, notes, out, text_column, id_column, checkpoint_every,
 
 
 @train.command("supervised")
-@click.option("--pack", "pack_dir", required=True, type=click.Path(), help="Pack to start from.")
+@click.option("--pack", "pack_dir", required=True, type=click.Path(), help="Pack to start from: a pack folder or 'starter'.")
 @click.option("--export", "export_path", required=True, type=click.Path(), help="MedCATtrainer JSON export.")
 @click.option("--out", required=True, type=click.Path(), help="New folder for the trained pack.")
 @click.option("--test-fraction", default=0.2, show_default=True, type=float,
@@ -79,7 +79,7 @@ def supervised(pack_dir, export_path, out, test_fraction, seed, epochs, allow_ne
 
 
 @train.command("meta")
-@click.option("--pack", "pack_dir", required=True, type=click.Path(), help="Pack to add the MetaCAT model to.")
+@click.option("--pack", "pack_dir", required=True, type=click.Path(), help="Pack to add the MetaCAT model to: a pack folder or 'starter'.")
 @click.option("--export", "export_path", required=True, type=click.Path(), help="MedCATtrainer JSON export.")
 @click.option("--task", required=True, help="Meta-annotation task in the export, e.g. Negation.")
 @click.option("--out", required=True, type=click.Path(), help="New folder for the pack with the MetaCAT model.")

@@ -60,6 +60,34 @@ def content_hash(root, provenance: dict) -> str:
     return outer.hexdigest()
 
 
+def _flat(value, prefix: str = "") -> dict:
+    if isinstance(value, dict):
+        out = {}
+        for key, item in value.items():
+            out.update(_flat(item, f"{prefix}.{key}" if prefix else str(key)))
+        return out
+    return {prefix: value}
+
+
+def compare_packs(a, b) -> dict:
+    """What differs between two packs (e.g. a pack and its rebuild from the same inputs): the content
+    files whose bytes differ and the provenance fields whose values differ, so that an auditor sees
+    whether only build timestamps changed. {"same_hash", "files", "provenance"}."""
+    a, b = Path(a), Path(b)
+
+    def digests(root: Path) -> dict:
+        return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+                for p in _content_files(root)}
+
+    da, db = digests(a), digests(b)
+    pa, pb = read_pack_json(a), read_pack_json(b)
+    fa, fb = _flat({k: v for k, v in pa.items() if k != "content_hash"}), \
+        _flat({k: v for k, v in pb.items() if k != "content_hash"})
+    return {"same_hash": pa["content_hash"] == pb["content_hash"],
+            "files": sorted(k for k in set(da) | set(db) if da.get(k) != db.get(k)),
+            "provenance": sorted(k for k in set(fa) | set(fb) if fa.get(k) != fb.get(k))}
+
+
 def cat_counts(cat) -> dict:
     cdb = cat.cdb
     trained = sum(1 for info in cdb.cui2info.values() if info["count_train"])
@@ -380,13 +408,26 @@ def _load_cat(root: Path):
     return cat
 
 
+STARTER = "starter"  # the name of the embedded starter pack wherever a pack folder is taken
+
+
+def resolve_pack_path(path) -> Path:
+    """``"starter"`` (unless a folder of that name exists) is the embedded starter pack, built into
+    the cache on first use; anything else is a pack folder."""
+    if str(path) == STARTER and not Path(path).exists():
+        from coding_toolkit.concepts.starter import starter_pack_path
+        return starter_pack_path()
+    return Path(path)
+
+
 def load_pack(path, *, verify: bool = True, lazy: bool = False) -> Pack:
-    """Open a pack, refusing a missing, corrupt, wrongly laid out or tampered one.
+    """Open a pack (a folder, or ``"starter"``), refusing a missing, corrupt, wrongly laid out or
+    tampered one.
 
     ``verify`` checks the content hash before unpickling; ``lazy`` defers loading the MedCAT
     model until ``.cat`` (or ``annotate``) is first used.
     """
-    root = Path(path)
+    root = resolve_pack_path(path)
     prov = read_pack_json(root)
     if verify:
         actual = content_hash(root, prov)

@@ -16,6 +16,8 @@ Decisions (documented in docs/models.md):
 * A CSV/TSV row whose field count is not the header's (an unquoted comma) is never re-interpreted:
   it becomes a rejected Note (``problem`` names the line, never the text). Broken quoting (a quote
   left open) is an InputError naming the line where the record starts.
+* A notes file without any note (empty, blank lines only, a CSV header only, a Parquet file with no
+  rows) is an InputError in every format; a SQL query returning no rows is not.
 * A note without an id gets the stable id ``<file name>:<line or row>``.
 * Text is not validated here beyond its type (the pipeline rejects empty or huge notes).
 """
@@ -65,7 +67,19 @@ def read_notes(source, *, text_column: str = "text", id_column: str = "note_id",
     if kind == "txtdir":
         return _read_txtdir(path)
     reader = {"csv": _read_csv, "tsv": _read_csv, "jsonl": _read_jsonl, "parquet": _read_parquet}[kind]
-    return reader(path, text_column, id_column, episode_column)
+    return _not_empty(path, reader(path, text_column, id_column, episode_column))
+
+
+def _not_empty(path: Path, notes: Iterator[Note]) -> Iterator[Note]:
+    """A notes file without a single note is a mistake (wrong file, failed export), whatever its
+    format: InputError, exit 2. (A SQL query may rightly return no rows: that is not an error.)"""
+    empty = True
+    for note in notes:
+        empty = False
+        yield note
+    if empty:
+        raise InputError(f"{path}: the file holds no notes; fix: check that it is the right file and that "
+                         "the export that wrote it finished")
 
 
 def count_notes(source, *, text_column: str = "text", id_column: str = "note_id",

@@ -153,7 +153,7 @@ class MapStore:
         except (sa.exc.ArgumentError, ImportError) as err:
             raise MapError(
                 f"cannot open map store {safe_url(self.url)} ({err}); fix: pass a file path or a "
-                "SQLAlchemy URL such as postgresql+psycopg2://user@host/db"
+                "SQLAlchemy URL such as postgresql://user@host/db"
             ) from err
         self.schema = schema
         self.metadata, self.tables = _metadata(schema)

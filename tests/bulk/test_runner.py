@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from coding_toolkit.bulk.rerun import ledger_path_for
 from coding_toolkit.cli.main import cli
 
 pytestmark = pytest.mark.slow
@@ -64,19 +65,67 @@ def test_each_note_once_bad_notes_rejected_with_reasons(tmp_path, tiny_pack, fix
     assert "rejected 4" in result.output
 
 
-def test_rerun_without_resume_is_refused_and_resume_skips_done_notes(tmp_path, tiny_pack, fixture_notes):
+def test_rerun_of_a_completed_run_is_up_to_date_and_resume_skips_done_notes(tmp_path, tiny_pack, fixture_notes):
     notes = tmp_path / "notes.jsonl"
     ids = _write_notes(notes, _fixture_texts(fixture_notes), 20)
     out = tmp_path / "out.jsonl"
     assert _annotate(str(notes), "--pack", str(tiny_pack), "--out", str(out)).exit_code == 0
-    again = CliRunner().invoke(cli, ["annotate", str(notes), "--pack", str(tiny_pack), "--out", str(out)])
-    assert again.exit_code == 2 and "--resume" in again.output
+    assert not list(tmp_path.glob("*.ledger.sqlite*")), "ledgers live in the run-state folder"
+    assert ledger_path_for(str(out), None).exists()
+    written = out.read_bytes()
+    again = _annotate(str(notes), "--pack", str(tiny_pack), "--out", str(out))
+    assert again.exit_code == 0 and "up to date" in again.output and out.read_bytes() == written
     resumed = _annotate(str(notes), "--pack", str(tiny_pack), "--out", str(out), "--resume")
     assert resumed.exit_code == 0 and "skipped 20" in resumed.output
     assert [r["note_id"] for r in _read_jsonl(out)] == ids
     other = CliRunner().invoke(cli, ["annotate", str(notes), "--pack", str(tiny_pack), "--out", str(out),
                                      "--resume", "--format", "csv"])
     assert other.exit_code == 2 and "format" in other.output
+
+
+def test_changed_input_is_refused_and_overwrite_replaces(tmp_path, tiny_pack, fixture_notes):
+    notes = tmp_path / "notes.jsonl"
+    texts = _fixture_texts(fixture_notes)
+    _write_notes(notes, texts, 6)
+    out = tmp_path / "out.jsonl"
+    assert _annotate(str(notes), "--pack", str(tiny_pack), "--out", str(out)).exit_code == 0
+    ids = _write_notes(notes, texts, 9)  # the notes changed since
+    refused = CliRunner().invoke(cli, ["annotate", str(notes), "--pack", str(tiny_pack), "--out", str(out)])
+    assert refused.exit_code == 2, refused.output
+    assert "a different notes input (changed since)" in refused.output and "--overwrite" in refused.output
+    assert len(_read_jsonl(out)) == 6, "nothing replaced on refusal"
+    other_col = CliRunner().invoke(cli, ["annotate", str(notes), "--pack", str(tiny_pack), "--out", str(out),
+                                         "--overwrite", "--resume"])
+    assert other_col.exit_code == 2
+    replaced = _annotate(str(notes), "--pack", str(tiny_pack), "--out", str(out), "--overwrite")
+    assert replaced.exit_code == 0 and [r["note_id"] for r in _read_jsonl(out)] == ids
+    stranger = tmp_path / "mine.jsonl"
+    stranger.write_text("keep me\n")
+    kept = CliRunner().invoke(cli, ["annotate", str(notes), "--pack", str(tiny_pack), "--out", str(stranger)])
+    assert kept.exit_code == 2 and "--overwrite" in kept.output and stranger.read_text() == "keep me\n"
+
+
+def test_a_run_stopped_by_a_configuration_error_does_not_block_its_fix(tmp_path, tiny_pack, fixture_notes):
+    notes = tmp_path / "notes.csv"
+    notes.write_text("note_id,body\nA,Asthma.\n", encoding="utf-8")
+    out = tmp_path / "out.csv"
+    wrong = CliRunner().invoke(cli, ["annotate", str(notes), "--pack", str(tiny_pack), "--out", str(out),
+                                     "--format", "csv"])
+    assert wrong.exit_code == 2 and "--text-column" in wrong.output
+    assert not out.exists() and not ledger_path_for(str(out), None).exists()
+    fixed = _annotate(str(notes), "--pack", str(tiny_pack), "--out", str(out), "--format", "csv",
+                      "--text-column", "body")
+    assert fixed.exit_code == 0, fixed.output
+    # a killed run (ledger with no committed batch) does not block a plain re-run either
+    from coding_toolkit.bulk.ledger import Ledger
+
+    ledger = Ledger(ledger_path_for(str(out), None))
+    ledger.db.execute("DELETE FROM batches")
+    ledger.db.execute("DELETE FROM run WHERE key = 'complete'")
+    ledger.close()
+    again = _annotate(str(notes), "--pack", str(tiny_pack), "--out", str(out), "--format", "csv",
+                      "--text-column", "body")
+    assert again.exit_code == 0 and "annotated 1 notes" in again.output
 
 
 def test_workers_2_gives_the_same_output_as_workers_1(tmp_path, tiny_pack, fixture_notes):
@@ -96,7 +145,7 @@ def test_killed_run_resumes_without_lost_or_duplicated_notes(tmp_path, tiny_pack
     cmd = [sys.executable, "-m", "coding_toolkit", "annotate", str(notes), "--pack", str(tiny_pack),
            "--out", str(out), "--batch-size", "5", "--no-progress"]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    ledger = Path(f"{out}.ledger.sqlite")
+    ledger = ledger_path_for(str(out), None)
     deadline = time.time() + 120
     batches = 0
     while time.time() < deadline and proc.poll() is None:
@@ -177,3 +226,100 @@ def test_csv_unterminated_quote_stops_with_one_line_naming_it(tmp_path, tiny_pac
     assert result.exit_code == 2 and result.exception is not None
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and "q.csv:2" in lines[0] and "Traceback" not in result.output
+
+
+def _children(pid: int) -> list[int]:
+    """Live (not zombie) processes whose parent is ``pid``, from /proc."""
+    out = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            fields = stat[stat.rindex(")") + 2:].split()
+            if fields[0] != "Z" and int(fields[1]) == pid:
+                out.append(int(entry.name))
+    return out
+
+
+def _alive(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat[stat.rindex(")") + 2:].split()[0] != "Z"
+
+
+def _start_and_wait_for_batches(cmd, ledger: Path, batches: int = 2) -> tuple[subprocess.Popen, list[int]]:
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 120
+    while time.time() < deadline and proc.poll() is None:
+        time.sleep(0.2)
+        try:
+            done = sqlite3.connect(ledger).execute("SELECT COUNT(*) FROM batches").fetchone()[0]
+        except sqlite3.Error:
+            continue
+        if done >= batches:
+            break
+    assert proc.poll() is None, "run finished before it could be stopped; make the input larger"
+    workers = _children(proc.pid)
+    assert len(workers) >= 2, f"expected 2 workers, found {workers}"
+    return proc, workers
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM])
+def test_stopping_a_workers_2_run_leaves_no_worker_and_resumes(tmp_path, tiny_pack, fixture_notes, sig):
+    notes = tmp_path / "notes.jsonl"
+    ids = _write_notes(notes, _fixture_texts(fixture_notes), 1500)
+    out = tmp_path / "out.jsonl"
+    cmd = [sys.executable, "-m", "coding_toolkit", "annotate", str(notes), "--pack", str(tiny_pack),
+           "--out", str(out), "--batch-size", "5", "--workers", "2", "--no-progress"]
+    proc, workers = _start_and_wait_for_batches(cmd, ledger_path_for(str(out), None))
+    os.kill(proc.pid, sig)
+    stderr = proc.communicate(timeout=60)[1]
+    deadline = time.time() + 15
+    while time.time() < deadline and any(_alive(w) for w in workers):
+        time.sleep(0.2)
+    survivors = [w for w in workers if _alive(w)]
+    for pid in survivors:  # do not leave them behind when the test fails
+        os.kill(pid, signal.SIGKILL)
+    assert not survivors, "a worker outlived its run"
+    if sig == signal.SIGTERM:
+        assert proc.returncode == 128 + signal.SIGTERM
+        lines = stderr.strip().splitlines()
+        assert lines[-1].startswith("Error: stopped by SIGTERM") and "--resume" in lines[-1]
+        assert "Traceback" not in stderr
+    done = subprocess.run(cmd + ["--resume"], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert [r["note_id"] for r in _read_jsonl(out)] == ids, "every note exactly once, in input order"
+
+
+def test_empty_jsonl_and_empty_csv_behave_the_same(tmp_path, tiny_pack):
+    for name in ("empty.jsonl", "empty.csv"):
+        notes = tmp_path / name
+        notes.write_text("")
+        out = tmp_path / f"{name}.out.jsonl"
+        result = CliRunner().invoke(cli, ["annotate", str(notes), "--pack", str(tiny_pack), "--out", str(out)])
+        assert result.exit_code == 2, (name, result.output)
+        lines = result.output.strip().splitlines()
+        assert len(lines) == 1 and name in lines[0] and "fix:" in lines[0], lines
+        assert not out.exists(), "a failed run leaves no output behind"
+
+
+def test_progress_bar_has_a_total_and_v_keeps_library_chatter_out(tmp_path, tiny_pack, fixture_notes):
+    notes = tmp_path / "notes.jsonl"
+    _write_notes(notes, _fixture_texts(fixture_notes), 7)
+    base = [sys.executable, "-m", "coding_toolkit"]
+    args = ["annotate", str(notes), "--pack", str(tiny_pack), "--batch-size", "2"]
+    shown = subprocess.run(base + ["-v"] + args + ["--out", str(tmp_path / "a.jsonl"), "--progress"],
+                           capture_output=True, text=True, timeout=300)
+    assert shown.returncode == 0, shown.stderr
+    assert "7/7" in shown.stderr, "the bar knows the total (so it shows an ETA)"
+    assert "INFO coding_toolkit" in shown.stderr
+    assert not [line for line in shown.stderr.splitlines() if line.startswith(("INFO medcat", "DEBUG medcat"))]
+    chatty = subprocess.run(base + ["-vv"] + args + ["--out", str(tmp_path / "b.jsonl")],
+                            capture_output=True, text=True, timeout=300)
+    assert chatty.returncode == 0, chatty.stderr
+    assert "INFO coding_toolkit" in chatty.stderr and len(chatty.stderr) >= len(shown.stderr) - len("7/7")

@@ -128,3 +128,21 @@ def test_train_supervised_accepts_a_few_new_concepts(tiny_pack, mct_export, tmp_
     result = run("train", "supervised", "--pack", tiny_pack, "--export", export, "--out", tmp_path / "s")
     assert result.exit_code == 0, result.output
     assert "warning: 1 of 17 annotated concepts were not in the pack" in result.output
+
+
+@pytest.mark.slow
+def test_model_info_compare_names_what_differs_in_a_rebuild(tiny_pack, rf2_release, fixture_notes, tmp_path):
+    from coding_toolkit.concepts.build import build_pack_from_release
+
+    rebuilt = build_pack_from_release(rf2_release, tmp_path / "rebuilt", notes=fixture_notes)
+    same = run("model", "info", tiny_pack, "--compare", tiny_pack, "--json")
+    assert same.exit_code == 0, same.output
+    assert json.loads(same.output)["compare"] == {"pack": str(tiny_pack), "same_hash": True, "files": [],
+                                                  "provenance": []}
+    result = run("model", "info", tiny_pack, "--compare", rebuilt, "--json")
+    assert result.exit_code == 0, result.output
+    diff = json.loads(result.output)["compare"]
+    assert "build.time" in diff["provenance"] and "counts.concepts" not in diff["provenance"]
+    assert not diff["same_hash"] and "maps.sqlite" in diff["files"]  # its import time is stored inside
+    text = run("model", "info", tiny_pack, "--compare", rebuilt).output
+    assert "compare" in text and "build.time" in text

@@ -179,3 +179,22 @@ def test_csv_long_field_and_bom_header(tmp_path):
     path.write_bytes("\ufeffnote_id,text\n".encode("utf-8") + f'X,"{long_text}"\n'.encode("utf-8"))
     notes = list(read_notes(path))
     assert notes[0].note_id == "X" and notes[0].text == long_text and notes[0].problem is None
+
+
+@pytest.mark.parametrize("name, content", [("e.jsonl", b""), ("b.jsonl", b"\n\n"), ("e.csv", b""),
+                                           ("h.csv", b"note_id,text\n"), ("e.tsv", b"")])
+def test_a_file_without_notes_is_one_error_in_every_format(tmp_path, name, content):
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(InputError, match=rf"{name}: the file (holds no notes|is empty)"):
+        list(read_notes(path))
+
+
+def test_a_parquet_file_without_rows_is_an_error(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "e.parquet"
+    pq.write_table(pa.table({"text": pa.array([], pa.string())}), path)
+    with pytest.raises(InputError, match="holds no notes"):
+        list(read_notes(path))

@@ -157,3 +157,39 @@ def test_resume_at_zero_rewrites_the_header(tmp_path):
     sink.close()
     assert out.read_bytes().startswith((",".join(COLUMNS) + "\r\n").encode())
     assert out.read_text("utf-8").count("note_id,episode_id") == 1
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o027])
+def test_every_file_output_follows_the_umask(tmp_path, umask):
+    previous = os.umask(umask)
+    try:
+        modes = {}
+        for fmt in ("jsonl", "csv", "cds", "fhir"):
+            out = tmp_path / f"o{umask:o}.{fmt}"
+            sink = open_sink(fmt, out)
+            sink.open()
+            sink.write([note_a(), note_b()])
+            sink.close()
+            modes[fmt] = out.stat().st_mode & 0o777
+    finally:
+        os.umask(previous)
+    assert modes == {fmt: 0o666 & ~umask for fmt in modes}, {k: oct(v) for k, v in modes.items()}
+
+
+def test_csv_and_cds_cells_never_start_a_formula(tmp_path):
+    """Note ids (and episode ids) come from outside: a spreadsheet must not run them as formulas."""
+    hostile = {"=HYPERLINK(\"http://x\")": "+1", "@SUM(A1)": "-2+3", "\tcmd": "ok"}
+    results = [note_a(note_id=nid, episode_id=ep) for nid, ep in hostile.items()]
+    for fmt in ("csv", "cds"):
+        out = tmp_path / f"h.{fmt}"
+        sink = open_sink(fmt, out)
+        sink.open()
+        sink.write(results)
+        sink.close()
+        with open(out, newline="", encoding="utf-8") as fh:
+            cells = [cell for row in csv.reader(fh) for cell in row]
+        assert not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")], (fmt, cells[:30])
+        # episode ids are a column of the csv output (cds without --episode-column has one row per note)
+        for value in (*hostile, *(hostile.values() if fmt == "csv" else ())):
+            if value != "ok":
+                assert f"'{value}" in cells, (fmt, value)

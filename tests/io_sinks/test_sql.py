@@ -181,3 +181,31 @@ def test_long_map_release_names_fit(tmp_path, pg_url):
                 f"SELECT map_release FROM longrel_runs WHERE run_id = 'long-{tmp_path.name}'")).scalar()
         engine.dispose()
         assert stored == release and len(release) > 128
+
+
+def test_plain_postgresql_url_uses_psycopg3_and_both_forms_work(pg_url):
+    """``postgresql://`` (what SQLAlchemy 2.1 maps to psycopg 3) and ``postgresql+psycopg2://`` both reach
+    the real server; ``postgres://`` is accepted too."""
+    import sqlalchemy as sa
+
+    from coding_toolkit.dburl import normalise_url
+    from coding_toolkit.io.notes_reader import read_notes
+    from coding_toolkit.io.sinks.sql import SqlSink
+
+    rest = pg_url.partition("://")[2]
+    assert normalise_url(f"postgresql://{rest}") == f"postgresql+psycopg://{rest}"
+    assert normalise_url(f"postgres://{rest}") == f"postgresql+psycopg://{rest}"
+    assert normalise_url(f"postgresql+psycopg2://{rest}") == f"postgresql+psycopg2://{rest}"
+    assert normalise_url(f"postgresql+pg8000://{rest}") == f"postgresql+pg8000://{rest}"
+    for url in (f"postgresql://{rest}", f"postgresql+psycopg2://{rest}"):
+        run_id = f"plain-{uuid.uuid4().hex[:8]}"
+        sink = SqlSink(db_url=url, run={"run_id": run_id}, prefix="plainurl_")
+        sink.open()
+        sink.write([note_a()])
+        sink.close()
+        engine = sa.create_engine(normalise_url(url))
+        assert engine.dialect.driver == ("psycopg" if "+" not in url.partition("://")[0] else "psycopg2")
+        engine.dispose()
+        [note] = list(read_notes(None, source_db=url, text_column="note_id", id_column="note_id",
+                                 query=f"SELECT note_id FROM plainurl_notes WHERE run_id = '{run_id}'"))
+        assert note.note_id == note_a().note_id

@@ -54,3 +54,21 @@ def test_cli_engine_spark_bad_notes_path_is_one_line_error(spark_ready, tmp_path
     done = _cli(str(tmp_path / "missing.jsonl"), "--engine", "spark", "--out", str(tmp_path / "o"), cwd=tmp_path)
     assert done.returncode == 2
     assert "missing.jsonl" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_engine_spark_from_a_venv_that_is_not_activated(spark_ready, tiny_pack, fixture_notes, tmp_path):
+    """As cron or a service unit runs it: venv/bin/coding-toolkit, no PYSPARK_PYTHON, the venv not on PATH."""
+    from pathlib import Path
+
+    script = Path(sys.executable).parent / "coding-toolkit"
+    assert script.exists(), f"{script}: the toolkit's console script (pip install .) is missing"
+    env = {k: v for k, v in os.environ.items() if k not in ("PYSPARK_PYTHON", "VIRTUAL_ENV", "PYTHONHOME")}
+    env["PATH"] = os.pathsep.join(p for p in env.get("PATH", "").split(os.pathsep)
+                                  if Path(p).resolve() != script.parent.resolve())
+    env["JAVA_TOOL_OPTIONS"] = "-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:ActiveProcessorCount=2"
+    out = tmp_path / "spark_out"
+    done = subprocess.run([str(script), "annotate", str(fixture_notes), "--pack", str(tiny_pack), "--engine",
+                           "spark", "--spark-master", "local[1]", "--out", str(out)], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.strip().splitlines()[-1].startswith("annotated 12 notes on Spark")

@@ -76,3 +76,24 @@ def test_cache_key_changes_with_the_inputs(monkeypatch, tmp_path):
     assert starter.inputs_hash(variants=False) != before
     monkeypatch.setattr(starter, "BUILD_RECIPE", starter.BUILD_RECIPE + 1)
     assert starter.inputs_hash() != before
+
+
+def test_pack_starter_is_accepted_wherever_a_pack_is_taken(starter, tmp_path):
+    from click.testing import CliRunner
+
+    from coding_toolkit.cli.main import cli
+
+    path, _, _ = starter
+    fixtures = __import__("pathlib").Path(__file__).parent.parent / "fixtures"
+    runner = CliRunner()
+    info = runner.invoke(cli, ["model", "info", "starter", "--json"])
+    assert info.exit_code == 0, info.output
+    assert json.loads(info.output)["path"] == str(path)
+    scored = runner.invoke(cli, ["evaluate", "--pack", "starter", "--export", str(fixtures / "mct_export.json")])
+    assert scored.exit_code == 0 and "concepts (span + SCTID)" in scored.output, scored.output
+    trained = runner.invoke(cli, ["train", "unsupervised", "--pack", "starter", "--notes",
+                                  str(fixtures / "notes.jsonl"), "--out", str(tmp_path / "t")])
+    assert trained.exit_code == 0 and (tmp_path / "t" / "pack.json").exists(), trained.output
+    out = tmp_path / "s.jsonl"
+    annotated = runner.invoke(cli, ["annotate", str(fixtures / "notes.jsonl"), "--pack", "starter", "--out", str(out)])
+    assert annotated.exit_code == 0 and json.loads(out.read_text().splitlines()[0])["provenance"]["illustrative"]

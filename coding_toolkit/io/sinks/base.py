@@ -172,3 +172,13 @@ class FileSink:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+# a spreadsheet runs a cell that starts with one of these as a formula (CSV/formula injection), and
+# note text, ids and names come from outside: such cells get a leading apostrophe (OWASP's advice)
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(row) -> list:
+    """``row`` with every text cell that a spreadsheet would evaluate neutralised by a leading ``'``."""
+    return [f"'{v}" if isinstance(v, str) and v.startswith(_FORMULA_STARTS) else v for v in row]

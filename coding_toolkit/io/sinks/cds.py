@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from coding_toolkit.io.sinks.base import fsync_dir
+from coding_toolkit.io.sinks.base import fsync_dir, spreadsheet_safe
 from coding_toolkit.records import CodeSuggestion, CodeSystem, NoteResult
 from coding_toolkit.suggest import CodingRules, episode_suggestions, primary_and_others
 
@@ -117,8 +117,10 @@ class CdsSink:
     def close(self) -> None:
         fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
         try:
+            # mkstemp makes the file 0600; the output gets the mode every other output gets (umask)
+            os.fchmod(fd, 0o666 & ~_current_umask())
             with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-                csv.writer(fh, lineterminator="\r\n").writerows(self.table())
+                csv.writer(fh, lineterminator="\r\n").writerows(spreadsheet_safe(row) for row in self.table())
                 fh.flush()
                 os.fsync(fh.fileno())
             os.replace(tmp, self.path)
@@ -127,3 +129,9 @@ class CdsSink:
                 os.unlink(tmp)
             raise
         fsync_dir(self.path.parent)
+
+
+def _current_umask() -> int:
+    mask = os.umask(0o022)  # reading the umask means setting it: put it back at once
+    os.umask(mask)
+    return mask

@@ -2,7 +2,8 @@
 
 Filtered mentions (negated, historical, hypothetical, family history) get ``status=filtered``,
 an empty ``code``, the ``reason`` and the codes they would have given in ``blocked_codes``, so
-an auditor sees why a code was not suggested. Column meanings: docs/outputs.md.
+an auditor sees why a code was not suggested. Column meanings: docs/outputs.md. A text cell starting
+with ``= + - @`` (or a tab/CR) gets a leading ``'`` so that a spreadsheet does not run it as a formula.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import csv
 import io
 from collections.abc import Sequence
 
-from coding_toolkit.io.sinks.base import FileSink
+from coding_toolkit.io.sinks.base import FileSink, spreadsheet_safe
 from coding_toolkit.records import NoteResult
 
 COLUMNS = (
@@ -56,7 +57,7 @@ class CsvSink(FileSink):
     @staticmethod
     def _rows(rows) -> bytes:
         buf = io.StringIO()
-        csv.writer(buf, lineterminator="\r\n").writerows(rows)
+        csv.writer(buf, lineterminator="\r\n").writerows(spreadsheet_safe(row) for row in rows)
         return buf.getvalue().encode("utf-8")
 
     def encode(self, results: Sequence[NoteResult]) -> bytes:

@@ -159,7 +159,7 @@ class SqlSink:
             if out is None:
                 raise InputError(
                     "the sql output needs a database; fix: pass --db URL "
-                    "(e.g. sqlite:///suggestions.db or postgresql+psycopg2://user@host/db)"
+                    "(e.g. sqlite:///suggestions.db or postgresql://user@host/db)"
                 )
             db_url = str(out)
         self.db_url = normalise_url(db_url)
