@@ -12,15 +12,14 @@ from importlib.resources import files
 from typing import Any
 
 from fastapi import HTTPException
-import orjson
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, Field
 
 from coding_toolkit import __version__
 from coding_toolkit.io.sinks.cds import cds_code
 from coding_toolkit.review.data import SYSTEMS, CodeCatalogue, FieldError, dropped_codes, ordered_suggestions
 from coding_toolkit.review.store import DECISIONS, DecisionStore
-from coding_toolkit.web.app_base import guard, new_app
+from coding_toolkit.web.app_base import fast_json, guard, new_app
 from coding_toolkit.web.server import settings_from_env
 
 MAX_REASON = 2000
@@ -143,10 +142,6 @@ def build_app(review: Review, settings: dict[str, Any]):
             "Content-Security-Policy": "default-src 'self'; script-src 'unsafe-inline'; "
                                        "style-src 'unsafe-inline'; img-src 'self' data:",
             "Cache-Control": "no-store", "X-Frame-Options": "DENY"})
-
-    def fast_json(value) -> Response:
-        # orjson straight to bytes: FastAPI's generic encoder takes seconds on a 1 MB note's mentions
-        return Response(orjson.dumps(value), media_type="application/json")
 
     @app.get("/api/notes")
     def api_notes():

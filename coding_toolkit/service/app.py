@@ -21,7 +21,7 @@ from coding_toolkit.io.serialize import dumps_result, result_to_json
 from coding_toolkit.pipeline import NoteRejected, Pipeline
 from coding_toolkit.records import Note
 from coding_toolkit.service import medcat_shape
-from coding_toolkit.web.app_base import guard, new_app
+from coding_toolkit.web.app_base import fast_json, guard, new_app
 from coding_toolkit.web.server import settings_from_env
 
 APP_NAME = "coding-toolkit"
@@ -150,7 +150,7 @@ def build_app(pipeline: Pipeline, settings: dict[str, Any]):
         except NoteRejected as err:
             return JSONResponse(status_code=413 if _too_long(err) else 422,
                                 content={"detail": f"content.text: {err}"})
-        return JSONResponse({"result": result, "medcat_info": medcat_info})
+        return fast_json({"result": result, "medcat_info": medcat_info})
 
     @app.post("/api/process_bulk")
     def api_process_bulk(payload: BulkRequest):
@@ -160,7 +160,7 @@ def build_app(pipeline: Pipeline, settings: dict[str, Any]):
                 results.append(annotate_content(content, i, payload.meta_anns_filters))
             except NoteRejected as err:  # one bad document does not fail the others
                 results.append(medcat_shape.error_result(f"content[{i}].text: {err}", content.model_dump()))
-        return JSONResponse({"result": results, "medcat_info": medcat_info})
+        return fast_json({"result": results, "medcat_info": medcat_info})
 
     @app.post("/api/suggest")
     def api_suggest(payload: SuggestRequest, request: Request):
