@@ -7,6 +7,7 @@ answers while a long request is being processed.
 """
 from __future__ import annotations
 
+import os
 import threading
 import time
 from typing import Any
@@ -72,6 +73,7 @@ class PipelineHost:
     def __init__(self, pipeline: Pipeline):
         self.pipeline = pipeline
         self.lock = threading.Lock()
+        self.loaded_at = medcat_shape.timestamp()
 
     def run(self, note: Note):
         with self.lock:
@@ -99,6 +101,9 @@ class PipelineHost:
             "map_release": prov.get("map_release"),
             "illustrative": prov.get("illustrative", False),
             "max_note_chars": self.pipeline.max_note_chars,
+            # which worker answered, and when it loaded its pack (once per worker, never per request)
+            "worker_pid": os.getpid(),
+            "pack_loaded_at": self.loaded_at,
         }
         if prov.get("warning"):
             info["warning"] = prov["warning"]

@@ -272,6 +272,18 @@ def test_sigterm_drains_in_flight_requests(tiny_pack, tmp_path):
         s.stop()
 
 
+def test_each_worker_loads_the_pack_once(tiny_pack, tmp_path):
+    with live_server(["serve", "--pack", str(tiny_pack), "--workers", "2"], tmp_path / "server.log") as s:
+        seen: dict[int, set[str]] = {}
+        for i in range(40):
+            with httpx.Client() as client:  # a new connection each time, so both workers get some
+                info = client.get(s.url + "/api/info").json()
+                client.post(s.url + "/api/process", json={"content": {"text": "heart failure"}})
+            seen.setdefault(info["worker_pid"], set()).add(info["pack_loaded_at"])
+        assert s.proc.pid not in seen and all(len(loaded) == 1 for loaded in seen.values())
+        assert len(seen) >= 1  # the kernel balances accepts; usually both workers answer
+
+
 def test_non_loopback_bind_needs_a_token_or_explicit_opt_out(tmp_path):
     r = subprocess.run([sys.executable, "-m", "coding_toolkit", "serve", "--host", "0.0.0.0"],
                        capture_output=True, text=True, timeout=60)
