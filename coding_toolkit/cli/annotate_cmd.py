@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from coding_toolkit.cli.options import notes_input_options, read_notes_from_options
+from coding_toolkit.cli.options import notes_input_options, pipeline_options, read_notes_from_options
 
 FORMATS = ("jsonl", "csv", "cds", "fhir")
 
@@ -29,12 +29,7 @@ FORMATS = ("jsonl", "csv", "cds", "fhir")
 @click.option("--overwrite", is_flag=True, help="Replace an existing output (and its run ledger) instead of refusing.")
 @click.option("--engine", type=click.Choice(["local", "spark"]), default="local", show_default=True)
 @click.option("--spark-master", default=None, metavar="URL", help="Spark master for --engine spark (default local[*]).")
-@click.option("--policy", "policy_path", default=None, type=click.Path(exists=True, dir_okay=False),
-              help="Filter policy JSON (which labels suppress a code, minimum confidence).")
-@click.option("--rules", "rules_path", default=None, type=click.Path(exists=True, dir_okay=False),
-              help="Context rules JSON replacing the built-in rules.")
-@click.option("--max-note-chars", default=1_000_000, show_default=True, type=click.IntRange(1),
-              help="Longer notes are rejected (listed in the rejects file), not processed.")
+@pipeline_options("Longer notes are rejected (listed in the rejects file), not processed.")
 @click.option("--batch-size", default=64, show_default=True, type=click.IntRange(1), help="Notes per batch.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on when stderr is a terminal).")
 def annotate(notes, pack, out, fmt, db, text_column, id_column, episode_column, source_db, workers,

@@ -23,6 +23,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "train": ("coding_toolkit.cli.train_cmd", "train", "Train a model pack (unsupervised, supervised, meta)."),
     "evaluate": ("coding_toolkit.cli.evaluate_cmd", "evaluate", "Score a pack against a MedCATtrainer export."),
     "context": ("coding_toolkit.cli.context_cmd", "context", "Evaluate the negation/temporality/experiencer filter."),
+    "review": ("coding_toolkit.cli.review_cmd", "review", "Coder review page: check suggestions, export decisions."),
+    "serve": ("coding_toolkit.cli.serve_cmd", "serve", "Serve annotation over HTTP (MedCATservice-compatible API)."),
 }
 
 

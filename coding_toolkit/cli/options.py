@@ -28,6 +28,20 @@ def notes_input_options(func):
     return _column_options(func, "CSV/TSV/JSONL/Parquet/SQL")
 
 
+def pipeline_options(max_note_chars_help: str):
+    """--policy / --rules / --max-note-chars: how every command that runs the pipeline builds it."""
+    def wrap(func):
+        func = click.option("--max-note-chars", default=1_000_000, show_default=True, type=click.IntRange(1),
+                            help=max_note_chars_help)(func)
+        func = click.option("--rules", "rules_path", default=None, type=click.Path(exists=True, dir_okay=False),
+                            help="Context rules JSON replacing the built-in rules.")(func)
+        func = click.option("--policy", "policy_path", default=None,
+                            type=click.Path(exists=True, dir_okay=False),
+                            help="Filter policy JSON (which labels suppress a code, minimum confidence).")(func)
+        return func
+    return wrap
+
+
 def _progress_default(ctx, param, value):
     return sys.stderr.isatty() if value is None else value
 

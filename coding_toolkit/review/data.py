@@ -1,0 +1,194 @@
+"""The notes under review: annotate's JSONL results joined to their texts, and what the page shows.
+
+The results file holds no note text (patient data stays in the notes source), so the text comes
+from ``--notes`` and is checked against the ``text_hash`` annotate recorded: a note edited since it
+was coded would put the evidence highlights on the wrong words.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from coding_toolkit.errors import InputError, MapError, where
+from coding_toolkit.io.serialize import suggestion_from_json
+from coding_toolkit.io.sinks.cds import cds_code, order_codes
+from coding_toolkit.mapping.codes import base_code, to_cds, to_display
+from coding_toolkit.pipeline import text_hash
+
+SYSTEMS = ("ICD-10", "OPCS-4")
+
+
+def file_hash(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def read_results(path: str | Path) -> list[dict[str, Any]]:
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: results file not found; fix: give the JSONL file 'coding-toolkit annotate' wrote")
+    records, seen = [], set()
+    with open(path, "rb") as fh:
+        for line_no, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                record = orjson.loads(line)
+                _check_record(record)
+            except (orjson.JSONDecodeError, KeyError, TypeError, ValueError) as e:
+                raise InputError(f"{where(path, line_no)}: not an annotate JSONL record ({type(e).__name__}: "
+                                 f"{str(e)[:80]}); fix: give the --format jsonl output of annotate") from e
+            if record["note_id"] in seen:
+                raise InputError(f"{where(path, line_no, 'note_id')}: note {record['note_id']!r} appears twice; "
+                                 "fix: review one run's output")
+            seen.add(record["note_id"])
+            records.append(record)
+    if not records:
+        raise InputError(f"{path}: no records; fix: annotate some notes first")
+    return records
+
+
+_MENTION_KEYS = ("start", "end", "text", "sctid", "name", "status", "codes")
+_SUGGESTION_KEYS = ("system", "code", "sctids", "evidence")
+
+
+def _check_record(record) -> None:
+    """The fields the review uses (cheaper than building the records: a 1 MB note has 300k map rows)."""
+    if not isinstance(record, dict) or not isinstance(record["note_id"], str):
+        raise TypeError("field 'note_id' must be a string")
+    for name, keys in (("mentions", _MENTION_KEYS), ("suggestions", _SUGGESTION_KEYS)):
+        for i, item in enumerate(record[name]):
+            missing = [k for k in keys if k not in item]
+            if missing:
+                raise KeyError(f"{name}[{i}] lacks {', '.join(missing)}")
+
+
+def join_texts(records: list[dict[str, Any]], notes: Iterable, notes_name: str) -> list[tuple]:
+    """(note_id, episode_id, text, record JSON) per record, in results order; texts checked by hash."""
+    wanted = {r["note_id"]: r for r in records}
+    texts: dict[str, str] = {}
+    for note in notes:
+        record = wanted.get(note.note_id)
+        if record is None:
+            continue
+        coded = (record.get("provenance") or {}).get("text_hash")
+        if coded and text_hash(note.text) != coded:
+            raise InputError(f"{note.source or notes_name}: the text of note {note.note_id!r} differs from the "
+                             "text that was coded (text_hash); fix: review with the notes annotate read, or "
+                             "annotate again")
+        texts[note.note_id] = note.text
+    missing = [n for n in wanted if n not in texts]
+    if missing:
+        raise InputError(f"{notes_name}: {len(missing)} coded note(s) not found, e.g. {missing[:3]}; fix: give the "
+                         "notes file annotate read (and the same --id-column)")
+    return [(r["note_id"], r.get("episode_id"), texts[r["note_id"]], json.dumps(r)) for r in records]
+
+
+class CodeCatalogue:
+    """Codes a coder may type when amending or adding: the pack's map targets and classification titles."""
+
+    def __init__(self, codes: dict[str, dict[str, str | None]] | None = None, source: str = "no pack"):
+        self.codes = codes or {}
+        self.source = source
+
+    @classmethod
+    def from_pipeline(cls, pipeline) -> "CodeCatalogue":
+        engine = pipeline.engine
+        store = engine.store
+        codes: dict[str, dict[str, str | None]] = {s: {} for s in SYSTEMS}
+        titles = store.titles()
+        for system, (refset_id, _version) in engine.systems.items():
+            for target in store.targets(refset_id):
+                display = to_display(target, system)
+                if display:
+                    codes.setdefault(system, {})[cds_code(target)] = titles.get((system, base_code(target, system)))
+        for (system, code), title in titles.items():
+            try:
+                codes.setdefault(system, {}).setdefault(to_cds(code, system), title)
+            except MapError:
+                continue
+        return cls(codes, source=f"pack {pipeline.pack.path}")
+
+    def check(self, system: str, code: str, field: str) -> tuple[str, str | None]:
+        """(CDS code, title) of a typed code; ValueError naming ``field`` when it is not a known code."""
+        try:
+            cds = to_cds(code, system)
+        except MapError as e:
+            raise FieldError(field, str(e)) from None
+        known = self.codes.get(system)
+        if known and cds not in known:
+            raise FieldError(field, f"{code!r} is neither a map target nor a titled {system} code in the "
+                                    f"{self.source}; fix: check the code")
+        return cds, (known or {}).get(cds)
+
+
+class FieldError(ValueError):
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+
+
+def _pairs(suggestions: list[dict[str, Any]], s: dict[str, Any]) -> list[str]:
+    """The dagger/asterisk partners of ``s``: suggestions of the other kind sharing a concept."""
+    other = {"dagger": "asterisk", "asterisk": "dagger"}.get(s.get("kind") or "")
+    if not other:
+        return []
+    concepts = set(s["sctids"])
+    return [x["code"] for x in suggestions if x.get("kind") == other and concepts & set(x["sctids"])]
+
+
+def _chosen_row(record: dict[str, Any], s: dict[str, Any]) -> dict[str, Any] | None:
+    for index in s["evidence"]:
+        for row in record["mentions"][index]["codes"]:
+            if row["default"] and cds_code(row["target"]) == cds_code(s["code"]) and row["system"] == s["system"]:
+                return row
+    return None
+
+
+def why(row: dict[str, Any] | None) -> str:
+    if row is None:
+        return ""
+    text = f"map default: block {row['block']}, group {row['group']}, priority {row['priority']}"
+    return text + (f"; rule: {row['rule']}" if row.get("rule") else "")
+
+
+def ordered_suggestions(record: dict[str, Any]) -> list[dict[str, Any]]:
+    """The record's suggestions in CDS order (diagnoses, then procedures; primary first), annotated
+    with position, dagger/asterisk partners and why the map chose the code."""
+    suggestions = [suggestion_from_json(s) for s in record["suggestions"]]  # mentions are not needed
+    by_key = {(s["system"], cds_code(s["code"])): s for s in record["suggestions"]}
+    out = []
+    for system in SYSTEMS:
+        primary, others = order_codes([s for s in suggestions if s.system == system])
+        for position, code in [("primary", primary)] * bool(primary) + [("secondary", c) for c in others]:
+            s = dict(by_key[(system, code)])
+            s["position"] = position
+            s["pairs"] = _pairs(record["suggestions"], s)
+            s["why"] = why(_chosen_row(record, s))
+            out.append(s)
+    placed = {(s["system"], cds_code(s["code"])) for s in out}
+    # codes CDS leaves out (#NIS targets) still get reviewed, last
+    out += [dict(s, position="not in CDS", pairs=[], why=why(_chosen_row(record, s)))
+            for s in record["suggestions"] if (s["system"], cds_code(s["code"])) not in placed]
+    return out
+
+
+def dropped_codes(record: dict[str, Any]) -> list[dict[str, Any]]:
+    """Codes the context filter kept out: each filtered mention's default map codes, with the reason."""
+    out = []
+    for index, m in enumerate(record["mentions"]):
+        if m["status"] == "kept":
+            continue
+        for row in m["codes"]:
+            if row["default"] and row["classifiable"]:
+                out.append({"system": row["system"], "code": row["target"], "display": row["display"],
+                            "title": row.get("title"), "mention": index, "reason": m.get("reason")})
+    return out

@@ -1,0 +1,1 @@
+"""``coding-toolkit serve``: the annotation pipeline behind a MedCATservice-compatible HTTP API."""
