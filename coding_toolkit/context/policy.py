@@ -140,8 +140,8 @@ class Policy:
                 raise ContextRuleError(f"{path} field 'keep_notes.{task}': not a task -> {{value: note}} object; "
                                        'fix: e.g. {"temporality": {"Resolved": "resolved during this stay"}}')
         return cls({t: dict(v) for t, v in suppress.items()}, float(min_conf), chronic, ignores,
-                   data.get("chronic_note", cls.chronic_note), str(path), dict(coding_rules),
-                   {t: dict(v) for t, v in keep_notes.items()}, generic)
+                   data.get("chronic_note", cls.chronic_note), str(path), generic=generic,
+                   coding_rules=dict(coding_rules), keep_notes={t: dict(v) for t, v in keep_notes.items()})
 
     def decide(self, mention: Mention, labels: ContextLabels, codes: Sequence[MapRow] = ()) -> FilterDecision:
         reasons, note = [], None
