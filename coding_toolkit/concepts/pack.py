@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import os
 import gc
 import hashlib
 import json
@@ -399,8 +400,9 @@ def _load_cat(root: Path):
         raise PackError(f"{root / MEDCAT_DIR}: medcat could not load the model ({type(e).__name__}: {e}); "
                         f"fix: rebuild the pack with this toolkit's medcat version") from e
     _use_constant_time_entity_spans(cat)
-    # the compiled stages (issue 15) tag tokens themselves; without them, the leaner regex tokens
-    if not _use_compiled_stages(cat):
+    # the compiled stages (issue 15) tag tokens themselves; without them (pyahocorasick missing,
+    # another NER), the leaner regex tokens; CODING_TOOLKIT_NER=medcat keeps MedCAT's own steps
+    if not _use_compiled_stages(cat) and os.environ.get("CODING_TOOLKIT_NER", "").lower() != "medcat":
         _skip_work_the_regex_tokenizer_ignores(cat)
     # a large CDB makes every GC pass walk millions of objects: freeze them (domain.md §6)
     gc.collect()
