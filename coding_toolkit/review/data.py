@@ -16,7 +16,8 @@ import orjson
 
 from coding_toolkit.errors import InputError, MapError, where
 from coding_toolkit.io.serialize import suggestion_from_json
-from coding_toolkit.io.sinks.cds import cds_code, order_codes
+from coding_toolkit.io.sinks.cds import cds_code
+from coding_toolkit.suggest import primary_and_others
 from coding_toolkit.mapping.codes import base_code, to_cds, to_display
 from coding_toolkit.pipeline import text_hash
 
@@ -167,7 +168,8 @@ def ordered_suggestions(record: dict[str, Any]) -> list[dict[str, Any]]:
     by_key = {(s["system"], cds_code(s["code"])): s for s in record["suggestions"]}
     out = []
     for system in SYSTEMS:
-        primary, others = order_codes([s for s in suggestions if s.system == system])
+        # the suggestion stage's ranking (CDS positions); #NIS/#NC targets are reviewed last, below
+        primary, others = primary_and_others([s for s in suggestions if not s.code.startswith("#")], system)
         for position, code in [("primary", primary)] * bool(primary) + [("secondary", c) for c in others]:
             s = dict(by_key[(system, code)])
             s["position"] = position

@@ -211,3 +211,11 @@ def test_first_tokens_of_the_v3_patterns_lose_no_match(clf):
     for text in texts:
         assert spans(clf, text) == spans(full, text), text
     assert sum(len(clf.find_triggers(t)) for t in texts) >= 20
+
+
+@pytest.mark.parametrize("text,target", [
+    ("Diabetic retinopathy noted at eye screening.", "Diabetic retinopathy"),
+    ("Atrial fibrillation found on routine surveillance.", "Atrial fibrillation"),
+])
+def test_a_finding_made_at_screening_is_not_hypothetical(clf, text, target):
+    assert temporality(clf, text, target) == "Recent"
