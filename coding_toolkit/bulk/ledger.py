@@ -43,16 +43,8 @@ class Ledger:
     @staticmethod
     def existing_run_id(path: str | Path) -> str | None:
         """The run id recorded in an existing ledger (a resumed run keeps its id), else None."""
-        if not Path(path).exists():
-            return None
-        db = sqlite3.connect(path)
-        try:
-            row = db.execute("SELECT value FROM run WHERE key = 'run_id'").fetchone()
-        except sqlite3.Error:
-            return None
-        finally:
-            db.close()
-        return row[0] if row else None
+        prior = Ledger.inspect(path)
+        return prior["run"].get("run_id") if prior else None
 
     @staticmethod
     def inspect(path: str | Path) -> dict | None:
