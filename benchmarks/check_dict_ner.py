@@ -1,11 +1,13 @@
-"""Check that the toolkit's compiled stages (dictionary NER, regex tagger, lazy context vectors)
-give MedCAT's own NER candidates and links, note by note.
+"""Check that the toolkit's patched CAT (compiled dictionary NER, regex tagger, skipped normaliser,
+lazy context vectors, constant-time entity spans: ``concepts/medcat_compat.py``) gives the NER
+candidates and links of MedCAT as shipped, note by note.
 
     python benchmarks/check_dict_ner.py [--pack PACK] [--notes FILE.jsonl ...]
 
 Default: the starter pack on examples/notes.jsonl and the shared MTSamples notes (when present).
-Loads the pack twice (``CODING_TOOLKIT_NER=medcat`` for MedCAT's steps), prints per notes file how
-many notes, NER candidates and links were compared and how many notes differ; exit 1 on a difference.
+Loads the pack's model twice: with plain ``CAT.load_model_pack`` (no toolkit code at all) and with
+``load_pack`` (every touch whose guard holds), prints per notes file how many notes, NER candidates
+and links were compared and how many notes differ; exit 1 on a difference.
 """
 from __future__ import annotations
 
@@ -23,15 +25,19 @@ MTSAMPLES = ROOT.parent / "shared" / "benchmarks" / "notes" / "mtsamples_317.jso
 
 
 def load_both(pack: str):
-    from coding_toolkit.concepts import dict_ner
-    from coding_toolkit.concepts.pack import load_pack
+    """(MedCAT as shipped, the toolkit's patched CAT) of the same pack."""
+    from medcat.cat import CAT
 
-    os.environ[dict_ner.ENV] = "medcat"
-    medcat = load_pack(pack).cat
+    from coding_toolkit.concepts import dict_ner, medcat_compat
+    from coding_toolkit.concepts.pack import MEDCAT_DIR, load_pack
+
     os.environ[dict_ner.ENV] = "dict"
     ours = load_pack(pack).cat
-    assert any(type(c) is dict_ner.DictNER for c in ours._pipeline._components), "dict NER not installed"
-    return medcat, ours
+    assert any(type(c) is dict_ner.DictNER for c in medcat_compat.components(ours)), "dict NER not installed"
+    plain = CAT.load_model_pack(str(Path(pack) / MEDCAT_DIR))
+    assert type(medcat_compat.tokenizer(plain)).entity_from_tokens is not None and \
+        "entity_from_tokens" not in vars(medcat_compat.tokenizer(plain)), "the plain CAT was patched"
+    return plain, ours
 
 
 def compare(medcat, ours, texts) -> dict:

@@ -76,23 +76,14 @@ def make_config(*, spell_check: bool):
     return config
 
 
-class _FixedTokenizer:
-    """The one attribute of a medcat Pipeline that CDBMaker.prepare_csvs uses, resolved once."""
-
-    def __init__(self, tokenizer):
-        self.tokenizer_with_tag = tokenizer
-
-
 def build_cdb(entries: Iterable[ConceptEntry], config, *, progress: bool = False):
     """Compile entries into a medcat CDB in bounded chunks; returns (cdb, stats)."""
     import pandas as pd
-    from medcat.model_creation.cdb_maker import CDBMaker
     from tqdm import tqdm
 
-    maker = CDBMaker(config)
-    # prepare_csvs reads maker.pipeline.tokenizer_with_tag once per name, and that property does a
-    # runtime-Protocol isinstance check costing ~0.3 ms: resolve it once (3x faster CDB build).
-    maker.pipeline = _FixedTokenizer(maker.pipeline.tokenizer_with_tag)
+    from coding_toolkit.concepts.medcat_compat import cdb_maker
+
+    maker = cdb_maker(config)  # medcat's CDBMaker, its tokenizer resolved once (3x faster builds)
     columns = ["cui", "name", "name_status", "type_ids"]
     rows: list[tuple[str, str, str, str]] = []
     tags: dict[str, int] = {}

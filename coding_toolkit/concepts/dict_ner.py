@@ -23,6 +23,8 @@ import logging
 import os
 from itertools import accumulate
 
+from coding_toolkit.concepts import medcat_compat
+
 log = logging.getLogger(__name__)
 
 ENV = "CODING_TOOLKIT_NER"
@@ -34,9 +36,7 @@ def _automaton(cdb, sep: str):
     (all its token prefixes are subnames; true of every name MedCAT's CDB maker writes)."""
     import ahocorasick
 
-    if cdb.has_changed_names or not cdb._subnames:
-        cdb._reset_subnames()
-    subnames = cdb._subnames
+    subnames = medcat_compat.cdb_subnames(cdb)
     auto = ahocorasick.Automaton()
     skipped = 0
     for name in cdb.name2info:
@@ -74,7 +74,7 @@ class DictNER(_vocab_ner_class()):
     # -- matching -------------------------------------------------------------------------------
     def _ready(self) -> bool:
         ner = self.config.components.ner
-        if ner.try_reverse_word_order or not _is_regex_tokenizer(self.tokenizer):
+        if ner.try_reverse_word_order or not medcat_compat.is_regex_tokenizer(self.tokenizer):
             return False
         if self.cdb.has_changed_names or self._built_for != len(self.cdb.name2info):
             self._auto = _automaton(self.cdb, self.sep)  # names were added (training): rebuild
@@ -87,9 +87,7 @@ class DictNER(_vocab_ner_class()):
         from medcat.components.ner.vocab_based_annotator import maybe_annotate_name
 
         sep = self.sep
-        # regex tokens (checked in _ready): read their fields, not three property layers each
-        toks = [t for t in doc if not t._to_skip]
-        lowers = [t._text.lower() for t in toks]
+        toks, lowers, index = medcat_compat.unskipped_tokens(doc)  # regex tokens: checked in _ready
         if any(sep in w for w in lowers):
             return super().predict_entities(doc, ents)
         # char offset of each token's leading separator in the joined text -> token position
@@ -100,7 +98,6 @@ class DictNER(_vocab_ner_class()):
             start_of[pos] = i
             pos += len(w) + 1
         max_skip = self.config.components.ner.max_skip_tokens
-        index = [t._token_index for t in toks]
         breaks = list(accumulate(
             (1 if i and index[i] - index[i - 1] - 1 > max_skip else 0 for i in range(len(toks))), initial=0))
         found = []
@@ -120,14 +117,6 @@ class DictNER(_vocab_ner_class()):
             if ent:
                 out.append(ent)
         return out
-
-
-def _is_regex_tokenizer(tokenizer) -> bool:
-    try:
-        from medcat.tokenizing.regex_impl.tokenizer import RegexTokenizer
-    except ImportError:
-        return False
-    return type(tokenizer) is RegexTokenizer
 
 
 def register() -> None:
@@ -152,9 +141,13 @@ def install(cat) -> bool:
     except ImportError:
         log.warning("pyahocorasick is not installed: using MedCAT's slower NER walk")
         return False
-    comps = cat._pipeline._components
+    comps = medcat_compat.components(cat)
     for i, comp in enumerate(comps):
-        if type(comp) is NER and _is_regex_tokenizer(comp.tokenizer):
+        if type(comp) is NER and medcat_compat.is_regex_tokenizer(comp.tokenizer):
+            why = _guard(comp)
+            if why:
+                medcat_compat.not_applied("dict_ner", why)
+                return False
             dict_ner = DictNER(comp.tokenizer, comp.cdb)
             dict_ner._ready()  # compile now (at load, before workers fork and share it)
             comps[i] = dict_ner
@@ -162,13 +155,28 @@ def install(cat) -> bool:
     return False
 
 
+def _guard(ner) -> str | None:
+    """Why :class:`DictNER` cannot stand in for this MedCAT NER (None: it can)."""
+    from medcat.components.ner import vocab_based_annotator
+
+    if not medcat_compat.regex_token_fields_hold(ner.tokenizer):
+        return "the regex tokens' private fields changed"
+    if not (hasattr(ner.cdb, "_subnames") and hasattr(ner.cdb, "_reset_subnames")):
+        return "CDB._subnames/_reset_subnames not found"
+    if not medcat_compat.parameters_are(type(ner).predict_entities, ("doc", "ents")):
+        return "NER.predict_entities takes other parameters"
+    if not medcat_compat.parameters_are(getattr(vocab_based_annotator, "maybe_annotate_name", None),
+                                        ("tokenizer", "name", "tkns", "doc", "cdb", "config", "cur_id", "label")):
+        return "vocab_based_annotator.maybe_annotate_name takes other parameters"
+    return None
+
+
 def entity_signature(cat, text: str) -> tuple[list, list]:
     """What MedCAT's NER proposed and its linker kept for ``text``: (start, end, detected name,
     candidates, id) per NER entity and (start, end, cui, similarity) per linked one. Two CATs whose
     signatures agree give the same annotations (the equality check of this module's tests)."""
-    if cat.config.components.linking.train:
-        cat.config.components.linking.train = False
-    doc = cat(text)
+    with medcat_compat.not_training(cat):
+        doc = cat(text)
     if doc is None:
         return [], []
     ner = [(e.base.start_char_index, e.base.end_char_index, e.detected_name, tuple(e.link_candidates), e.id)

@@ -1,8 +1,8 @@
-"""Parse and validate a MedCATtrainer export (domain.md §7), the training/evaluation data format.
+"""Parse and validate a MedCATtrainer export (docs/reference.md §6), the training/evaluation data format.
 
 Which annotations count as gold (``is_positive``): not deleted, not killed, not marked irrelevant,
 and not rejected by the reviewer (``correct: false``). MedCAT's supervised trainer would train a
-rejected annotation as a positive example (domain.md §6), so only positives ever reach it.
+rejected annotation as a positive example (docs/reference.md §5), so only positives ever reach it.
 """
 from __future__ import annotations
 

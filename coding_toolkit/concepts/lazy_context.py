@@ -10,6 +10,8 @@ builds them only when a candidate can use them; every similarity, and so every l
 """
 from __future__ import annotations
 
+from coding_toolkit.concepts import medcat_compat
+
 
 def _context_model_class():
     from medcat.components.linking.vector_context_model import ContextModel
@@ -41,14 +43,15 @@ class LazyContextModel(_context_model_class()):
 
 def install(cat) -> bool:
     """Make the loaded CAT's linker build context vectors lazily (this instance only)."""
-    from medcat.components.types import CoreComponentType
-
-    try:
-        linker = cat._pipeline.get_component(CoreComponentType.linking)
-    except ValueError:
-        return False
-    model = getattr(linker, "context_model", None)
-    if type(model) is not _context_model_class():
+    model = medcat_compat.linker_context_model(cat)
+    base = _context_model_class()
+    if type(model) is not base:
         return False  # another linker or context model: not checked against
-    model.__class__ = LazyContextModel
+    if not (medcat_compat.parameters_are(base.get_all_similarities,
+                                         ("cuis", "entity", "name", "doc", "per_doc_valid_token_cache"))
+            and medcat_compat.parameters_are(base.get_context_vectors,
+                                             ("entity", "doc", "per_doc_valid_token_cache", "cui"))):
+        medcat_compat.not_applied("lazy_context", "ContextModel's similarity methods take other parameters")
+        return False
+    medcat_compat.reclass(model, LazyContextModel)
     return True

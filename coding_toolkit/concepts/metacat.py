@@ -1,6 +1,6 @@
 """Train MedCAT MetaCAT models offline and attach them to a pack (extra ``meta``: torch).
 
-Offline recipe (domain.md §6): a byte-level BPE tokenizer trained locally on the export's texts,
+Offline recipe (docs/reference.md §5): a byte-level BPE tokenizer trained locally on the export's texts,
 ``TokenizerWrapperBPE``, a BiLSTM with ``embeddings=None`` (embeddings learnt from scratch),
 ``category_value2id`` set before training, attached with ``cat.add_addon(MetaCATAddon(...))``.
 The BERT path would try to download a model, so it is never used here.

@@ -6,9 +6,8 @@ content hash recorded in ``pack.json`` BEFORE medcat reads a byte of ``medcat/``
 from __future__ import annotations
 
 import copy
-import functools
-import os
 import gc
+import os
 import hashlib
 import json
 import logging
@@ -18,6 +17,7 @@ from pathlib import Path
 
 import coding_toolkit.offline  # noqa: F401  (before medcat)
 from coding_toolkit import __version__
+from coding_toolkit.concepts import medcat_compat
 from coding_toolkit.errors import PackError
 from coding_toolkit.records import Mention
 
@@ -190,8 +190,16 @@ class Pack:
         forms read as their long forms, and the spans are mapped back (``concepts/abbreviations.py``).
         """
         cat = self.cat
-        if cat.config.components.linking.train:  # as get_entities does: never train while annotating
-            cat.config.components.linking.train = False
+        linking = cat.config.components.linking
+        if linking.train:  # as get_entities does: never train while annotating, but give the flag back
+            linking.train = False
+            try:
+                return self._annotate(cat, text)
+            finally:
+                linking.train = True
+        return self._annotate(cat, text)
+
+    def _annotate(self, cat, text: str) -> list[Mention]:
         plan = None
         if self.abbreviations and "(" in text:
             from coding_toolkit.concepts.abbreviations import rewrite
@@ -208,7 +216,7 @@ class Pack:
         if len(spans) > 1 and self.precedence:
             spans = _longest_non_overlapping(spans, lambda s: (s[0], s[1]))
         names, types = self._names, self._types
-        with_addons = bool(cat._pipeline._addons)
+        with_addons = bool(cat.get_addons())
         out = []
         for start, end, ent in spans:
             cui = str(ent.cui)
@@ -284,110 +292,24 @@ def _longest_non_overlapping(ents, span=lambda e: (e["start"], e["end"])) -> lis
     return kept
 
 
-def _use_constant_time_entity_spans(cat) -> None:
-    """Give medcat's regex tokenizer an O(1) entity constructor.
-
-    medcat 2.9's ``RegexTokenizer.entity_from_tokens`` finds each entity's token positions with
-    ``list.index`` over the whole document (a linear scan with a Python ``__eq__`` per token), which
-    is ~40% of annotation time on 3 kB notes. A regex token's ``index`` is its position in the
-    document, so the same entity is built from it directly. Applied to this CAT instance only, and
-    only when the tokenizer is the one this was checked against.
-    """
-    try:
-        from medcat.tokenizing.regex_impl import tokenizer as regex_tokenizer
-    except ImportError:
-        return
-    tokenizer = getattr(getattr(cat, "pipe", None), "tokenizer", None)
-    build = getattr(regex_tokenizer, "_entity_from_tokens", None)
-    if type(tokenizer) is not getattr(regex_tokenizer, "RegexTokenizer", None) or build is None:
-        return
-
-    def entity_from_tokens(tokens):
-        if not tokens:
-            raise ValueError("Need at least one token for an entity")
-        return build(tokens[0]._doc, tokens, tokens[0].index, tokens[-1].index)
-
-    tokenizer.entity_from_tokens = entity_from_tokens
-
-
-def _skip_work_the_regex_tokenizer_ignores(cat) -> None:
-    """Two savings on this CAT instance for medcat 2.9's regex tokenizer, same output (tested).
-
-    * Its ``Token.norm`` setter does nothing and ``norm`` is ``lower``, so the token normaliser
-      (spell-check off) computes per token values that are thrown away: ~20% of linking time on
-      short notes. Its only other effect, skipping a token whose lemma is ``-PRON-``, cannot happen
-      (a lower-cased text has no capitals). With spell-check on, the normaliser runs as before.
-    * ``Token.lower`` lower-cases the text on each of its ~7 reads per token, and ``base``,
-      ``to_skip``, ``is_punctuation`` are properties read as often: plain attributes here.
-
-    Done by giving these two instances a subclass (Python looks ``__call__`` up on the class), only
-    when they are exactly the classes this was checked against.
-    """
-    try:
-        from medcat.components.normalizing.normalizer import TokenNormalizer
-        from medcat.tokenizing.regex_impl import tokenizer as regex_tokenizer
-    except ImportError:
-        return
-    pipe = getattr(cat, "_pipeline", None)
-    tokenizer = getattr(pipe, "_tokenizer", None)
-    if pipe is None or type(tokenizer) is not getattr(regex_tokenizer, "RegexTokenizer", None):
-        return
-    normalizer_class, tokenizer_class = _regex_classes()
-    for comp in getattr(pipe, "_components", ()):
-        if type(comp) is TokenNormalizer:
-            comp.__class__ = normalizer_class
-    if all(isinstance(getattr(regex_tokenizer.Token, name, None), property)
-           for name in ("lower", "base", "to_skip", "is_punctuation")):
-        tokenizer.__class__ = tokenizer_class
-
-
-@functools.lru_cache(maxsize=1)
-def _regex_classes():
-    from medcat.components.normalizing.normalizer import TokenNormalizer
-    from medcat.tokenizing.regex_impl.tokenizer import Document, RegexTokenizer, Token
-
-    class RegexNormalizer(TokenNormalizer):
-        def __call__(self, doc):
-            if self.config.general.spell_check:
-                return super().__call__(doc)
-            return doc
-
-    class CachedLowerToken(Token):
-        # plain attributes instead of Token's properties (read ~7 times per token by NER/tagger):
-        # the same values, set once
-        lower = base = to_skip = is_punctuation = None
-
-        def __init__(self, document, text, text_with_ws, start_index, token_index, is_punct, to_skip):
-            # Token.__init__'s fields (its norm setter does nothing), plus the cached ones
-            self._doc, self._text, self._text_with_ws = document, text, text_with_ws
-            self._start_index, self._token_index = start_index, token_index
-            self._is_punct = self.is_punctuation = is_punct
-            self._to_skip = self.to_skip = to_skip
-            self.lower = text.lower()
-            self.base = self
-
-    class RegexTokenizerCachedLower(RegexTokenizer):
-        def __call__(self, text: str):
-            doc = Document(text)
-            tokens, starts = doc._tokens, doc._char_indices
-            for index, match in enumerate(self._get_tokens_matches(text)):
-                start = match.start()
-                tokens.append(CachedLowerToken(doc, match.group(2), match.group(1), start, index, False, False))
-                starts.append(start)
-            return doc
-
-    return RegexNormalizer, RegexTokenizerCachedLower
-
-
 def _use_compiled_stages(cat) -> bool:
     """Compiled dictionary NER, leaner regex-token steps, lazy context vectors (issue 15): the
     same entities, less time at scale. ``CODING_TOOLKIT_NER=medcat`` keeps MedCAT's own steps."""
-    from coding_toolkit.concepts import dict_ner, lazy_context, regex_stages
-
+    try:
+        from coding_toolkit.concepts import dict_ner
+    except ImportError as e:  # the MedCAT NER it subclasses moved
+        medcat_compat.not_applied("dict_ner", f"{type(e).__name__}: {e}")
+        return False
     if not dict_ner.install(cat):
         return False
-    regex_stages.install(cat)
-    lazy_context.install(cat)
+    medcat_compat.use_regex_tagger(cat)
+    medcat_compat.skip_no_op_normaliser(cat)
+    try:
+        from coding_toolkit.concepts import lazy_context
+    except ImportError as e:  # the MedCAT context model it subclasses moved
+        medcat_compat.not_applied("lazy_context", f"{type(e).__name__}: {e}")
+    else:
+        lazy_context.install(cat)
     return True
 
 
@@ -399,12 +321,13 @@ def _load_cat(root: Path):
     except Exception as e:
         raise PackError(f"{root / MEDCAT_DIR}: medcat could not load the model ({type(e).__name__}: {e}); "
                         f"fix: rebuild the pack with this toolkit's medcat version") from e
-    _use_constant_time_entity_spans(cat)
+    medcat_compat.use_constant_time_entity_spans(cat)
     # the compiled stages (issue 15) tag tokens themselves; without them (pyahocorasick missing,
     # another NER), the leaner regex tokens; CODING_TOOLKIT_NER=medcat keeps MedCAT's own steps
     if not _use_compiled_stages(cat) and os.environ.get("CODING_TOOLKIT_NER", "").lower() != "medcat":
-        _skip_work_the_regex_tokenizer_ignores(cat)
-    # a large CDB makes every GC pass walk millions of objects: freeze them (domain.md §6)
+        medcat_compat.skip_no_op_normaliser(cat)
+        medcat_compat.use_lean_regex_tokens(cat)
+    # a large CDB makes every GC pass walk millions of objects: freeze them (docs/reference.md §5)
     gc.collect()
     gc.freeze()
     return cat

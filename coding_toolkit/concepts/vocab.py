@@ -1,31 +1,29 @@
 """Word vectors for a pack's vocabulary, learnt with gensim word2vec from the trust's own notes.
 
-MedCAT v2 has no corpus-to-vocab builder (domain.md §6): we train word2vec on a temporary
+MedCAT v2 has no corpus-to-vocab builder (docs/reference.md §5): we train word2vec on a temporary
 corpus file (one document per line, so the notes stream through once and gensim reads the
 file with all cores), then fill ``Vocab.add_word(word, cnt, vec)`` and ``init_cumsums()``.
-Tokens follow MedCAT's regex tokenizer, lower-cased, since the linker looks vectors up by
-``token.lower``.
+Tokens are MedCAT's regex tokenizer's (its own pattern, from ``medcat_compat.tokenizer_regex``),
+lower-cased, since the linker looks vectors up by ``token.lower``.
 """
 from __future__ import annotations
 
 import logging
 import os
-import re
 import tempfile
 from collections.abc import Iterable
 
 import coding_toolkit.offline  # noqa: F401  (before medcat)
+from coding_toolkit.concepts.medcat_compat import tokenizer_regex
 
 log = logging.getLogger(__name__)
 
-# the same pattern as medcat.tokenizing.regex_impl.tokenizer.RegexTokenizer.REGEX
-_TOKEN = re.compile(r"[^a-zA-Z0-9\s]+|\b\w+\b|\S+")
 VECTOR_SIZE = 100
 MAX_WORDS = 300_000  # caps memory on a large corpus (rare tokens are dropped first)
 
 
 def tokens(text: str) -> list[str]:
-    return _TOKEN.findall(text.lower())
+    return [m[2] for m in tokenizer_regex().finditer(text.lower())]  # group 2: without whitespace
 
 
 def build_vocab(texts: Iterable[str], *, extra_texts: Iterable[str] = (), seed: int = 0,

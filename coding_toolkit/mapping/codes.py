@@ -1,4 +1,4 @@
-"""ICD-10 and OPCS-4 code formats (domain.md §2).
+"""ICD-10 and OPCS-4 code formats (docs/reference.md §1).
 
 Map/CDS form: ICD-10 without a dot, 3-character codes padded with X (``I10X``), daggers end in
 ``D`` (``E143D``), asterisks in ``A`` (``H360A``; older rows ``I394 A``); an unused 5th character is

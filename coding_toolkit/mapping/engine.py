@@ -1,7 +1,7 @@
 """The map engine: SCTID -> ordered ICD-10 / OPCS-4 alternatives with the default marked.
 
 Rows come back ordered by system, block, group and integer priority. The default is block 1 and,
-in each of its groups, the alternative chosen by :func:`default_priority` (domain.md §4).
+in each of its groups, the alternative chosen by :func:`default_priority` (docs/reference.md §3).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Read TRUD classification title files so outputs carry code titles (domain.md §5).
+"""Read TRUD classification title files so outputs carry code titles (docs/reference.md §4).
 
 ICD-10 5th Edition ``CodesAndTitlesAndMetadata``: tab-separated with a header (CODE, ALT_CODE,
 USAGE, ..., DESCRIPTION), read by name. OPCS-4 ``CodesAndTitles``: no header, code and title.

@@ -1,4 +1,4 @@
-"""Hand-built NoteResult objects with the real shapes the map engine gives (domain.md section 4)."""
+"""Hand-built NoteResult objects with the real shapes the map engine gives (docs/reference.md §3)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Code formats: CDS/map form <-> display form (domain.md §2)."""
+"""Code formats: CDS/map form <-> display form (docs/reference.md §1)."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 Run ``python tests/terminology/make_rf2_fixture.py``. The output is committed; this script only
 documents how it was made. The terms follow SNOMED CT, the map rows follow the shapes of the NHS
-maps (domain.md §4) but are illustrative: they are not a copy of any licensed release.
+maps (docs/reference.md §3) but are illustrative: they are not a copy of any licensed release.
 """
 
 from __future__ import annotations

@@ -1,0 +1,111 @@
+"""The MedCAT adapter (concepts/medcat_compat.py): the patched CAT links as MedCAT as shipped, a guard
+that does not hold leaves MedCAT's own step in place with one warning, the training flag is given back."""
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+
+import pytest
+
+from coding_toolkit.concepts import medcat_compat
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from check_dict_ner import compare, load_both  # noqa: E402
+
+
+def _texts(fixture_notes) -> list[str]:
+    texts = [json.loads(line)["text"] for line in fixture_notes.read_text().splitlines() if line.strip()]
+    examples = ROOT / "examples" / "notes.jsonl"
+    return texts + [json.loads(line)["text"] for line in examples.read_text().splitlines() if line.strip()]
+
+
+def test_patched_and_plain_cat_differ_in_steps_not_in_output(tiny_pack, fixture_notes):
+    plain, ours = load_both(str(tiny_pack))
+    # two different CATs: MedCAT's own steps against the toolkit's replacements
+    assert [type(c).__name__ for c in medcat_compat.components(plain)] == [
+        "TagAndSkipTagger", "TokenNormalizer", "NER", "Linker"]
+    assert [type(c).__name__ for c in medcat_compat.components(ours)] == [
+        "RegexTagger", "SkippedNormalizer", "DictNER", "Linker"]
+    assert "entity_from_tokens" in vars(medcat_compat.tokenizer(ours))
+    assert type(medcat_compat.linker_context_model(ours)).__name__ == "LazyContextModel"
+    texts = _texts(fixture_notes)
+    res = compare(plain, ours, texts)
+    assert res["notes_differing"] == 0 and res["links"] >= 10, res
+    # and the comparison does see a difference when there is one
+    ours.config.components.ner.min_name_len = 8
+    try:
+        assert compare(plain, ours, texts)["notes_differing"] > 0
+    finally:
+        ours.config.components.ner.min_name_len = plain.config.components.ner.min_name_len
+
+
+def test_every_touch_was_checked_against_the_installed_medcat():
+    unchecked = [t for t in medcat_compat.CHECKED_AGAINST if not medcat_compat.version_checked(t)]
+    assert not unchecked, (
+        f"medcat {medcat_compat.medcat_version()} is installed but {unchecked} were checked against other "
+        "versions: run benchmarks/check_dict_ner.py and this test suite, then add the version to "
+        "CHECKED_AGAINST in coding_toolkit/concepts/medcat_compat.py")
+
+
+def test_a_guard_that_fails_keeps_medcats_step_and_warns_once(tiny_pack, fixture_notes, monkeypatch, caplog):
+    """A MedCAT whose regex tokens honour ``norm`` would make the normaliser meaningful: not skipped."""
+    from medcat.cat import CAT
+    from medcat.tokenizing.regex_impl import tokenizer as regex_tokenizer
+
+    from coding_toolkit.concepts.pack import _longest_non_overlapping, load_pack
+
+    def set_norm(self, value):
+        self._norm = value
+
+    monkeypatch.setattr(regex_tokenizer.Token, "norm",
+                        property(lambda self: getattr(self, "_norm", self.lower), set_norm))
+    medcat_compat.not_applied.cache_clear()
+    with caplog.at_level(logging.WARNING, logger="coding_toolkit.concepts.medcat_compat"):
+        first, second = load_pack(tiny_pack), load_pack(tiny_pack)
+    warnings = [r for r in caplog.records if "no_op_normaliser" in r.getMessage()]
+    assert len(warnings) == 1, [r.getMessage() for r in caplog.records]
+    assert "checked against medcat 2.9.0" in warnings[0].getMessage()
+    for pack in (first, second):
+        assert "TokenNormalizer" in [type(c).__name__ for c in medcat_compat.components(pack.cat)]
+    plain = CAT.load_model_pack(str(tiny_pack / "medcat"))
+    for text in _texts(fixture_notes)[:12]:
+        ents = _longest_non_overlapping(list(plain.get_entities(text)["entities"].values()))
+        assert [(m.start, m.end, m.sctid) for m in first.annotate(text)] == [
+            (e["start"], e["end"], e["cui"]) for e in ents]
+    medcat_compat.not_applied.cache_clear()
+
+
+def test_annotating_gives_the_training_flag_back(loaded_pack, fixture_notes):
+    from coding_toolkit.concepts.dict_ner import entity_signature
+
+    text = _texts(fixture_notes)[0]
+    expected = loaded_pack.annotate(text)
+    linking = loaded_pack.cat.config.components.linking
+    linking.train = True
+    try:
+        assert loaded_pack.annotate(text) == expected  # annotated without training
+        assert linking.train is True
+        entity_signature(loaded_pack.cat, text)
+        assert linking.train is True
+    finally:
+        linking.train = False
+
+
+def test_word_vector_tokens_are_medcats_tokens():
+    from medcat.tokenizing.regex_impl.tokenizer import RegexTokenizer
+
+    from coding_toolkit.concepts.vocab import tokens
+
+    text = "Pt's BP 140/90 (see below) - AF/CKD;  x2, HTN.\tNon-ST-elevation MI, 3.5mg"
+    assert medcat_compat.tokenizer_regex() is RegexTokenizer.REGEX
+    assert tokens(text) == [t.base.text for t in RegexTokenizer()(text.lower())]
+
+
+@pytest.mark.parametrize("touch", sorted(medcat_compat.CHECKED_AGAINST))
+def test_each_touch_says_what_it_relies_on(touch):
+    entry = medcat_compat.CHECKED_AGAINST[touch]
+    assert entry["medcat"] and entry["relies_on"] and (ROOT / "coding_toolkit" / entry["used_by"].split()[0]).exists()
