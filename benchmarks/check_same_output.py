@@ -9,6 +9,10 @@ SQLite database, and keeps the files. Only fields that differ between two runs o
 normalised: FHIR ``recorded`` timestamps, the SQL tables' run id, start and write times, and the
 output and database paths echoed in the run's arguments. Everything else must match byte for byte.
 Exit 1 on a difference, naming the file and the first differing line.
+
+``--pack DIR`` annotates with that pack instead of the starter pack: a change to the starter's build
+code (concepts/build.py, vocab.py) gives the starter a new cache key and a rebuilt pack a new hash,
+so compare with the very pack the reference used (a copy of its cache folder, same folder name).
 """
 from __future__ import annotations
 
@@ -29,6 +33,7 @@ INPUTS = {
     "mtsamples": ROOT.parent / "shared" / "benchmarks" / "notes" / "mtsamples_317.jsonl",
 }
 FORMATS = ("jsonl", "csv", "cds", "fhir")
+PACK: list[str] = []  # ["--pack", DIR] when given
 _RECORDED = re.compile(r'"recorded":"[^"]*"')
 _VOLATILE_COLUMNS = {"run_id", "started", "written_at"}
 
@@ -37,7 +42,7 @@ def _annotate(notes: Path, out: Path, extra: list[str], state: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "CODING_TOOLKIT_STATE": str(state),
            "MEDCAT_DISABLE_VERSION_CHECK": "true", "HF_HUB_OFFLINE": "1"}
     cmd = [sys.executable, "-m", "coding_toolkit", "annotate", str(notes), "--out", str(out),
-           "--no-progress", *extra]
+           "--no-progress", *PACK, *extra]
     done = subprocess.run(cmd, env=env, capture_output=True, text=True)
     if done.returncode:
         sys.exit(f"annotate failed ({done.returncode}) for {notes.name} {extra}:\n{done.stderr[-2000:]}")
@@ -114,7 +119,10 @@ def main() -> int:
     group = ap.add_mutually_exclusive_group(required=True)
     group.add_argument("--save", type=Path, help="write this tree's outputs to DIR")
     group.add_argument("--compare", type=Path, help="compare this tree's outputs with DIR")
+    ap.add_argument("--pack", type=Path, help="annotate with this pack folder (default: the starter pack)")
     args = ap.parse_args()
+    if args.pack:
+        PACK[:] = ["--pack", str(args.pack.resolve())]
     if args.save:
         for path in produce(args.save):
             print(f"saved {path}")

@@ -8,6 +8,7 @@
      +-- ContextRuleError        context rule/policy/task-table files, unknown task or value
      +-- TrainingError           training/evaluation data (MedCATtrainer exports)
      +-- MissingExtraError       an optional dependency is not installed (names the pip fix)
+     +-- RunFailed               most notes of a run failed in processing (exit 3; output kept)
 """
 from __future__ import annotations
 
@@ -46,6 +47,12 @@ class MissingExtraError(ToolkitError):
     def __init__(self, module: str, extra: str):
         super().__init__(
             f"optional dependency '{module}' is not installed; fix: pip install 'coding-toolkit[{extra}]'")
+
+
+class RunFailed(ToolkitError):
+    """A run finished, but most of its notes failed in processing: something is broken, not the notes."""
+
+    exit_code = 3
 
 
 def where(path, line: int | None = None, field: str | None = None) -> str:

@@ -1,12 +1,14 @@
-"""Note -> mentions -> context filter -> map codes -> suggestions.
+"""Note -> mentions -> map rows -> context filter -> service names -> ranked code suggestions.
 
-The one place where the stages meet. Each stage works on ``records``; this module wires them:
+The one place where the stages meet. Each stage works on ``records``; ``Pipeline.process`` runs them
+in this order:
 
-    concepts.pack.Pack.annotate   text -> [Mention]
-    mapping.engine.MapEngine      sctid -> [MapRow] (default marked)
-    context.ContextStage          mentions -> [(ContextLabels, FilterDecision)]
-    suggest.filter_service_names  "Stroke Unit" mentions -> filtered, reason "service name"
-    suggest.suggestions_for       [AnnotatedMention] -> ranked [CodeSuggestion] (coding rules applied)
+    Pipeline.check                 a note that cannot be processed -> NoteRejected (the rejects file)
+    pack.annotate                  text -> [Mention]       (a concepts.model.ConceptModel: concepts.pack.Pack)
+    mapping.engine.MapEngine       sctid -> [MapRow] per mention (default marked)
+    context.ContextStage           mentions + their rows -> [(ContextLabels, FilterDecision)]
+    suggest.filter_service_names   "Stroke Unit" mentions -> filtered, reason "service name"
+    suggest.suggestions_for        [AnnotatedMention] -> ranked [CodeSuggestion] (coding rules applied)
 """
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from coding_toolkit import __version__
+from coding_toolkit.concepts.model import ConceptModel
 from coding_toolkit.records import AnnotatedMention, Note, NoteResult
 from coding_toolkit.suggest import CodingRules, filter_service_names, suggestions_for
 
@@ -46,9 +49,9 @@ def text_hash(text: str) -> str:
 
 @dataclass
 class Pipeline:
-    pack: Any  # concepts.pack.Pack
+    pack: ConceptModel  # concepts.pack.Pack, or any linker with these members
     engine: Any  # mapping.engine.MapEngine
-    context: Any  # context.meta_models.ContextStage
+    context: Any  # context.stage.ContextStage
     max_note_chars: int = DEFAULT_MAX_NOTE_CHARS
     # how to load this pipeline again in another process (from_pack's arguments), for spawned workers
     recipe: dict[str, Any] | None = None
@@ -70,7 +73,7 @@ class Pipeline:
         """Load a pack (the embedded starter pack when ``path`` is None) and its map store."""
         from coding_toolkit.concepts.pack import load_pack
         from coding_toolkit.context.classifier import ContextClassifier
-        from coding_toolkit.context.meta_models import ContextStage
+        from coding_toolkit.context.stage import ContextStage
         from coding_toolkit.context.policy import Policy
         from coding_toolkit.context.rules import load_rules
         from coding_toolkit.mapping.engine import MapEngine

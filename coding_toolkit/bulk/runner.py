@@ -52,6 +52,12 @@ def _rejected(note: Note, reason: str, category: str, *, retry: bool = False) ->
     return Rejected(note.note_id, note.source or "", reason, category, text_hash(text), retry)
 
 
+# a run where more than this share of the notes that reached the pipeline failed in processing is
+# broken (the model, a MedCAT change, a stage), not its notes: the CLI exits non-zero (RunFailed)
+FAILED_RUN_SHARE = 0.5
+PROCESSING_FAILED = "processing failed"
+
+
 @dataclass
 class RunSummary:
     written: int = 0
@@ -60,6 +66,15 @@ class RunSummary:
     batches: int = 0
     rejects_file: str | None = None
     reasons: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def processing_failures(self) -> int:
+        return self.reasons.get(PROCESSING_FAILED, 0)
+
+    def mostly_failed(self) -> bool:
+        """More than FAILED_RUN_SHARE of the notes this run processed (written or failed) failed."""
+        tried = self.written + self.processing_failures
+        return tried > 0 and self.processing_failures > FAILED_RUN_SHARE * tried
 
 
 def batched(notes: Iterable[Note], max_notes: int, max_chars: int) -> Iterator[list[Note]]:
@@ -91,7 +106,7 @@ def process_batch(pipeline: Pipeline, notes: list[Note]) -> list[NoteResult | Re
             # only the exception's type: its message may quote the note's text
             log.warning("note %s failed: %s", note.note_id, type(err).__name__)
             out.append(_rejected(note, f"processing failed ({type(err).__name__}); rerun with --resume to "
-                                       "retry, or report it with the note id", "processing failed", retry=True))
+                                       "retry, or report it with the note id", PROCESSING_FAILED, retry=True))
     return out
 
 

@@ -133,3 +133,12 @@ def annotate(notes, pack, out, fmt, db, text_column, id_column, episode_column, 
     if prov.get("illustrative"):
         click.echo("note: codes come from the ILLUSTRATIVE starter map, not the NHS map; not for clinical use",
                    err=True)
+    if summary.mostly_failed():
+        from coding_toolkit.errors import RunFailed
+
+        failed, tried = summary.processing_failures, summary.written + summary.processing_failures
+        raise RunFailed(
+            f"{failed} of the {tried} notes processed ({failed / tried:.0%}) failed in processing and are "
+            f"listed in {summary.rejects_file} (reason 'processing failed'): when most notes fail, the pack, "
+            "MedCAT or the toolkit is broken, not the notes; fix: read the WARNING lines above (rerun with "
+            "-v for more), correct the cause, then run the same command with --resume to retry those notes")

@@ -1,4 +1,4 @@
-"""The context stage: MetaCAT outputs (from the pack) where present, rules for the rest, then the policy.
+"""MetaCAT task table: a pack's MetaCAT task and value names -> our context tasks and values.
 
 A ``Mention.meta`` holds the pack's MetaCAT values, task name -> value name (``{"Presence": "False"}``).
 Pack task/value names differ, so they go through a table (``data/metacat_tasks.json``) to our tasks
@@ -6,15 +6,12 @@ Pack task/value names differ, so they go through a table (``data/metacat_tasks.j
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from coding_toolkit.context.classifier import ContextClassifier
-from coding_toolkit.context.policy import Policy
 from coding_toolkit.context.rules import TASK_VALUES, read_json_object
 from coding_toolkit.errors import ContextRuleError
-from coding_toolkit.records import ContextLabels, FilterDecision, MapRow, Mention
 
 DEFAULT_TASK_TABLE = Path(__file__).with_name("data") / "metacat_tasks.json"
 
@@ -82,37 +79,10 @@ class TaskTable:
         return out
 
 
-class ContextStage:
-    """Rules + MetaCAT + policy for all mentions of one note."""
+def __getattr__(name: str):
+    # the stage moved to context/stage.py; old imports keep working
+    if name == "ContextStage":
+        from coding_toolkit.context.stage import ContextStage
 
-    def __init__(self, classifier: ContextClassifier | None = None, policy: Policy | None = None,
-                 task_table: TaskTable | str | Path | None = None):
-        self.classifier = classifier or ContextClassifier()
-        self.policy = policy or Policy.load()
-        self.task_table = task_table if isinstance(task_table, TaskTable) else TaskTable.load(task_table)
-
-    def labels(self, text: str, mentions: Sequence[Mention]) -> list[ContextLabels]:
-        rule_labels = self.classifier.classify(text, [(m.start, m.end) for m in mentions])
-        out = []
-        for mention, labels in zip(mentions, rule_labels):
-            if mention.meta:
-                from_models = self.task_table.translate(mention.meta)
-                if from_models:
-                    values = labels.as_meta()
-                    sources, triggers = dict(labels.sources), dict(labels.triggers)
-                    for task, (value, source) in from_models.items():
-                        values[task] = value
-                        sources[task] = source
-                        triggers.pop(task, None)
-                    labels = replace(labels, sources=sources, triggers=triggers, **values)
-            out.append(labels)
-        return out
-
-    def run(self, text: str, mentions: Sequence[Mention], codes_per_mention: Sequence[Sequence[MapRow]] | None = None
-            ) -> list[tuple[ContextLabels, FilterDecision]]:
-        if codes_per_mention is None:
-            codes_per_mention = [()] * len(mentions)
-        if len(codes_per_mention) != len(mentions):
-            raise ValueError(f"{len(mentions)} mentions but {len(codes_per_mention)} code lists")
-        labels = self.labels(text, mentions)
-        return [(lab, self.policy.decide(m, lab, codes)) for m, lab, codes in zip(mentions, labels, codes_per_mention)]
+        return ContextStage
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from coding_toolkit.context.meta_models import ContextStage, TaskTable
+from coding_toolkit.context.meta_models import TaskTable
+from coding_toolkit.context.stage import ContextStage
 from coding_toolkit.errors import ContextRuleError
 from coding_toolkit.records import Mention
 
@@ -47,3 +48,11 @@ def test_custom_table_and_ignore():
     assert lab.negation == "Negated"
     with pytest.raises(ContextRuleError, match="tasks.Bad.task"):
         TaskTable.load({"tasks": {"Bad": {"task": "mood", "values": {}}}})
+
+
+def test_the_stage_is_exported_and_the_old_import_still_works():
+    import coding_toolkit.context as context
+    from coding_toolkit.context import meta_models
+
+    assert context.ContextStage is ContextStage is meta_models.ContextStage
+    assert ContextStage.__module__ == "coding_toolkit.context.stage"

@@ -39,7 +39,7 @@ def tiny_export(path):
 def test_train_attach_save_load(tmp_path, tiny_pack):
     from coding_toolkit.concepts.metacat import train_meta
     from coding_toolkit.concepts.pack import load_pack
-    from coding_toolkit.context.meta_models import ContextStage
+    from coding_toolkit.context.stage import ContextStage
 
     export = tiny_export(tmp_path / "export.json")
     out = tmp_path / "pack2"

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from coding_toolkit.context.meta_models import ContextStage
+from coding_toolkit.context.stage import ContextStage
 from coding_toolkit.context.policy import Policy
 from coding_toolkit.errors import ContextRuleError
 from coding_toolkit.records import ContextLabels, MapRow, Mention

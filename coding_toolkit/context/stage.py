@@ -1,0 +1,54 @@
+"""The context stage: MetaCAT outputs (from the pack) where present, rules for the rest, then the policy.
+
+``ContextStage.run(text, mentions, codes_per_mention)`` labels every mention of one note
+(negation, temporality, experiencer: ``records.ContextLabels``) and decides whether its codes are
+suggested or filtered (``records.FilterDecision``, with the reason). The pack's MetaCAT values are
+translated by ``meta_models.TaskTable``; the rules are ``classifier.ContextClassifier``'s; the
+decision is ``policy.Policy``'s (docs/context.md).
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from typing import Sequence
+
+from coding_toolkit.context.classifier import ContextClassifier
+from coding_toolkit.context.meta_models import TaskTable
+from coding_toolkit.context.policy import Policy
+from coding_toolkit.records import ContextLabels, FilterDecision, MapRow, Mention
+
+
+class ContextStage:
+    """Rules + MetaCAT + policy for all mentions of one note."""
+
+    def __init__(self, classifier: ContextClassifier | None = None, policy: Policy | None = None,
+                 task_table: TaskTable | str | Path | None = None):
+        self.classifier = classifier or ContextClassifier()
+        self.policy = policy or Policy.load()
+        self.task_table = task_table if isinstance(task_table, TaskTable) else TaskTable.load(task_table)
+
+    def labels(self, text: str, mentions: Sequence[Mention]) -> list[ContextLabels]:
+        rule_labels = self.classifier.classify(text, [(m.start, m.end) for m in mentions])
+        out = []
+        for mention, labels in zip(mentions, rule_labels):
+            if mention.meta:
+                from_models = self.task_table.translate(mention.meta)
+                if from_models:
+                    values = labels.as_meta()
+                    sources, triggers = dict(labels.sources), dict(labels.triggers)
+                    for task, (value, source) in from_models.items():
+                        values[task] = value
+                        sources[task] = source
+                        triggers.pop(task, None)
+                    labels = replace(labels, sources=sources, triggers=triggers, **values)
+            out.append(labels)
+        return out
+
+    def run(self, text: str, mentions: Sequence[Mention], codes_per_mention: Sequence[Sequence[MapRow]] | None = None
+            ) -> list[tuple[ContextLabels, FilterDecision]]:
+        if codes_per_mention is None:
+            codes_per_mention = [()] * len(mentions)
+        if len(codes_per_mention) != len(mentions):
+            raise ValueError(f"{len(mentions)} mentions but {len(codes_per_mention)} code lists")
+        labels = self.labels(text, mentions)
+        return [(lab, self.policy.decide(m, lab, codes)) for m, lab, codes in zip(mentions, labels, codes_per_mention)]

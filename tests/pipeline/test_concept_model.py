@@ -1,0 +1,82 @@
+"""A second concept linker plugs into the pipeline and the bulk runner through the ConceptModel protocol:
+here a tiny dictionary linker (a real class, no MedCAT), with the tiny pack's real map store."""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from coding_toolkit.concepts.model import ConceptModel
+from coding_toolkit.records import Mention, Note
+
+
+class DictionaryLinker:
+    """Links exact, case-insensitive matches of a few names; a different model from MedCAT's."""
+
+    def __init__(self, names: dict[str, tuple[str, str]]):
+        self.names = names  # lower-case name -> (sctid, preferred name)
+        self._pattern = re.compile(r"\b(" + "|".join(map(re.escape, sorted(names, key=len, reverse=True)))
+                                   + r")\b", re.IGNORECASE)
+        self.hash = "dictionary-linker-1"
+        self.path = Path("dictionary-linker")
+        self.provenance = {"name": "dictionary linker"}
+        self.meta_tasks: list[str] = []
+
+    def annotate(self, text: str) -> list[Mention]:
+        out = []
+        for m in self._pattern.finditer(text):
+            sctid, name = self.names[m.group(1).lower()]
+            out.append(Mention(m.start(), m.end(), m.group(1), sctid, name, 1.0))
+        return out
+
+
+NAMES = {"heart failure": ("84114007", "Heart failure"), "hypertension": ("38341003", "Hypertension"),
+         "myocardial infarction": ("22298006", "Myocardial infarction")}
+
+
+def _pipeline(tiny_pack):
+    from coding_toolkit.concepts.pack import MAPS_FILE
+    from coding_toolkit.context import ContextStage
+    from coding_toolkit.mapping.engine import MapEngine
+    from coding_toolkit.pipeline import Pipeline
+
+    return Pipeline(pack=DictionaryLinker(NAMES), engine=MapEngine(f"sqlite:///{tiny_pack / MAPS_FILE}"),
+                    context=ContextStage())
+
+
+def test_the_pack_and_a_dictionary_linker_are_both_concept_models(tiny_pack):
+    from coding_toolkit.concepts.pack import load_pack
+
+    assert isinstance(load_pack(tiny_pack, lazy=True), ConceptModel)
+    assert isinstance(DictionaryLinker(NAMES), ConceptModel)
+    assert not isinstance(object(), ConceptModel)
+
+
+def test_pipeline_suggests_codes_from_another_linker(tiny_pack):
+    pipeline = _pipeline(tiny_pack)
+    text = "Known hypertension. No heart failure. Admitted with myocardial infarction."
+    result = pipeline.process(Note(note_id="n1", text=text))
+    assert [(m.mention.sctid, m.decision.status) for m in result.mentions] == [
+        ("38341003", "kept"), ("84114007", "filtered"), ("22298006", "kept")]
+    assert result.mentions[1].decision.reason == "negated"
+    codes = {s.sctids: s.code for s in result.suggestions}
+    assert ("84114007",) not in codes and codes[("22298006",)].startswith("I21")
+    assert result.provenance["pack_hash"] == "dictionary-linker-1"
+    assert result.provenance["pack_name"] == "dictionary linker"
+
+
+def test_bulk_runner_runs_another_linker(tiny_pack, tmp_path):
+    from coding_toolkit.bulk import runner
+    from coding_toolkit.io.sinks import open_sink
+
+    pipeline = _pipeline(tiny_pack)
+    notes = [Note(note_id=f"n{i}", text=text) for i, text in
+             enumerate(["Hypertension.", "", "Heart failure, hypertension."])]
+    out = tmp_path / "out.jsonl"
+    sink = open_sink("jsonl", out, run={"pack_hash": pipeline.pack.hash})
+    summary = runner.run(notes, pipeline, sink, ledger_path=tmp_path / "ledger.sqlite",
+                         rejects_path=tmp_path / "rejects.csv")
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [r["note_id"] for r in rows] == ["n0", "n2"] and summary.rejected == 1
+    assert [m["sctid"] for m in rows[1]["mentions"]] == ["84114007", "38341003"]
+    assert not summary.mostly_failed()
