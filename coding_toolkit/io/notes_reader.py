@@ -151,10 +151,6 @@ def _not_utf8(where: str) -> str:
             "fix: re-encode the file as UTF-8, e.g. iconv -f cp1252 -t utf-8")
 
 
-class _QuoteError(Exception):
-    pass
-
-
 def _csv_rows(path: Path, sep: str) -> Iterator[tuple[int, list[str]]]:
     """(first line number, fields) of each record of a CSV/TSV file, streaming, blank lines skipped.
 
