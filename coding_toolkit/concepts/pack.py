@@ -8,7 +8,6 @@ from __future__ import annotations
 import copy
 import functools
 import os
-import gc
 import hashlib
 import json
 import logging
@@ -404,10 +403,7 @@ def _load_cat(root: Path):
     # another NER), the leaner regex tokens; CODING_TOOLKIT_NER=medcat keeps MedCAT's own steps
     if not _use_compiled_stages(cat) and os.environ.get("CODING_TOOLKIT_NER", "").lower() != "medcat":
         _skip_work_the_regex_tokenizer_ignores(cat)
-    # a large CDB makes every GC pass walk millions of objects: freeze them (domain.md §6)
-    gc.collect()
-    gc.freeze()
-    return cat
+    return cat  # entry points freeze the loaded model out of the collector's reach (coding_toolkit/process.py)
 
 
 STARTER = "starter"  # the name of the embedded starter pack wherever a pack folder is taken
