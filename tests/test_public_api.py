@@ -75,4 +75,44 @@ def test_annotate_into_a_path_and_as_an_iterator(tiny_pack, tmp_path, monkeypatc
     results = list(ct.annotate(notes, config))  # no sink: one result per note, in order, nothing written
     assert isinstance(results[0], ct.NoteResult) and isinstance(results[1], ct.Rejected)
     assert results[1].reason == "empty note text"
-    assert json.loads(__import__("coding_toolkit.io.serialize", fromlist=["x"]).dumps_result(results[0])) == written[0]
+    from coding_toolkit.io.serialize import dumps_result
+
+    assert json.loads(dumps_result(results[0])) == written[0]
+
+
+def test_a_failed_run_releases_its_sink_and_pool_and_writes_no_partial_cds(tiny_pack, fixture_notes, tmp_path):
+    """runner: sink and pool are released in ``finally``; an aggregating sink (CDS) writes nothing partial."""
+    from coding_toolkit.api import pipeline_for
+    from coding_toolkit.io.sinks.cds import CdsSink
+
+    texts = [json.loads(line)["text"] for line in fixture_notes.read_text(encoding="utf-8").splitlines() if line]
+    notes = [ct.Note(note_id=f"n{i}", text=texts[i % len(texts)]) for i in range(12)]
+    config = ct.RunConfig(pack=str(tiny_pack), workers=2, batch_notes=2)
+    pipeline = pipeline_for(config)
+
+    class Failing(CdsSink):
+        batches = 0
+        released = ""
+
+        def write(self, results):
+            Failing.batches += 1
+            if Failing.batches == 3:
+                raise OSError("disk full")
+            return super().write(results)
+
+        def abort(self):
+            Failing.released = "abort"
+            super().abort()
+
+    out = tmp_path / "out.cds.csv"
+    import multiprocessing
+
+    before = set(multiprocessing.active_children())
+    try:
+        ct.annotate(notes, config, Failing(out), pipeline=pipeline, ledger_path=tmp_path / "ledger.sqlite")
+    except OSError as e:
+        assert "disk full" in str(e)
+    else:
+        raise AssertionError("the sink's error must stop the run")
+    assert Failing.released == "abort" and not out.exists()
+    assert not set(multiprocessing.active_children()) - before  # the pool's workers were stopped
