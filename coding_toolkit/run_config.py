@@ -6,7 +6,7 @@ and Spark executors (``bulk/spark/worker.py`` ships it with the pack). Light: no
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 
@@ -44,9 +44,6 @@ class RunConfig:
     workers: int = DEFAULT_WORKERS
     batch_notes: int = DEFAULT_BATCH_NOTES
     batch_chars: int = DEFAULT_BATCH_CHARS
-
-    def with_pack(self, pack: str | Path) -> "RunConfig":
-        return replace(self, pack=str(pack))
 
     @property
     def pipeline_key(self) -> tuple:
