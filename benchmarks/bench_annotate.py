@@ -44,6 +44,15 @@ def _run_toolkit(pipeline, notes, workers: int, out: Path) -> float:
     return time.perf_counter() - start
 
 
+def _freeze_like_the_cli() -> None:
+    """What ``coding-toolkit annotate`` does after loading the pack (its entry point, not the library)."""
+    try:
+        from coding_toolkit.process import freeze_loaded_objects
+    except ImportError:  # a tree from before issue 16: the library froze the heap itself
+        return
+    freeze_loaded_objects()
+
+
 def _peak_rss_mb(pack: str, notes: Path, copies: int, workdir: Path) -> float:
     """Peak RSS of a fresh process annotating ``copies`` x the notes (one worker)."""
     code = f"""
@@ -53,6 +62,7 @@ from bench_annotate import _notes, _run_toolkit
 from coding_toolkit.pipeline import Pipeline
 from pathlib import Path
 pipeline = Pipeline.from_pack({pack!r})
+from bench_annotate import _freeze_like_the_cli; _freeze_like_the_cli()
 _run_toolkit(pipeline, _notes(Path({str(notes)!r}), {copies}), 1, Path({str(workdir / f"mem{copies}.jsonl")!r}))
 print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 """
@@ -78,6 +88,7 @@ def main() -> None:
 
         args.pack = str(starter_pack_path())
     pipeline = Pipeline.from_pack(args.pack)
+    _freeze_like_the_cli()
     texts = [n.text for n in _notes(args.notes, 1)]
     cat = pipeline.pack.cat
     print(

@@ -21,13 +21,10 @@ from typing import Any
 from coding_toolkit import __version__
 from coding_toolkit.concepts.model import ConceptModel
 from coding_toolkit.records import AnnotatedMention, Note, NoteResult
+from coding_toolkit.run_config import DEFAULT_MAX_NOTE_CHARS, RunConfig
 from coding_toolkit.suggest import CodingRules, filter_service_names, suggestions_for
 
 log = logging.getLogger(__name__)
-
-# a note longer than this is rejected (reported, not processed): MedCAT's cost grows with length
-# and such "notes" are usually concatenated exports. Override with --max-note-chars.
-DEFAULT_MAX_NOTE_CHARS = 1_000_000
 
 ILLUSTRATIVE_LABEL = "ILLUSTRATIVE map: not the NHS map, not for clinical use"
 
@@ -53,8 +50,8 @@ class Pipeline:
     engine: Any  # mapping.engine.MapEngine
     context: Any  # context.stage.ContextStage
     max_note_chars: int = DEFAULT_MAX_NOTE_CHARS
-    # how to load this pipeline again in another process (from_pack's arguments), for spawned workers
-    recipe: dict[str, Any] | None = None
+    # how to load this pipeline again in another process (spawned workers): from_pack's arguments
+    config: RunConfig | None = None
     # the code-level rules (suggest/data/coding_rules.json, switches from the policy file); None = defaults
     coding_rules: CodingRules | None = None
 
@@ -87,9 +84,9 @@ class Pipeline:
         classifier = ContextClassifier(load_rules(rules_path) if rules_path else None)
         stage = ContextStage(classifier=classifier, policy=Policy.load(policy_path))
         stage.task_table.check_tasks(pack.meta_tasks, where=f"pack {pack.path}")
-        recipe = {"path": str(pack.path), "policy_path": policy_path, "rules_path": rules_path,
-                  "max_note_chars": max_note_chars}
-        return cls(pack=pack, engine=engine, context=stage, max_note_chars=max_note_chars, recipe=recipe)
+        config = RunConfig(pack=str(pack.path), policy_path=policy_path, rules_path=rules_path,
+                           max_note_chars=max_note_chars)
+        return cls(pack=pack, engine=engine, context=stage, max_note_chars=max_note_chars, config=config)
 
     # -- provenance -------------------------------------------------------------------------
     @property

@@ -6,7 +6,6 @@ the resume ledger (not memory) remembers which note ids were written.
 from __future__ import annotations
 
 import csv
-import gc
 import json
 import logging
 import multiprocessing
@@ -25,16 +24,14 @@ from typing import Any
 
 from coding_toolkit.bulk.ledger import Ledger
 from coding_toolkit.errors import ToolkitError
-from coding_toolkit.io.sinks.base import spreadsheet_safe
+from coding_toolkit.io.sinks.base import abort_sink, spreadsheet_safe
 from coding_toolkit.io.serialize import dumps_result, suggestion_from_json, suggestion_to_json
 from coding_toolkit.pipeline import NoteRejected, Pipeline, text_hash
 from coding_toolkit.records import Note, NoteResult
+from coding_toolkit.run_config import DEFAULT_BATCH_CHARS, DEFAULT_BATCH_NOTES, RunConfig
 
 log = logging.getLogger(__name__)
 
-# batches are bounded by notes and by characters, so one huge note does not hold up a batch
-DEFAULT_BATCH_NOTES = 64
-DEFAULT_BATCH_CHARS = 300_000
 
 
 @dataclass(frozen=True)
@@ -56,6 +53,10 @@ def _rejected(note: Note, reason: str, category: str, *, retry: bool = False) ->
 # broken (the model, a MedCAT change, a stage), not its notes: the CLI exits non-zero (RunFailed)
 FAILED_RUN_SHARE = 0.5
 PROCESSING_FAILED = "processing failed"
+
+# one wording wherever a note id repeats (local runner, Spark partitions)
+DUPLICATE_ID_REASON = ("duplicate note_id: an earlier note with this id was already annotated; "
+                       "give each note a unique id")
 
 
 @dataclass
@@ -148,15 +149,17 @@ def _forked_worker_init(parent_pid: int) -> None:
     _die_with_parent(parent_pid)
 
 
-def _spawned_worker_init(recipe: dict[str, Any], parent_pid: int) -> None:
+def _spawned_worker_init(config: RunConfig, parent_pid: int) -> None:
     """Load the pipeline once in a spawned worker (packs with MetaCAT models: torch is not fork-safe)."""
     global _WORKER_PIPELINE
     _die_with_parent(parent_pid)
     import torch
 
+    from coding_toolkit.process import freeze_loaded_objects
+
     torch.set_num_threads(1)  # one process per core already
-    _WORKER_PIPELINE = Pipeline.from_pack(**recipe)
-    gc.freeze()
+    _WORKER_PIPELINE = config.load_pipeline()
+    freeze_loaded_objects()  # a worker's entry: its process, its collector
 
 
 def _make_pool(pipeline: Pipeline, workers: int) -> ProcessPoolExecutor:
@@ -164,9 +167,9 @@ def _make_pool(pipeline: Pipeline, workers: int) -> ProcessPoolExecutor:
     loaded: a forked child of a process with torch's thread pools can deadlock, so packs with
     MetaCAT models use spawned workers that each load the pack once."""
     global _WORKER_PIPELINE
-    if "torch" in sys.modules and pipeline.recipe is not None:
+    if "torch" in sys.modules and pipeline.config is not None:
         return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                                   initializer=_spawned_worker_init, initargs=(pipeline.recipe, os.getpid()))
+                                   initializer=_spawned_worker_init, initargs=(pipeline.config, os.getpid()))
     _WORKER_PIPELINE = pipeline
     return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"),
                                initializer=_forked_worker_init, initargs=(os.getpid(),))
@@ -222,8 +225,10 @@ class SerialisedResult:
 
 
 def _worker_batch(notes: list[Note], as_lines: bool = False) -> list[NoteResult | SerialisedResult | Rejected]:
+    from coding_toolkit.api import annotate
+
     assert _WORKER_PIPELINE is not None
-    results = process_batch(_WORKER_PIPELINE, notes)
+    results = list(annotate(notes, pipeline=_WORKER_PIPELINE))
     if not as_lines:
         return results
     return [SerialisedResult(r.note_id, r.episode_id, r.text_hash, dumps_result(r))
@@ -250,99 +255,142 @@ def run(notes: Iterable[Note], pipeline: Pipeline, sink, *, ledger_path: str | P
 
     ``identity``: facts a resume may change (e.g. the input's fingerprint), stored in the ledger
     with the completion time so that a re-run can tell "up to date" from "changed"."""
-    from datetime import datetime, timezone
-
-    from tqdm import tqdm
-
-    ledger = Ledger(ledger_path)
-    summary = RunSummary()
-    pool = None
     with _stop_on_terminate():
+        job = _Run(pipeline, sink, Ledger(ledger_path), workers=workers)
         try:
-            ledger.check_run({"pack_hash": pipeline.pack.hash, **(settings or {})}, resume=resume)
-            ledger.record({**(identity or {}), "complete": ""})
-            first_batch = ledger.next_batch()
-            sink.open(resume_position=ledger.last_position())
-            # aggregating sinks (CDS) need the notes written before a resume: only for them is each
-            # note's suggestion summary kept in the ledger
-            keep_summaries = hasattr(sink, "replay")
-            if keep_summaries:
-                sink.replay(summaries_as_results(ledger, pipeline.provenance))
-            position = ledger.last_position()
-            gc.freeze()  # the loaded model is long-lived: keep the collector from rescanning it
-
-            pool = _make_pool(pipeline, workers) if workers > 1 else None
-            # workers serialise for a sink that takes lines (JSONL) unless summaries are needed
-            as_lines = bool(getattr(sink, "accepts_lines", False)) and not keep_summaries
-            bar = tqdm(total=total, unit="note", disable=not progress, dynamic_ncols=True, smoothing=0.05)
-            in_flight: deque = deque()
-            in_flight_ids: set[str] = set()
-            batch_no = first_batch
-
-            def submit(todo: list[Note], pre: list[Rejected]):
-                future = pool.submit(_worker_batch, todo, as_lines) if pool and todo else None
-                results = None if future else process_batch(pipeline, todo)
-                in_flight.append((todo, pre, future, results))
-
-            def drain_one():
-                nonlocal position, batch_no
-                todo, pre, future, results = in_flight.popleft()
-                results = future.result() if future else results
-                done = [r for r in results if not isinstance(r, Rejected)]
-                rejected = pre + [r for r in results if isinstance(r, Rejected)]
-                if done:
-                    position = sink.write(done)
-                ledger.commit_batch(
-                    batch_no, position,
-                    [(r.note_id, r.text_hash, r.episode_id, _summary(r) if keep_summaries else None) for r in done],
-                    [(r.note_id, r.source, r.reason, r.text_hash, r.retry) for r in rejected])
-                batch_no += 1
-                summary.batches += 1
-                summary.written += len(done)
-                summary.rejected += len(rejected)
-                for r in rejected:
-                    summary.reasons[r.category] = summary.reasons.get(r.category, 0) + 1
-                for note in todo:
-                    in_flight_ids.discard(note.note_id)
-                bar.update(len(todo) + len(pre))
-
-            for raw in batched(notes, batch_notes, batch_chars):
-                seen = ledger.seen([n.note_id for n in raw])
-                todo: list[Note] = []
-                pre: list[Rejected] = []
-                batch_ids: set[str] = set()
-                for note in raw:
-                    earlier = seen.get(note.note_id, ())
-                    hash_ = text_hash(note.text) if isinstance(note.text, str) else ""
-                    if any(h == hash_ and b < first_batch for h, b in earlier):
-                        summary.skipped_done += 1  # written (or rejected for good) by the run being resumed
-                        bar.update(1)
-                        continue
-                    if earlier or note.note_id in in_flight_ids or note.note_id in batch_ids:
-                        pre.append(_rejected(note, "duplicate note_id: an earlier note with this id was already "
-                                                   "annotated; give each note a unique id", "duplicate note_id"))
-                        continue
-                    batch_ids.add(note.note_id)
-                    todo.append(note)
-                in_flight_ids |= batch_ids
-                submit(todo, pre)
-                while len(in_flight) > (2 * workers if pool else 0):
-                    drain_one()
-            while in_flight:
-                drain_one()
-            bar.close()
-            if pool:
-                pool.shutdown()
-                pool = None
-            sink.close()
-            if rejects_path:
-                summary.rejects_file = _write_rejects(ledger, Path(rejects_path))
-            ledger.record({"complete": datetime.now(timezone.utc).isoformat(timespec="seconds")})
-            return summary
+            job.start({"pack_hash": pipeline.pack.hash, **(settings or {})}, identity or {}, resume=resume,
+                      progress=progress, total=total)
+            job.feed(notes, batch_notes, batch_chars)
+            return job.finish(rejects_path)
         finally:
-            if pool is not None:  # stopped by a signal or an error: no worker may outlive the run
-                _stop_pool(pool)
-            ledger.close()
+            job.close()
+
+
+class _Run:
+    """One run's state: the ledger, the sink, the pool, the progress bar and the batches in flight.
+
+    ``start`` checks the ledger and opens the sink; ``feed`` reads the notes in batches, skipping
+    the ones a resumed run already wrote and rejecting duplicate ids; ``finish`` closes the sink and
+    marks the run complete. ``close`` (always) stops the pool, releases the sink if ``finish`` did
+    not close it, and closes the ledger: no worker or open output outlives a failed run."""
+
+    def __init__(self, pipeline: Pipeline, sink, ledger: Ledger, *, workers: int):
+        self.pipeline, self.sink, self.ledger, self.workers = pipeline, sink, ledger, workers
+        self.summary = RunSummary()
+        self.pool: ProcessPoolExecutor | None = None
+        self.bar = None
+        self.sink_open = False
+        self.in_flight: deque = deque()  # (todo, pre-rejected, future or None, results or None)
+        self.in_flight_ids: set[str] = set()
+        self.keep_summaries = False
+        self.as_lines = False
+        self.first_batch = self.batch_no = 0
+        self.position: int | None = None
+
+    def start(self, settings: dict[str, str], identity: dict[str, str], *, resume: bool, progress: bool,
+              total: int | None) -> None:
+        from tqdm import tqdm
+
+        ledger, sink = self.ledger, self.sink
+        ledger.check_run(settings, resume=resume)
+        ledger.record({**identity, "complete": ""})
+        self.first_batch = self.batch_no = ledger.next_batch()
+        sink.open(resume_position=ledger.last_position())
+        self.sink_open = True
+        # aggregating sinks (CDS) need the notes written before a resume: only for them is each
+        # note's suggestion summary kept in the ledger
+        self.keep_summaries = hasattr(sink, "replay")
+        if self.keep_summaries:
+            sink.replay(summaries_as_results(ledger, self.pipeline.provenance))
+        self.position = ledger.last_position()
+        self.pool = _make_pool(self.pipeline, self.workers) if self.workers > 1 else None
+        # workers serialise for a sink that takes lines (JSONL) unless summaries are needed
+        self.as_lines = bool(getattr(sink, "accepts_lines", False)) and not self.keep_summaries
+        self.bar = tqdm(total=total, unit="note", disable=not progress, dynamic_ncols=True, smoothing=0.05)
+
+    def feed(self, notes: Iterable[Note], batch_notes: int, batch_chars: int) -> None:
+        for raw in batched(notes, batch_notes, batch_chars):
+            todo, pre = self._triage(raw)
+            self._submit(todo, pre)
+            while len(self.in_flight) > (2 * self.workers if self.pool else 0):
+                self._drain_one()
+        while self.in_flight:
+            self._drain_one()
+
+    def _triage(self, raw: list[Note]) -> tuple[list[Note], list[Rejected]]:
+        """(notes to annotate, duplicate ids rejected) of one batch; notes already written are skipped."""
+        seen = self.ledger.seen([n.note_id for n in raw])
+        todo: list[Note] = []
+        pre: list[Rejected] = []
+        batch_ids: set[str] = set()
+        for note in raw:
+            earlier = seen.get(note.note_id, ())
+            hash_ = text_hash(note.text) if isinstance(note.text, str) else ""
+            if any(h == hash_ and b < self.first_batch for h, b in earlier):
+                self.summary.skipped_done += 1  # written (or rejected for good) by the run being resumed
+                self.bar.update(1)
+                continue
+            if earlier or note.note_id in self.in_flight_ids or note.note_id in batch_ids:
+                pre.append(_rejected(note, DUPLICATE_ID_REASON, "duplicate note_id"))
+                continue
+            batch_ids.add(note.note_id)
+            todo.append(note)
+        self.in_flight_ids |= batch_ids
+        return todo, pre
+
+    def _submit(self, todo: list[Note], pre: list[Rejected]) -> None:
+        future = self.pool.submit(_worker_batch, todo, self.as_lines) if self.pool and todo else None
+        results = None if future else process_batch(self.pipeline, todo)
+        self.in_flight.append((todo, pre, future, results))
+
+    def _drain_one(self) -> None:
+        todo, pre, future, results = self.in_flight.popleft()
+        results = future.result() if future else results
+        done = [r for r in results if not isinstance(r, Rejected)]
+        rejected = pre + [r for r in results if isinstance(r, Rejected)]
+        if done:
+            self.position = self.sink.write(done)
+        self.ledger.commit_batch(
+            self.batch_no, self.position,
+            [(r.note_id, r.text_hash, r.episode_id, _summary(r) if self.keep_summaries else None) for r in done],
+            [(r.note_id, r.source, r.reason, r.text_hash, r.retry) for r in rejected])
+        self.batch_no += 1
+        summary = self.summary
+        summary.batches += 1
+        summary.written += len(done)
+        summary.rejected += len(rejected)
+        for r in rejected:
+            summary.reasons[r.category] = summary.reasons.get(r.category, 0) + 1
+        for note in todo:
+            self.in_flight_ids.discard(note.note_id)
+        self.bar.update(len(todo) + len(pre))
+
+    def finish(self, rejects_path: str | Path | None) -> RunSummary:
+        from datetime import datetime, timezone
+
+        self.bar.close()
+        if self.pool:
+            self.pool.shutdown()
+            self.pool = None
+        self.sink_open = False
+        self.sink.close()
+        if rejects_path:
+            self.summary.rejects_file = _write_rejects(self.ledger, Path(rejects_path))
+        self.ledger.record({"complete": datetime.now(timezone.utc).isoformat(timespec="seconds")})
+        return self.summary
+
+    def close(self) -> None:
+        try:
+            if self.pool is not None:  # stopped by a signal or an error: no worker may outlive the run
+                _stop_pool(self.pool)
+                self.pool = None
+            if self.bar is not None:
+                self.bar.close()
+            if self.sink_open:  # what was committed stays; an aggregating sink writes nothing partial
+                self.sink_open = False
+                abort_sink(self.sink)
+        finally:
+            self.ledger.close()
 
 
 def _write_rejects(ledger: Ledger, path: Path) -> str | None:

@@ -4,12 +4,12 @@ from __future__ import annotations
 import hashlib
 import sys
 import uuid
-from datetime import datetime, timezone
 from pathlib import Path
 
 import click
 
-from coding_toolkit.cli.options import notes_input_options, pipeline_options, read_notes_from_options
+from coding_toolkit.cli.options import notes_input_options, pipeline_options
+from coding_toolkit.run_config import DEFAULT_BATCH_NOTES, DEFAULT_FORMAT, DEFAULT_WORKERS, RunConfig
 
 FORMATS = ("jsonl", "csv", "cds", "fhir")
 
@@ -19,18 +19,18 @@ FORMATS = ("jsonl", "csv", "cds", "fhir")
 @click.option("--pack", default=None, metavar="PACK_DIR",
               help="Model pack folder, or 'starter' for the embedded starter pack (illustrative map; the default).")
 @click.option("--out", default=None, metavar="FILE", help="Output file (required unless --db is given).")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="jsonl", show_default=True,
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default=DEFAULT_FORMAT, show_default=True,
               help="jsonl: full records; csv: one row per suggestion; cds: CDS code columns; fhir: R4 Bundles (NDJSON).")
 @click.option("--db", default=None, metavar="URL", help="Also write runs/notes/mentions/suggestions tables here (SQLAlchemy URL or SQLite file).")
 @notes_input_options
-@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+@click.option("--workers", default=DEFAULT_WORKERS, show_default=True, type=click.IntRange(1, 64),
               help="Processes; the pack is loaded once and shared by forked workers.")
 @click.option("--resume", is_flag=True, help="Continue a killed run: skip notes already written, no duplicates.")
 @click.option("--overwrite", is_flag=True, help="Replace an existing output (and its run ledger) instead of refusing.")
 @click.option("--engine", type=click.Choice(["local", "spark"]), default="local", show_default=True)
 @click.option("--spark-master", default=None, metavar="URL", help="Spark master for --engine spark (default local[*]).")
 @pipeline_options("Longer notes are rejected (listed in the rejects file), not processed.")
-@click.option("--batch-size", default=64, show_default=True, type=click.IntRange(1), help="Notes per batch.")
+@click.option("--batch-size", default=DEFAULT_BATCH_NOTES, show_default=True, type=click.IntRange(1), help="Notes per batch.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on when stderr is a terminal).")
 def annotate(notes, pack, out, fmt, db, text_column, id_column, episode_column, source_db, workers,
              resume, overwrite, engine, spark_master, policy_path, rules_path, max_note_chars, batch_size, progress):
@@ -60,16 +60,15 @@ def annotate(notes, pack, out, fmt, db, text_column, id_column, episode_column, 
             raise click.UsageError("--engine spark needs --out DIR (Parquet tables are written there)")
         from coding_toolkit.bulk.spark import annotate_with_spark
 
-        click.echo(annotate_with_spark(notes, pack=pack, out=out, text_column=text_column,
-                                       id_column=id_column, episode_column=episode_column,
-                                       master=spark_master, max_note_chars=max_note_chars,
-                                       policy_path=policy_path, rules_path=rules_path, db=db))
+        config = RunConfig(pack=pack, policy_path=policy_path, rules_path=rules_path, max_note_chars=max_note_chars,
+                           text_column=text_column, id_column=id_column, episode_column=episode_column)
+        click.echo(annotate_with_spark(notes, config=config, out=out, master=spark_master, db=db))
         return
-    from coding_toolkit.bulk import rerun, runner
+    from coding_toolkit.api import annotate as annotate_notes
+    from coding_toolkit.bulk import rerun
     from coding_toolkit.bulk.ledger import Ledger
     from coding_toolkit.concepts.pack import load_pack
-    from coding_toolkit.io.sinks import open_sink
-    from coding_toolkit.pipeline import Pipeline
+    from coding_toolkit.process import freeze_loaded_objects
 
     if resume and overwrite:
         raise click.UsageError("--resume continues an output and --overwrite replaces it: give one of them")
@@ -78,9 +77,10 @@ def annotate(notes, pack, out, fmt, db, text_column, id_column, episode_column, 
     if pack is None:
         from coding_toolkit.concepts.starter import starter_pack_path
         pack = str(starter_pack_path(progress=progress))
-    settings = {"format": fmt, "out": str(Path(out).resolve()) if out else "", "db": db or "",
-                "episode_column": episode_column or "", "max_note_chars": str(max_note_chars),
-                "policy": policy_path or "", "rules": rules_path or ""}
+    config = RunConfig(pack=pack, policy_path=policy_path, rules_path=rules_path, max_note_chars=max_note_chars,
+                       text_column=text_column, id_column=id_column, episode_column=episode_column,
+                       source_db=source_db, format=fmt, workers=workers, batch_notes=batch_size)
+    settings = config.settings(out, db)
     if not source_db:
         from coding_toolkit.io.notes_reader import notes_format
         notes_format(notes)  # a missing file or unknown format: one line, before anything else
@@ -92,31 +92,24 @@ def annotate(notes, pack, out, fmt, db, text_column, id_column, episode_column, 
     if decision.up_to_date:
         click.echo(decision.message)
         return
-    notes_iter = read_notes_from_options(notes, text_column, id_column, episode_column, source_db)
+    notes_iter = config.read_notes(notes)
     total = None
     if progress:  # a total gives the bar its ETA; counting is cheap next to annotating (docs/benchmarks.md)
         from coding_toolkit.io.notes_reader import count_notes
         total = count_notes(None if source_db else notes, text_column=text_column, id_column=id_column,
                             episode_column=episode_column, source_db=source_db,
                             query=notes if source_db else None)
-    pipeline = Pipeline.from_pack(pack, policy_path=policy_path, rules_path=rules_path,
-                                  max_note_chars=max_note_chars, progress=progress)
+    pipeline = config.load_pipeline(progress=progress)
+    freeze_loaded_objects()  # the loaded model is long-lived: keep the collector from rescanning it
     base = out or f"annotate-{hashlib.sha1((db or '').encode()).hexdigest()[:10]}"
     # a resumed run keeps its id, so SQL rows re-written after a kill replace, never duplicate
     run_id = Ledger.existing_run_id(ledger_path) if resume else None
-    run_id = run_id or uuid.uuid4().hex
     prov = pipeline.provenance
-    run_info = {"run_id": run_id, "started": datetime.now(timezone.utc).isoformat(),
-                "pack_hash": pipeline.pack.hash, "map_release": prov.get("map_release"),
-                "toolkit_version": prov.get("toolkit_version"), "illustrative": prov.get("illustrative"),
-                "episode_column": episode_column, "arguments": settings,
-                "coding_rules": pipeline.coding_rules}  # the CDS sink re-applies them per episode
-    sink = open_sink(fmt, out, db_url=db, run=run_info)
     try:
-        summary = runner.run(notes_iter, pipeline, sink, ledger_path=ledger_path, resume=resume,
-                             workers=workers, settings={**settings, "run_id": run_id}, batch_notes=batch_size,
-                             rejects_path=f"{base}.rejects.csv", progress=progress, total=total,
-                             identity={k: identity[k] for k in ("input", "text_column", "id_column")})
+        summary = annotate_notes(notes_iter, config, out, db=db, pipeline=pipeline, ledger_path=ledger_path,
+                                 resume=resume, rejects_path=f"{base}.rejects.csv", progress=progress,
+                                 total=total, run_id=run_id or uuid.uuid4().hex,
+                                 identity={k: identity[k] for k in ("input", "text_column", "id_column")})
     except BaseException:
         # stopped before its first note was committed (e.g. a wrong column): leave nothing that would
         # block the corrected command

@@ -5,11 +5,13 @@ import sys
 
 import click
 
+from coding_toolkit.run_config import DEFAULT_ID_COLUMN, DEFAULT_MAX_NOTE_CHARS, DEFAULT_TEXT_COLUMN, RunConfig
+
 
 def _column_options(func, formats: str):
-    func = click.option("--id-column", default="note_id", show_default=True, metavar="COL",
+    func = click.option("--id-column", default=DEFAULT_ID_COLUMN, show_default=True, metavar="COL",
                         help=f"Column holding the note id ({formats}).")(func)
-    func = click.option("--text-column", default="text", show_default=True, metavar="COL",
+    func = click.option("--text-column", default=DEFAULT_TEXT_COLUMN, show_default=True, metavar="COL",
                         help=f"Column holding the note text ({formats}).")(func)
     return func
 
@@ -31,7 +33,7 @@ def notes_input_options(func):
 def pipeline_options(max_note_chars_help: str):
     """--policy / --rules / --max-note-chars: how every command that runs the pipeline builds it."""
     def wrap(func):
-        func = click.option("--max-note-chars", default=1_000_000, show_default=True, type=click.IntRange(1),
+        func = click.option("--max-note-chars", default=DEFAULT_MAX_NOTE_CHARS, show_default=True, type=click.IntRange(1),
                             help=max_note_chars_help)(func)
         func = click.option("--rules", "rules_path", default=None, type=click.Path(exists=True, dir_okay=False),
                             help="Context rules JSON replacing the built-in rules.")(func)
@@ -54,9 +56,6 @@ def progress_option(func):
 
 def read_notes_from_options(notes: str, text_column: str, id_column: str, episode_column: str | None,
                             source_db: str | None):
-    from coding_toolkit.io.notes_reader import read_notes
-
-    if source_db:
-        return read_notes(None, text_column=text_column, id_column=id_column,
-                          episode_column=episode_column, source_db=source_db, query=notes)
-    return read_notes(notes, text_column=text_column, id_column=id_column, episode_column=episode_column)
+    config = RunConfig(text_column=text_column, id_column=id_column, episode_column=episode_column,
+                       source_db=source_db)
+    return config.read_notes(notes)

@@ -6,7 +6,6 @@ content hash recorded in ``pack.json`` BEFORE medcat reads a byte of ``medcat/``
 from __future__ import annotations
 
 import copy
-import gc
 import os
 import hashlib
 import json
@@ -327,10 +326,7 @@ def _load_cat(root: Path):
     if not _use_compiled_stages(cat) and os.environ.get("CODING_TOOLKIT_NER", "").lower() != "medcat":
         medcat_compat.skip_no_op_normaliser(cat)
         medcat_compat.use_lean_regex_tokens(cat)
-    # a large CDB makes every GC pass walk millions of objects: freeze them (docs/reference.md §5)
-    gc.collect()
-    gc.freeze()
-    return cat
+    return cat  # entry points freeze the loaded model out of the collector's reach (coding_toolkit/process.py)
 
 
 STARTER = "starter"  # the name of the embedded starter pack wherever a pack folder is taken

@@ -46,7 +46,7 @@ def notes_format(source) -> str:
     path = Path(source)
     if path.is_dir():
         return "txtdir"
-    kind = _FORMATS.get(path.suffix.lower())
+    kind = notes_format_of_name(path.name)
     if kind is None:
         raise InputError(
             f"{path}: unknown notes format '{path.suffix}'; fix: use .csv, .tsv, .jsonl, .parquet "
@@ -133,11 +133,21 @@ def _as_text(value) -> str:
     return value if isinstance(value, str) else str(value)
 
 
+def clean_id(value) -> str:
+    """A note or episode id as every reader takes it: text, stripped; "" when missing."""
+    return _as_text(value).strip()
+
+
+def notes_format_of_name(name: str) -> str | None:
+    """The notes format a file name's extension says (csv, tsv, jsonl, parquet), or None."""
+    return _FORMATS.get(Path(name).suffix.lower())
+
+
 def _note(name: str, row: int, text, note_id, episode_id, *, decoded: bool = False) -> Note:
     """``decoded``: the text was decoded here with replacement, so a U+FFFD in it marks bytes that
     were not UTF-8 (columnar and SQL sources hand over text that was never decoded by us)."""
-    note_id = _as_text(note_id).strip() or f"{name}:{row}"
-    episode = _as_text(episode_id).strip() or None
+    note_id = clean_id(note_id) or f"{name}:{row}"
+    episode = clean_id(episode_id) or None
     text = _as_text(text)
     problem = None
     if decoded and _REPLACEMENT in text:
@@ -149,10 +159,6 @@ def _note(name: str, row: int, text, note_id, episode_id, *, decoded: bool = Fal
 def _not_utf8(where: str) -> str:
     return (f"{where}: the note holds bytes that are not UTF-8 (shown as U+FFFD); "
             "fix: re-encode the file as UTF-8, e.g. iconv -f cp1252 -t utf-8")
-
-
-class _QuoteError(Exception):
-    pass
 
 
 def _csv_rows(path: Path, sep: str) -> Iterator[tuple[int, list[str]]]:

@@ -18,6 +18,7 @@ from coding_toolkit.errors import InputError, MapError, where
 from coding_toolkit.io.serialize import suggestion_from_json
 from coding_toolkit.io.sinks.cds import cds_code
 from coding_toolkit.suggest import primary_and_others
+from coding_toolkit.suggest.ranking import dagger_asterisk_partners
 from coding_toolkit.mapping.codes import base_code, to_cds, to_display
 from coding_toolkit.pipeline import text_hash
 
@@ -137,15 +138,6 @@ class FieldError(ValueError):
         self.field = field
 
 
-def _pairs(suggestions: list[dict[str, Any]], s: dict[str, Any]) -> list[str]:
-    """The dagger/asterisk partners of ``s``: suggestions of the other kind sharing a concept."""
-    other = {"dagger": "asterisk", "asterisk": "dagger"}.get(s.get("kind") or "")
-    if not other:
-        return []
-    concepts = set(s["sctids"])
-    return [x["code"] for x in suggestions if x.get("kind") == other and concepts & set(x["sctids"])]
-
-
 def _chosen_row(record: dict[str, Any], s: dict[str, Any]) -> dict[str, Any] | None:
     for index in s["evidence"]:
         for row in record["mentions"][index]["codes"]:
@@ -166,6 +158,7 @@ def ordered_suggestions(record: dict[str, Any]) -> list[dict[str, Any]]:
     with position, dagger/asterisk partners and why the map chose the code."""
     suggestions = [suggestion_from_json(s) for s in record["suggestions"]]  # mentions are not needed
     by_key = {(s["system"], cds_code(s["code"])): s for s in record["suggestions"]}
+    typed = {(s.system, cds_code(s.code)): s for s in suggestions}
     out = []
     for system in SYSTEMS:
         # the suggestion stage's ranking (CDS positions); #NIS/#NC targets are reviewed last, below
@@ -173,7 +166,7 @@ def ordered_suggestions(record: dict[str, Any]) -> list[dict[str, Any]]:
         for position, code in [("primary", primary)] * bool(primary) + [("secondary", c) for c in others]:
             s = dict(by_key[(system, code)])
             s["position"] = position
-            s["pairs"] = _pairs(record["suggestions"], s)
+            s["pairs"] = [p.code for p in dagger_asterisk_partners(typed[(system, code)], suggestions)]
             s["why"] = why(_chosen_row(record, s))
             out.append(s)
     placed = {(s["system"], cds_code(s["code"])) for s in out}

@@ -214,4 +214,7 @@ def create_app():
     pipeline = Pipeline.from_pack(settings.get("pack"), policy_path=settings.get("policy_path"),
                                   rules_path=settings.get("rules_path"),
                                   max_note_chars=int(settings["max_note_chars"]))
+    from coding_toolkit.process import freeze_loaded_objects
+
+    freeze_loaded_objects()  # the worker process's entry: the model stays loaded for its lifetime
     return guard(build_app(pipeline, settings), settings, open_paths=("/api/health",))

@@ -12,8 +12,6 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-# the context labels, as MedCAT meta-annotation task names
-LABEL_TASKS = ("negation", "temporality", "experiencer")
 _NOT_TASKS = frozenset(("sources", "triggers"))
 
 

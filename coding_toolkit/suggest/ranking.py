@@ -36,6 +36,19 @@ def rank_key(s: CodeSuggestion) -> tuple:
             min(s.evidence, default=0), str(s.system), s.code)
 
 
+_PARTNER_KIND = {"dagger": "asterisk", "asterisk": "dagger"}
+
+
+def dagger_asterisk_partners(s: CodeSuggestion, candidates: Iterable[CodeSuggestion]) -> list[CodeSuggestion]:
+    """The dagger/asterisk partners of ``s`` among ``candidates`` (in their order): suggestions of
+    the other kind sharing a concept with it. The one pairing rule (ranking, the review page)."""
+    other = _PARTNER_KIND.get(kind_of(s) or "")
+    if not other:
+        return []
+    concepts = set(s.sctids)
+    return [c for c in candidates if kind_of(c) == other and concepts & set(c.sctids)]
+
+
 def _order_one_system(suggestions: list[CodeSuggestion], rules: CodingRules) -> list[CodeSuggestion]:
     ranked = sorted(suggestions, key=rank_key)
     why = {id(s): never_primary_reason(s, rules) for s in ranked}
@@ -44,7 +57,7 @@ def _order_one_system(suggestions: list[CodeSuggestion], rules: CodingRules) -> 
     placed: set[str] = set()
     for s in ranked:
         if kind_of(s) == "asterisk":
-            dagger = next((d for d in daggers if set(d.sctids) & set(s.sctids)), None)
+            dagger = next(iter(dagger_asterisk_partners(s, daggers)), None)
             if dagger is not None:
                 attached.setdefault(dagger.code, []).append(s)
                 placed.add(s.code)

@@ -117,7 +117,7 @@ def test_pack_loaded_once_per_python_worker(spark, spark_frame):
 
         import pandas as pd
 
-        from coding_toolkit.bulk import spark as mod
+        from coding_toolkit.bulk.spark import worker as mod
         for _ in frames:
             yield pd.DataFrame({"pid": [os.getpid()], "loads": [mod._LOADS]})
 

@@ -90,6 +90,17 @@ class TeeSink:
         for sink in self.sinks:
             sink.close()
 
+    def abort(self) -> None:
+        for sink in self.sinks:
+            abort_sink(sink)
+
+
+def abort_sink(sink) -> None:
+    """Release a sink after a failed or stopped run: ``abort()`` where a sink writes its output only
+    when closed (CDS), so no partial table appears; else ``close()`` (what was written is kept)."""
+    abort = getattr(sink, "abort", None)
+    (abort or sink.close)()
+
 
 def fsync_dir(path: Path) -> None:
     """Make a create/rename inside ``path`` durable (no-op where directories cannot be opened)."""

@@ -64,6 +64,10 @@ class CdsSink:
         # the file is rewritten whole in close(); earlier results come back through write()
         self.path.parent.mkdir(parents=True, exist_ok=True)
 
+    def abort(self) -> None:
+        """A run that stopped: write nothing (the table is whole only at close; --resume rebuilds it)."""
+        self._rows.clear()
+
     def replay(self, results: Sequence[NoteResult]) -> None:
         """Earlier notes' suggestions, re-fed from the runner's ledger on resume (this sink aggregates)."""
         self.write(results)

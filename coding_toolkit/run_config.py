@@ -1,0 +1,74 @@
+"""One run's configuration, frozen: which pack and rules, how notes are read, how the run is batched.
+
+The one shape shared by the CLI (``annotate``'s options take their defaults from here), the library
+entry point (``coding_toolkit.annotate``), spawned local workers (which load the pipeline from it)
+and Spark executors (``bulk/spark/worker.py`` ships it with the pack). Light: no heavy imports.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterator
+
+if TYPE_CHECKING:
+    from coding_toolkit.pipeline import Pipeline
+    from coding_toolkit.records import Note
+
+# a note longer than this is rejected (reported, not processed): MedCAT's cost grows with length
+# and such "notes" are usually concatenated exports. Override with --max-note-chars.
+DEFAULT_MAX_NOTE_CHARS = 1_000_000
+# batches are bounded by notes and by characters, so one huge note does not hold up a batch
+DEFAULT_BATCH_NOTES = 64
+DEFAULT_BATCH_CHARS = 300_000
+DEFAULT_TEXT_COLUMN = "text"
+DEFAULT_ID_COLUMN = "note_id"
+DEFAULT_FORMAT = "jsonl"
+DEFAULT_WORKERS = 1
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """How to annotate: every field has the CLI's default, so ``RunConfig()`` is ``coding-toolkit annotate``'s."""
+
+    pack: str | None = None  # pack folder; None: the embedded starter pack (illustrative map)
+    policy_path: str | None = None  # filter policy JSON (docs/context.md); None: the built-in policy
+    rules_path: str | None = None  # context rules JSON replacing the built-in rules
+    max_note_chars: int = DEFAULT_MAX_NOTE_CHARS
+    # reading notes from a file (or, with source_db, a SQL query)
+    text_column: str = DEFAULT_TEXT_COLUMN
+    id_column: str = DEFAULT_ID_COLUMN
+    episode_column: str | None = None
+    source_db: str | None = None
+    # writing and running
+    format: str = DEFAULT_FORMAT  # jsonl, csv, cds or fhir: the sink made for an output path
+    workers: int = DEFAULT_WORKERS
+    batch_notes: int = DEFAULT_BATCH_NOTES
+    batch_chars: int = DEFAULT_BATCH_CHARS
+
+    @property
+    def pipeline_key(self) -> tuple:
+        """What decides the loaded pipeline (one loaded pipeline per key and process)."""
+        return (self.pack, self.policy_path, self.rules_path, self.max_note_chars)
+
+    def load_pipeline(self, *, progress: bool = False) -> "Pipeline":
+        from coding_toolkit.pipeline import Pipeline
+
+        return Pipeline.from_pack(self.pack, policy_path=self.policy_path, rules_path=self.rules_path,
+                                  max_note_chars=self.max_note_chars, progress=progress)
+
+    def read_notes(self, notes: str | Path) -> Iterator["Note"]:
+        """The notes of a file or folder, or (with ``source_db``) of the SQL query ``notes``, streaming."""
+        from coding_toolkit.io.notes_reader import read_notes
+
+        if self.source_db:
+            return read_notes(None, text_column=self.text_column, id_column=self.id_column,
+                              episode_column=self.episode_column, source_db=self.source_db, query=str(notes))
+        return read_notes(notes, text_column=self.text_column, id_column=self.id_column,
+                          episode_column=self.episode_column)
+
+    def settings(self, out: str | None, db: str | None) -> dict[str, str]:
+        """What a resumed run must share with the run it continues (kept in its ledger and in the SQL
+        ``runs.arguments``): the output, format and what shapes each note's result."""
+        return {"format": self.format, "out": str(Path(out).resolve()) if out else "", "db": db or "",
+                "episode_column": self.episode_column or "", "max_note_chars": str(self.max_note_chars),
+                "policy": self.policy_path or "", "rules": self.rules_path or ""}
