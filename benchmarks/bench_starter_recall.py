@@ -102,7 +102,6 @@ def score_concepts(notes, gold, annotate) -> dict:
 
 def score_pipeline(notes, gold, pipeline) -> dict:
     from coding_toolkit.records import Note
-
     from coding_toolkit.suggest import primary_and_others
 
     code_tp = code_gold = code_pred = code_in_alts = primary_ok = primary_gold = 0

@@ -147,9 +147,9 @@ def gps_concepts():
 
 def concepts(limit: int | None = None, seed: int = 15) -> list[tuple[str, str, str, str, list[str]]]:
     """(sctid, tag, fsn term, preferred, synonyms) with the UK-style derived names added."""
+    from coding_toolkit.concepts.starter import starter_inputs
     from coding_toolkit.records import ConceptEntry
     from coding_toolkit.terminology.variants import generate_variants, load_variant_rules
-    from coding_toolkit.concepts.starter import starter_inputs
 
     rules = load_variant_rules(starter_inputs()["variants"])
     rnd = random.Random(seed)

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-
 # PostgreSQL drivers in order of preference: psycopg 3 (the ``postgres`` extra), then psycopg2
 _PG_DRIVERS = (("psycopg", "psycopg"), ("psycopg2", "psycopg2"))
 

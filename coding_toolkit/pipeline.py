@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +54,8 @@ class Pipeline:
     config: RunConfig | None = None
     # the code-level rules (suggest/data/coding_rules.json, switches from the policy file); None = defaults
     coding_rules: CodingRules | None = None
+    # the rules in force: ``coding_rules``, or the defaults with the policy's switches
+    rules: CodingRules = field(init=False, repr=False)
 
     def __post_init__(self):
         if self.coding_rules is None:
@@ -63,16 +65,17 @@ class Pipeline:
                 overrides=getattr(policy, "coding_rules", None) or {},
                 base_dir=Path(source).parent if source and not source.startswith("<") else None,
                 where=source or "policy")
+        self.rules = self.coding_rules
 
     @classmethod
     def from_pack(cls, path: str | Path | None = None, *, policy_path=None, rules_path=None,
-                  max_note_chars: int = DEFAULT_MAX_NOTE_CHARS, progress: bool = False) -> "Pipeline":
+                  max_note_chars: int = DEFAULT_MAX_NOTE_CHARS, progress: bool = False) -> Pipeline:
         """Load a pack (the embedded starter pack when ``path`` is None) and its map store."""
         from coding_toolkit.concepts.pack import load_pack
         from coding_toolkit.context.classifier import ContextClassifier
-        from coding_toolkit.context.stage import ContextStage
         from coding_toolkit.context.policy import Policy
         from coding_toolkit.context.rules import load_rules
+        from coding_toolkit.context.stage import ContextStage
         from coding_toolkit.mapping.engine import MapEngine
 
         if path is None:
@@ -102,7 +105,7 @@ class Pipeline:
                 "illustrative": bool(maps.get("illustrative")),
                 "toolkit_version": __version__,
                 # which code-level rules shaped the suggestions (auditors: docs/coders.md, "Coding rules")
-                "coding_rules": self.coding_rules.switches(),
+                "coding_rules": self.rules.switches(),
             }
             if cached["illustrative"]:
                 cached["warning"] = ILLUSTRATIVE_LABEL
@@ -130,8 +133,8 @@ class Pipeline:
         decisions = self.context.run(text, mentions, codes)
         annotated = filter_service_names(text, tuple(
             AnnotatedMention(mention=m, labels=labels, decision=decision, codes=c)
-            for m, c, (labels, decision) in zip(mentions, codes, decisions)), self.coding_rules)
+            for m, c, (labels, decision) in zip(mentions, codes, decisions)), self.rules)
         return NoteResult(
             note_id=note.note_id, episode_id=note.episode_id, mentions=annotated,
-            suggestions=suggestions_for(annotated, self.coding_rules), provenance=self.provenance,
+            suggestions=suggestions_for(annotated, self.rules), provenance=self.provenance,
             text_hash=text_hash(text))

@@ -10,12 +10,15 @@ from enum import Enum
 from typing import Any
 
 
-class CodeSystem(str, Enum):
-    """Classification of a map row or suggestion; a ``str`` (``"ICD-10" == CodeSystem.ICD10``), so
-    JSON, SQL and CSV carry the plain name."""
+class CodeSystem(str, Enum):  # noqa: UP042 -- StrEnum is Python 3.11+, and 3.10 is supported
+    """Classification of a map row or suggestion; a ``str`` (``"ICD-10" == CodeSystem.ICD10``) whose
+    ``str()`` and f-string form are the plain name, so JSON, SQL and CSV carry "ICD-10"."""
 
-    __str__ = str.__str__  # "ICD-10", not "CodeSystem.ICD10" (also in f-strings on Python 3.12+)
-    __format__ = str.__format__
+    def __str__(self) -> str:
+        return str(self.value)
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self.value), spec)
 
     ICD10 = "ICD-10"
     OPCS4 = "OPCS-4"

@@ -6,9 +6,10 @@ and Spark executors (``bulk/spark/worker.py`` ships it with the pack). Light: no
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from coding_toolkit.pipeline import Pipeline
@@ -50,13 +51,13 @@ class RunConfig:
         """What decides the loaded pipeline (one loaded pipeline per key and process)."""
         return (self.pack, self.policy_path, self.rules_path, self.max_note_chars)
 
-    def load_pipeline(self, *, progress: bool = False) -> "Pipeline":
+    def load_pipeline(self, *, progress: bool = False) -> Pipeline:
         from coding_toolkit.pipeline import Pipeline
 
         return Pipeline.from_pack(self.pack, policy_path=self.policy_path, rules_path=self.rules_path,
                                   max_note_chars=self.max_note_chars, progress=progress)
 
-    def read_notes(self, notes: str | Path) -> Iterator["Note"]:
+    def read_notes(self, notes: str | Path) -> Iterator[Note]:
         """The notes of a file or folder, or (with ``source_db``) of the SQL query ``notes``, streaming."""
         from coding_toolkit.io.notes_reader import read_notes
 

@@ -3,7 +3,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-
 from coding_toolkit.cli.main import COMMANDS, cli
 from coding_toolkit.cli.reference import _walk, render_reference
 

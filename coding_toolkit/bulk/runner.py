@@ -24,8 +24,8 @@ from typing import Any
 
 from coding_toolkit.bulk.ledger import Ledger
 from coding_toolkit.errors import ToolkitError
-from coding_toolkit.io.sinks.base import abort_sink, spreadsheet_safe
 from coding_toolkit.io.serialize import dumps_result, suggestion_from_json, suggestion_to_json
+from coding_toolkit.io.sinks.base import abort_sink, spreadsheet_safe
 from coding_toolkit.pipeline import NoteRejected, Pipeline, text_hash
 from coding_toolkit.records import Note, NoteResult
 from coding_toolkit.run_config import DEFAULT_BATCH_CHARS, DEFAULT_BATCH_NOTES, RunConfig

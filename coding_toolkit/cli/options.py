@@ -5,7 +5,12 @@ import sys
 
 import click
 
-from coding_toolkit.run_config import DEFAULT_ID_COLUMN, DEFAULT_MAX_NOTE_CHARS, DEFAULT_TEXT_COLUMN, RunConfig
+from coding_toolkit.run_config import (
+    DEFAULT_ID_COLUMN,
+    DEFAULT_MAX_NOTE_CHARS,
+    DEFAULT_TEXT_COLUMN,
+    RunConfig,
+)
 
 
 def _column_options(func, formats: str):

@@ -68,7 +68,7 @@ def medcat_version() -> str:
     return str(getattr(medcat, "__version__", "unknown"))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def not_applied(touch: str, reason: str) -> None:
     """Log once per process that ``touch`` was left out (MedCAT's own code runs instead)."""
     checked = ", ".join(CHECKED_AGAINST[touch]["medcat"])

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 import coding_toolkit.offline  # noqa: F401  (before medcat)
 from coding_toolkit.concepts.export import load_export, validate_export
@@ -29,8 +30,8 @@ DEFAULTS = {"epochs": 20, "vocab_size": 3000, "embedding_size": 100, "hidden_siz
 def _meta_imports():
     try:
         import torch  # noqa: F401
-        from medcat.components.addons.meta_cat.meta_cat import MetaCAT, MetaCATAddon
         from medcat.components.addons.meta_cat.mctokenizers.bpe_tokenizer import TokenizerWrapperBPE
+        from medcat.components.addons.meta_cat.meta_cat import MetaCAT, MetaCATAddon
         from medcat.config.config_meta_cat import ConfigMetaCAT
         from tokenizers import ByteLevelBPETokenizer
     except ImportError as err:

@@ -20,8 +20,10 @@ class ConceptModel(Protocol):
     hash: str
     #: where it was loaded from (the provenance's pack name when ``provenance`` has no "name")
     path: Path
-    #: facts about the model shown with the outputs (``name`` optional)
-    provenance: Mapping[str, Any]
+    @property
+    def provenance(self) -> Mapping[str, Any]:
+        """Facts about the model shown with the outputs (``name`` optional)."""
+        ...
 
     @property
     def meta_tasks(self) -> Sequence[str]:

@@ -6,10 +6,10 @@ content hash recorded in ``pack.json`` BEFORE medcat reads a byte of ``medcat/``
 from __future__ import annotations
 
 import copy
-import os
 import hashlib
 import json
 import logging
+import os
 import shutil
 import time
 from pathlib import Path

@@ -11,11 +11,19 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Mapping, NamedTuple, Sequence
+from typing import NamedTuple
 
-from coding_toolkit.context.rules import (NUMBER_TOKEN, TOKEN_RE, TASK_VALUES, ContextRule, RuleSet, load_rules,
-                                          normalise_literal)
+from coding_toolkit.context.rules import (
+    NUMBER_TOKEN,
+    TASK_VALUES,
+    TOKEN_RE,
+    ContextRule,
+    RuleSet,
+    load_rules,
+    normalise_literal,
+)
 from coding_toolkit.context.segment import Segmenter
 from coding_toolkit.errors import InputError
 from coding_toolkit.records import ContextLabels

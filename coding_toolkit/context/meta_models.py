@@ -6,9 +6,10 @@ Pack task/value names differ, so they go through a table (``data/metacat_tasks.j
 """
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from coding_toolkit.context.rules import TASK_VALUES, read_json_object
 from coding_toolkit.errors import ContextRuleError
@@ -25,7 +26,7 @@ class TaskTable:
     source: str
 
     @classmethod
-    def load(cls, path: str | Path | Mapping[str, Any] | None = None) -> "TaskTable":
+    def load(cls, path: str | Path | Mapping[str, Any] | None = None) -> TaskTable:
         if isinstance(path, Mapping):
             data, source = path, "<task table>"
         else:

@@ -10,9 +10,10 @@ lesion ...): their mentions are filtered with the reason ``"generic"``.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from coding_toolkit.context.rules import TASK_VALUES, read_json_object
 from coding_toolkit.errors import ContextRuleError
@@ -34,7 +35,7 @@ class ChronicConditions:
     sctids: frozenset[str]
 
     @classmethod
-    def load(cls, path: str | Path) -> "ChronicConditions":
+    def load(cls, path: str | Path) -> ChronicConditions:
         path = Path(path)
         data = _load_json(path)
         ranges = []
@@ -70,7 +71,7 @@ class GenericConcepts:
     reason: str = "generic"
 
     @classmethod
-    def load(cls, path: str | Path) -> "GenericConcepts":
+    def load(cls, path: str | Path) -> GenericConcepts:
         path = Path(path)
         data = _load_json(path)
         sctids, names = data.get("sctids", {}), data.get("names", [])
@@ -102,7 +103,7 @@ class Policy:
         default_factory=lambda: {"temporality": {"Resolved": "resolved during this stay: still coded"}})
 
     @classmethod
-    def load(cls, path: str | Path | None = None) -> "Policy":
+    def load(cls, path: str | Path | None = None) -> Policy:
         path = Path(path) if path is not None else DEFAULT_POLICY
         data = _load_json(path)
         suppress = data.get("suppress", {})

@@ -8,9 +8,9 @@ decision is ``policy.Policy``'s (docs/context.md).
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Sequence
 
 from coding_toolkit.context.classifier import ContextClassifier
 from coding_toolkit.context.meta_models import TaskTable

@@ -29,7 +29,8 @@ import logging
 from collections.abc import Iterator
 from pathlib import Path
 
-from coding_toolkit.dburl import normalise_url, safe_url as _safe_url
+from coding_toolkit.dburl import normalise_url
+from coding_toolkit.dburl import safe_url as _safe_url
 from coding_toolkit.errors import InputError
 from coding_toolkit.records import Note
 

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from collections.abc import Iterable
 from functools import lru_cache
-from typing import Any, Iterable
+from typing import Any
 
 from coding_toolkit.errors import MapError
 from coding_toolkit.mapping.codes import base_code, is_classifiable, target_kind, to_display

@@ -17,10 +17,10 @@ import orjson
 from coding_toolkit.errors import InputError, MapError, where
 from coding_toolkit.io.serialize import suggestion_from_json
 from coding_toolkit.io.sinks.cds import cds_code
-from coding_toolkit.suggest import primary_and_others
-from coding_toolkit.suggest.ranking import dagger_asterisk_partners
 from coding_toolkit.mapping.codes import base_code, to_cds, to_display
 from coding_toolkit.pipeline import text_hash
+from coding_toolkit.suggest import primary_and_others
+from coding_toolkit.suggest.ranking import dagger_asterisk_partners
 
 SYSTEMS = ("ICD-10", "OPCS-4")
 
@@ -102,7 +102,7 @@ class CodeCatalogue:
         self.source = source
 
     @classmethod
-    def from_pipeline(cls, pipeline) -> "CodeCatalogue":
+    def from_pipeline(cls, pipeline) -> CodeCatalogue:
         engine = pipeline.engine
         store = engine.store
         codes: dict[str, dict[str, str | None]] = {s: {} for s in SYSTEMS}

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from coding_toolkit.errors import ContextRuleError
 
@@ -74,7 +75,7 @@ class CodingRules:
 
     @classmethod
     def load(cls, path: str | Path | None = None, *, overrides: Mapping[str, Any] | None = None,
-             base_dir: str | Path | None = None, where: str = "coding_rules") -> "CodingRules":
+             base_dir: str | Path | None = None, where: str = "coding_rules") -> CodingRules:
         overrides = dict(overrides or {})
         if "file" in overrides:
             path = Path(overrides.pop("file"))

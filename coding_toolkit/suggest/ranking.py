@@ -15,7 +15,7 @@ from coding_toolkit.suggest.config import CodingRules
 from coding_toolkit.suggest.merge import evolve
 from coding_toolkit.suggest.never_primary import kind_of, never_primary_reason
 
-SYSTEM_ORDER = {CodeSystem.ICD10: 0, CodeSystem.ICD10_INT: 1, CodeSystem.OPCS4: 2}
+SYSTEM_ORDER: dict[str, int] = {CodeSystem.ICD10: 0, CodeSystem.ICD10_INT: 1, CodeSystem.OPCS4: 2}
 
 
 def is_symptom_code(s: CodeSuggestion) -> bool:

@@ -8,7 +8,6 @@ retinopathy E11.3† -> E11.3†). Two specific codes of one category (E11.3 and
 """
 from __future__ import annotations
 
-
 from coding_toolkit.mapping.codes import icd_parts, to_display
 from coding_toolkit.records import Alternative, CodeSuggestion, CodeSystem
 from coding_toolkit.suggest.config import CodingRules

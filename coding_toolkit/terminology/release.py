@@ -9,8 +9,8 @@ than one folder, the row with the latest effectiveTime wins; then only active ro
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Iterable, Iterator
 
 import numpy as np
 import pandas as pd

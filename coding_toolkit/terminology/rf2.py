@@ -10,9 +10,9 @@ from __future__ import annotations
 import csv
 import json
 import re
+from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterator
 
 import numpy as np
 import pandas as pd

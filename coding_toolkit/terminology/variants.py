@@ -81,7 +81,7 @@ class VariantRules:
     def on(self, rule: str) -> bool:
         return rule in self.enabled
 
-    def only(self, *rules: str) -> "VariantRules":
+    def only(self, *rules: str) -> VariantRules:
         """The same rules with only ``rules`` switched on (names from RULE_NAMES)."""
         return replace(self, enabled=_check_names(rules, self.source))
 

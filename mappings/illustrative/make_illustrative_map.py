@@ -406,7 +406,8 @@ ICD10_TITLE_HEADER = ("CODE", "ALT_CODE", "USAGE", "USAGE_UK", "DESCRIPTION", "M
 
 def write_titles(map_rows) -> int:
     """Title files for every classifiable target of the map (a missing title is an error here)."""
-    from illustrative_titles import ICD10 as ICD_TITLES, OPCS4 as OPCS_TITLES
+    from illustrative_titles import ICD10 as ICD_TITLES
+    from illustrative_titles import OPCS4 as OPCS_TITLES
 
     def key(code: str) -> str:
         base = code[:-1] if code[-1] in "DA" and len(code) == 5 else code

@@ -5,7 +5,13 @@ import json
 
 import pytest
 
-from coding_toolkit.concepts.export import is_positive, is_rejected, load_export, project_cuis, validate_export
+from coding_toolkit.concepts.export import (
+    is_positive,
+    is_rejected,
+    load_export,
+    project_cuis,
+    validate_export,
+)
 from coding_toolkit.errors import TrainingError
 
 

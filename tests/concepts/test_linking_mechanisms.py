@@ -112,8 +112,8 @@ def test_the_longer_overlapping_match_wins(pack):
 
 
 def test_generic_concepts_are_filtered_with_the_reason(pack, tmp_path):
-    from coding_toolkit.context.stage import ContextStage
     from coding_toolkit.context.policy import DEFAULT_POLICY, Policy
+    from coding_toolkit.context.stage import ContextStage
 
     text = NOTES[1]
     mentions = pack.annotate(text)

@@ -8,7 +8,6 @@ import sys
 import pytest
 
 
-
 @pytest.fixture(autouse=True)
 def _torch():
     from tests.conftest import require_module

@@ -5,8 +5,8 @@ import json
 
 import pytest
 
-from coding_toolkit.context.stage import ContextStage
 from coding_toolkit.context.policy import Policy
+from coding_toolkit.context.stage import ContextStage
 from coding_toolkit.errors import ContextRuleError
 from coding_toolkit.records import ContextLabels, MapRow, Mention
 

@@ -4,9 +4,9 @@ import json
 import pytest
 
 from coding_toolkit.context.classifier import ContextClassifier
-from coding_toolkit.context.stage import ContextStage
 from coding_toolkit.context.policy import DEFAULT_POLICY, Policy
 from coding_toolkit.context.rules import load_rules
+from coding_toolkit.context.stage import ContextStage
 from coding_toolkit.errors import ContextRuleError
 from coding_toolkit.records import Mention
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import json
 
-
 from coding_toolkit.context.classifier import ContextClassifier
 from coding_toolkit.context.rules import load_rules
 

@@ -176,7 +176,7 @@ def test_csv_unterminated_quote_is_one_error_naming_its_line(tmp_path):
 def test_csv_long_field_and_bom_header(tmp_path):
     path = tmp_path / "b.csv"
     long_text = "asthma " * 40_000  # over the csv module's default 128 KiB field limit
-    path.write_bytes("\ufeffnote_id,text\n".encode("utf-8") + f'X,"{long_text}"\n'.encode("utf-8"))
+    path.write_bytes("\ufeffnote_id,text\n".encode("utf-8") + f'X,"{long_text}"\n'.encode())
     notes = list(read_notes(path))
     assert notes[0].note_id == "X" and notes[0].text == long_text and notes[0].problem is None
 

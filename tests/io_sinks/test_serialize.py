@@ -5,7 +5,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from coding_toolkit.io.serialize import dumps_result, result_from_json, result_to_json
-from coding_toolkit.suggest import rank_key as suggestion_rank_key
 from coding_toolkit.records import (
     Alternative,
     AnnotatedMention,
@@ -16,6 +15,7 @@ from coding_toolkit.records import (
     Mention,
     NoteResult,
 )
+from coding_toolkit.suggest import rank_key as suggestion_rank_key
 
 from .builders import MI, note_a, note_b, sugg
 

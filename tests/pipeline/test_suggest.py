@@ -1,5 +1,5 @@
 """suggestions_for: defaults only, kept mentions only, one suggestion per code, alternatives listed."""
-from coding_toolkit.records import (AnnotatedMention, ContextLabels, FilterDecision, MapRow, Mention)
+from coding_toolkit.records import AnnotatedMention, ContextLabels, FilterDecision, MapRow, Mention
 from coding_toolkit.suggest import suggestions_for
 
 

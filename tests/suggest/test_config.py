@@ -34,8 +34,8 @@ def test_own_rule_file_relative_to_the_policy(tmp_path):
 
 
 def test_policy_switch_reaches_the_pipeline_rules_and_provenance(tmp_path):
-    from coding_toolkit.context.stage import ContextStage
     from coding_toolkit.context.policy import DEFAULT_POLICY, Policy
+    from coding_toolkit.context.stage import ContextStage
     from coding_toolkit.pipeline import Pipeline
 
     data = json.loads(DEFAULT_POLICY.read_text(encoding="utf-8"))

@@ -275,7 +275,7 @@ def test_sigterm_drains_in_flight_requests(tiny_pack, tmp_path):
 def test_each_worker_loads_the_pack_once(tiny_pack, tmp_path):
     with live_server(["serve", "--pack", str(tiny_pack), "--workers", "2"], tmp_path / "server.log") as s:
         seen: dict[int, set[str]] = {}
-        for i in range(40):
+        for _ in range(40):
             with httpx.Client() as client:  # a new connection each time, so both workers get some
                 info = client.get(s.url + "/api/info").json()
                 client.post(s.url + "/api/process", json={"content": {"text": "heart failure"}})

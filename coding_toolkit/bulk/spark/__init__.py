@@ -31,8 +31,14 @@ except ImportError as _e:  # pragma: no cover - exercised only without the extra
 
 from coding_toolkit.bulk.spark.frames import annotate_dataframe, annotate_notes_frame, split_results
 from coding_toolkit.bulk.spark.job import annotate_with_spark
-from coding_toolkit.bulk.spark.schema import (DEFAULT_BUCKETS, DUPLICATE_REASON, MENTION_FIELDS, NOTE_SCHEMA,
-                                              SUGGESTION_FIELDS, TABLES)
+from coding_toolkit.bulk.spark.schema import (
+    DEFAULT_BUCKETS,
+    DUPLICATE_REASON,
+    MENTION_FIELDS,
+    NOTE_SCHEMA,
+    SUGGESTION_FIELDS,
+    TABLES,
+)
 from coding_toolkit.bulk.spark.writers import write_parquet, write_sql
 
 __all__ = ["annotate_dataframe", "annotate_notes_frame", "split_results", "write_parquet", "write_sql",

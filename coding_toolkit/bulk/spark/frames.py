@@ -9,7 +9,12 @@ from coding_toolkit.bulk.spark.schema import _RESULT_SCHEMA, MENTION_FIELDS, NOT
 from coding_toolkit.bulk.spark.shipping import _read_optional, _ship_pack
 from coding_toolkit.bulk.spark.worker import _annotate_partitions, _WorkerConfig
 from coding_toolkit.errors import InputError
-from coding_toolkit.run_config import DEFAULT_BATCH_CHARS, DEFAULT_BATCH_NOTES, DEFAULT_MAX_NOTE_CHARS, RunConfig
+from coding_toolkit.run_config import (
+    DEFAULT_BATCH_CHARS,
+    DEFAULT_BATCH_NOTES,
+    DEFAULT_MAX_NOTE_CHARS,
+    RunConfig,
+)
 
 
 def annotate_notes_frame(notes_df: DataFrame, pack_path, *, text_column: str = "text",

@@ -7,7 +7,6 @@ import sys
 
 from pyspark.sql import SparkSession
 
-
 _URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]+:")  # dbfs:/, s3a://, abfss://, hdfs://, file:/
 
 

@@ -93,7 +93,7 @@ class FhirSink(FileSink):
         }
         if self.include_text and r.text is not None:
             attachment["data"] = base64.b64encode(r.text.encode("utf-8")).decode("ascii")
-        document = {
+        document: dict[str, Any] = {
             "resourceType": "DocumentReference",
             "id": doc_id,
             "status": "current",

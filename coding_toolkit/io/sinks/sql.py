@@ -31,11 +31,12 @@ from sqlalchemy import (
     delete,
     select,
 )
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from coding_toolkit import __version__
-from coding_toolkit.errors import InputError
 from coding_toolkit.dburl import normalise_url, safe_url
+from coding_toolkit.errors import InputError
 from coding_toolkit.records import NoteResult
 
 
@@ -167,14 +168,14 @@ class SqlSink:
         self.run_id = str(self.run.get("run_id") or uuid.uuid4())
         self.metadata = MetaData(schema=schema or self.run.get("db_schema"))
         self.tables = make_tables(self.metadata, prefix or self.run.get("db_table_prefix", ""))
-        self.engine = None
+        self.engine: Engine | None = None
 
     def open(self, resume_position: int | None = None) -> None:
         try:
-            self.engine = create_engine(self.db_url, future=True)
-            self.metadata.create_all(self.engine)
+            self.engine = engine = create_engine(self.db_url, future=True)
+            self.metadata.create_all(engine)
             runs = self.tables["runs"]
-            with self.engine.begin() as conn:
+            with engine.begin() as conn:
                 exists = conn.execute(select(runs.c.run_id).where(runs.c.run_id == self.run_id)).first()
                 if exists is None:
                     started = self.run.get("started")

@@ -26,7 +26,7 @@ INSERT_BATCH = 10_000
 
 
 def import_release(
-    store: "MapStore",
+    store: MapStore,
     release,
     *,
     opcs_version: str | None = None,
@@ -161,7 +161,7 @@ def _read_titles(icd10, opcs, opcs_version: str | None = None) -> list[dict]:
         rows += titles_mod.read_opcs_titles(opcs, opcs_version)
     return rows
 
-def _replace_titles(store: "MapStore", conn, rows: list[dict]) -> None:
+def _replace_titles(store: MapStore, conn, rows: list[dict]) -> None:
     t = store.tables["titles"]
     # keep the last title per (system, code): files can repeat a code
     unique = {(r["system"], r["code"]): r for r in rows}
@@ -171,7 +171,7 @@ def _replace_titles(store: "MapStore", conn, rows: list[dict]) -> None:
     for start in range(0, len(values), INSERT_BATCH):
         conn.execute(t.insert(), values[start : start + INSERT_BATCH])
 
-def import_titles(store: "MapStore", *, icd10=None, opcs=None, opcs_version: str | None = None) -> dict[str, int]:
+def import_titles(store: MapStore, *, icd10=None, opcs=None, opcs_version: str | None = None) -> dict[str, int]:
     """Import ICD-10 and/or OPCS-4 title files (replacing that system's titles); counts per system."""
     rows = _read_titles(icd10, opcs, opcs_version)
     store.create()

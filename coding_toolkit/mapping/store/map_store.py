@@ -8,9 +8,10 @@ the store as it was. Every RF2 column is kept. Titles are kept across map import
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Iterator
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
@@ -96,7 +97,7 @@ class MapStore:
 
     # ---- import (mapping/store/importer.py) -----------------------------------------------
     def import_release(self, release, *, opcs_version: str | None = None, icd10_titles=None,
-                       opcs_titles=None, progress: bool = False) -> "ImportReport":
+                       opcs_titles=None, progress: bool = False) -> ImportReport:
         """Import every ExtendedMap file of ``release`` (a Release or a path), replacing the stored maps."""
         from coding_toolkit.mapping.store import importer
 
