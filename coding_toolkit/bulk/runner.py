@@ -175,17 +175,34 @@ def _make_pool(pipeline: Pipeline, workers: int) -> ProcessPoolExecutor:
                                initializer=_forked_worker_init, initargs=(os.getpid(),))
 
 
-def _stop_pool(pool: ProcessPoolExecutor) -> None:
+def _stop_pool(pool: ProcessPoolExecutor, *, wait_s: float = 10.0) -> None:
     """Stop the workers now (a run stopped by a signal or an error): their batches were not committed."""
     processes = list((getattr(pool, "_processes", None) or {}).values())
+    manager = getattr(pool, "_executor_manager_thread", None)
+    results = getattr(pool, "_result_queue", None)  # shutdown() drops the pool's references
     pool.shutdown(wait=False, cancel_futures=True)
     for process in processes:
         if process.is_alive():
             process.terminate()
     for process in processes:
-        process.join(timeout=10)
+        process.join(timeout=wait_s)
         if process.is_alive():
             process.kill()
+            process.join(timeout=wait_s)
+    # A worker stopped while sending its result leaves half a message in the result pipe: the pool's
+    # manager thread then waits in recv() for the rest, and as a non-daemon thread it keeps the
+    # process from exiting, forever. The parent holds the last write end once the workers are gone;
+    # closing it turns that wait into EOF, which the manager handles as a broken pool and stops.
+    writer = getattr(results, "_writer", None)
+    if writer is not None:
+        try:
+            writer.close()
+        except OSError:
+            pass
+    if manager is not None and manager.is_alive():
+        manager.join(timeout=wait_s)
+        if manager.is_alive():
+            log.warning("the process pool's manager thread did not stop; the process may not exit")
 
 
 class RunStopped(ToolkitError):
