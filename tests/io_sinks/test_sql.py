@@ -209,3 +209,50 @@ def test_plain_postgresql_url_uses_psycopg3_and_both_forms_work(pg_url):
         [note] = list(read_notes(None, source_db=url, text_column="note_id", id_column="note_id",
                                  query=f"SELECT note_id FROM plainurl_notes WHERE run_id = '{run_id}'"))
         assert note.note_id == note_a().note_id
+
+
+def test_never_primary_and_chosen_because_are_columns(db):
+    url, run, s = db
+    result = note_a("n1", "E1")
+    sink = open_sink("sql", None, db_url=url, run=run)
+    sink.open()
+    sink.write([result])
+    sink.close()
+    expected = sorted((x.code, x.never_primary, x.chosen_because) for x in result.suggestions
+                      if x.never_primary or x.chosen_because)
+    assert expected, "the builder note must carry a code that may not be primary"
+    assert sorted(_q(url, f"SELECT code, never_primary, chosen_because FROM {s}suggestions "
+                          "WHERE never_primary IS NOT NULL OR chosen_because IS NOT NULL")) == expected
+
+
+def test_a_database_from_an_earlier_version_gains_the_new_columns_and_keeps_its_rows(db):
+    url, run, s = db
+    sink = open_sink("sql", None, db_url=url, run=run)
+    sink.open()
+    sink.write([note_b("n0")])
+    sink.close()
+    engine = create_engine(url)
+    with engine.begin() as conn:  # the suggestions table as an earlier version made it
+        for column in ("never_primary", "chosen_because"):
+            conn.execute(text(f"ALTER TABLE {s}suggestions DROP COLUMN {column}"))
+    engine.dispose()
+    later = open_sink("sql", None, db_url=url, run={**run, "run_id": "run-2"})
+    later.open()
+    later.write([note_a("n1", "E1")])
+    later.close()
+    assert _counts(url, s) == [2, 2, 7, 6, 7]
+    assert _q(url, f"SELECT count(*) FROM {s}suggestions WHERE run_id = 'run-2' "
+                   "AND never_primary IS NOT NULL")[0][0] >= 1
+    assert _q(url, f"SELECT count(*) FROM {s}suggestions WHERE run_id = 'run-1' "
+                   "AND never_primary IS NULL")[0][0] >= 1
+
+
+def test_a_missing_key_column_stops_with_the_fix(tmp_path):
+    url = f"sqlite:///{tmp_path}/old.db"
+    engine = create_engine(url)
+    with engine.begin() as conn:  # a "runs" table that is not ours: no run_id key
+        conn.execute(text("CREATE TABLE runs (started VARCHAR(40))"))
+    engine.dispose()
+    sink = open_sink("sql", None, db_url=url, run=dict(RUN))
+    with pytest.raises(InputError, match=r"runs has no column 'run_id'.*fix: write to a new database"):
+        sink.open()

@@ -9,6 +9,7 @@ duplicates. SQLite and PostgreSQL are tested. Schema and example queries: docs/o
 from __future__ import annotations
 
 import json
+import logging
 import uuid
 from collections.abc import Sequence
 from datetime import datetime, timezone
@@ -31,8 +32,10 @@ from sqlalchemy import (
     delete,
     select,
 )
+from sqlalchemy import inspect as inspect_db
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.schema import CreateColumn
 
 from coding_toolkit import __version__
 from coding_toolkit.dburl import normalise_url, safe_url
@@ -110,6 +113,10 @@ def make_tables(metadata: MetaData, prefix: str = "") -> dict[str, Table]:
         Column("kind", String(10)),
         Column("n_evidence", Integer),
         Column("rank", Integer),
+        # why the code may not be primary (asterisk, map advice, external cause); NULL = it may be
+        Column("never_primary", Text),
+        # set when a coding rule chose a map alternative over the default (the supporting mention)
+        Column("chosen_because", Text),
         Column("status", String(16), default="suggested"),
         ForeignKeyConstraint(["run_id", "note_id"], [notes.c.run_id, notes.c.note_id]),
         Index(f"ix_{p}suggestions_note_id", "note_id"),
@@ -144,6 +151,37 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
+
+def add_missing_columns(engine: Engine, tables) -> list[str]:
+    """Add to existing tables the nullable columns a newer version of these tables has (an additive
+    upgrade, e.g. ``suggestions.never_primary``), so a database made by an earlier version keeps its
+    rows and takes this version's. Returns "table.column" for each column added. A missing column
+    that is part of a key cannot be added this way: that stops with the fix."""
+    inspector = inspect_db(engine)
+    added: list[str] = []
+    with engine.begin() as conn:
+        for table in tables:
+            have = {c["name"] for c in inspector.get_columns(table.name, schema=table.schema)}
+            for column in table.columns:
+                if column.name in have:
+                    continue
+                if column.primary_key or not column.nullable:
+                    raise InputError(
+                        f"database table {table.fullname} has no column {column.name!r}, which this version "
+                        "needs and cannot add to existing rows; fix: write to a new database (--db URL)")
+                ddl = CreateColumn(column).compile(dialect=engine.dialect)
+                conn.exec_driver_sql(f"ALTER TABLE {_quoted_table(engine, table)} ADD COLUMN {ddl}")
+                added.append(f"{table.name}.{column.name}")
+    return added
+
+
+def _quoted_table(engine: Engine, table: Table) -> str:
+    prep = engine.dialect.identifier_preparer
+    return prep.format_table(table)
+
+log = logging.getLogger(__name__)
+
+
 class SqlSink:
     """Writes results to a database; ``db_url`` defaults to SQLite at ``out``."""
 
@@ -174,6 +212,10 @@ class SqlSink:
         try:
             self.engine = engine = create_engine(self.db_url, future=True)
             self.metadata.create_all(engine)
+            added = add_missing_columns(engine, self.tables.values())
+            if added:
+                log.info("database %s: added columns of this version to existing tables: %s",
+                         self._safe_url(), ", ".join(added))
             runs = self.tables["runs"]
             with engine.begin() as conn:
                 exists = conn.execute(select(runs.c.run_id).where(runs.c.run_id == self.run_id)).first()
@@ -267,6 +309,8 @@ class SqlSink:
                         "kind": s.kind,
                         "n_evidence": len(s.evidence),
                         "rank": s.rank or j + 1,  # the suggestion stage's rank within the system
+                        "never_primary": s.never_primary,
+                        "chosen_because": s.chosen_because,
                         "status": "suggested",
                     }
                 )
