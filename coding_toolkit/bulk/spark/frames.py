@@ -6,7 +6,7 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from coding_toolkit.bulk.spark.schema import _RESULT_SCHEMA, MENTION_FIELDS, NOTE_SCHEMA, SUGGESTION_FIELDS
-from coding_toolkit.bulk.spark.shipping import _read_optional, _ship_pack
+from coding_toolkit.bulk.spark.shipping import _read_optional, _read_policy, _ship_pack
 from coding_toolkit.bulk.spark.worker import _annotate_partitions, _WorkerConfig
 from coding_toolkit.errors import InputError
 from coding_toolkit.run_config import (
@@ -38,8 +38,9 @@ def annotate_notes_frame(notes_df: DataFrame, pack_path, *, text_column: str = "
                              f"fix: pass {option} with one of those names")
     spark = notes_df.sparkSession
     pack_name, pack_hash, shared_path = _ship_pack(spark, pack_path, ship_pack)
+    policy, coding_rules = _read_policy(policy_path)
     cfg = _WorkerConfig(pack_name=pack_name, pack_hash=pack_hash, pack_path=shared_path,
-                        policy=_read_optional(policy_path, "policy"), rules=_read_optional(rules_path, "rules"),
+                        policy=policy, coding_rules=coding_rules, rules=_read_optional(rules_path, "rules"),
                         run=RunConfig(max_note_chars=max_note_chars, batch_notes=max_batch_notes,
                                       batch_chars=max_batch_chars))
     n = partitions or 2 * spark.sparkContext.defaultParallelism

@@ -1,6 +1,7 @@
 """The driver's side of shipping: the pack folder (once per session) and the small rule files."""
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -16,6 +17,26 @@ def _read_optional(path, what: str) -> str | None:
         return Path(path).read_text(encoding="utf-8")
     except OSError as e:
         raise InputError(f"{path}: cannot read the {what} file ({e.strerror}); fix: check the path") from e
+
+
+def _read_policy(path) -> tuple[str | None, str | None]:
+    """(policy text, text of the coding-rules file it names) for the workers.
+
+    A policy may name its coding rules file relative to its own folder
+    (``"coding_rules": {"file": "my_rules.json"}``); workers read a copy of the policy from their
+    temporary folder, where that path means nothing, so the file travels with the policy."""
+    text = _read_optional(path, "policy")
+    if text is None:
+        return None, None
+    try:
+        policy = json.loads(text)
+        name = policy.get("coding_rules", {}).get("file") if isinstance(policy, dict) else None
+    except (ValueError, AttributeError):
+        return text, None  # the worker's policy loader reports what is wrong, with the fix
+    if not isinstance(name, str):
+        return text, None
+    rules_file = Path(name) if Path(name).is_absolute() else Path(path).resolve().parent / name
+    return text, _read_optional(rules_file, "coding rules (named in the policy's coding_rules.file)")
 
 
 def _pack_content_hash(pack_path) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 import tempfile
@@ -28,10 +29,13 @@ class _WorkerConfig:
     policy: str | None  # file contents (small JSON), so nothing else has to be shipped
     rules: str | None
     run: RunConfig  # max_note_chars and the batch bounds (its paths are the driver's: not used here)
+    # the coding-rules file the policy names (``coding_rules.file``), its contents
+    coding_rules: str | None = None
 
     @property
     def key(self) -> tuple:
-        return (self.pack_hash, _sha(self.policy), _sha(self.rules), self.run.max_note_chars)
+        return (self.pack_hash, _sha(self.policy), _sha(self.rules), _sha(self.coding_rules),
+                self.run.max_note_chars)
 
 
 _PIPELINE: tuple[tuple, object] | None = None  # (config key, Pipeline): one loaded pack per worker
@@ -54,6 +58,16 @@ def _materialise(text: str | None, suffix: str) -> str | None:
     return str(path)
 
 
+def _worker_policy(cfg: _WorkerConfig) -> str | None:
+    """The policy as this worker reads it: its coding-rules file pointing at the worker's copy."""
+    if cfg.policy is None or cfg.coding_rules is None:
+        return cfg.policy
+    policy = json.loads(cfg.policy)
+    policy["coding_rules"] = {**policy["coding_rules"],
+                              "file": _materialise(cfg.coding_rules, ".coding_rules.json")}
+    return json.dumps(policy)
+
+
 def _worker_pipeline(cfg: _WorkerConfig):
     global _PIPELINE, _LOADS
     if _PIPELINE is not None and _PIPELINE[0] == cfg.key:
@@ -63,7 +77,7 @@ def _worker_pipeline(cfg: _WorkerConfig):
     from coding_toolkit.process import freeze_loaded_objects
 
     path = cfg.pack_path or SparkFiles.get(cfg.pack_name)
-    pipeline = replace(cfg.run, pack=path, policy_path=_materialise(cfg.policy, ".policy.json"),
+    pipeline = replace(cfg.run, pack=path, policy_path=_materialise(_worker_policy(cfg), ".policy.json"),
                        rules_path=_materialise(cfg.rules, ".rules.json")).load_pipeline()
     if pipeline.pack.hash != cfg.pack_hash:
         raise PackError(f"{path}: the executor's pack has hash {pipeline.pack.hash[:16]}..., the driver's "
