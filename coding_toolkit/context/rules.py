@@ -32,7 +32,7 @@ DIRECTIONS = ("FORWARD", "BACKWARD", "BIDIRECTIONAL", "TERMINATE", "PSEUDO")
 # the three tasks and their allowed values, as in records.ContextLabels
 TASK_VALUES: dict[str, tuple[str, ...]] = {
     "negation": ("Affirmed", "Negated"),
-    "temporality": ("Recent", "Historical", "Hypothetical", "Resolved"),
+    "temporality": ("Recent", "Historical", "Hypothetical", "Resolved", "Uncertain"),
     "experiencer": ("Patient", "Other"),
 }
 # Triggers are looked up per token: a word (\w+) or one other non-space character. A pattern's
