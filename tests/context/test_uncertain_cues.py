@@ -49,3 +49,23 @@ def test_hedged_diagnoses_are_uncertain(clf, text, target):
 def test_look_alikes_are_not_possibility(clf, text, target, negation, temporality):
     lab = label(clf, text, target)
     assert (lab.negation, lab.temporality) == (negation, temporality)
+
+
+@pytest.mark.parametrize("text, target", [
+    ("History of possible seizures.", "seizures"),
+    ("Possible previous myocardial infarction on the ECG.", "myocardial infarction"),
+    ("Previous biopsy report suggesting probable sarcoidosis.", "sarcoidosis"),
+])
+def test_a_past_hedged_condition_is_historical(clf, text, target):
+    """UNCERTAIN yields to HISTORICAL in scope (``yields_to`` in the rule file), at any distance."""
+    assert label(clf, text, target).temporality == "Historical"
+
+
+def test_yields_to_names_known_categories():
+    from coding_toolkit.context.rules import load_rules
+    from coding_toolkit.errors import ContextRuleError
+
+    with pytest.raises(ContextRuleError, match="yields_to.UNCERTAIN.*'PAST'"):
+        load_rules(extra={"yields_to": {"UNCERTAIN": ["PAST"]}})
+    rules = load_rules(extra={"yields_to": {"FAMILY": ["HISTORICAL"]}})
+    assert rules.yields_to["FAMILY"] == {"HISTORICAL"} and rules.yields_to["UNCERTAIN"] == {"HISTORICAL"}
