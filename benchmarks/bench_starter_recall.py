@@ -34,6 +34,7 @@ REASON_OF = {  # gold reason -> the ContextLabels field/value that expresses it
     "negated": ("negation", "Negated"),
     "historical": ("temporality", "Historical"),
     "hypothetical": ("temporality", "Hypothetical"),
+    "uncertain": ("temporality", "Uncertain"),
     "family": ("experiencer", "Other"),
     "service name": None,  # a coding rule (suggest/service_names.py): the decision's reason says it
 }
