@@ -8,9 +8,10 @@ is trained on one half (split by report, so sentences of one report never sit on
 scored on the other. The rules have no fitted parameters: their pooled cross-validated figure equals
 the whole-set one, and the fold spread says how much unseen reports can move it. The v3 cues were
 written reading only folds 0-2 (``--unread-folds`` scores the others apart); folds 3-4 were read once
-afterwards, for one data change (background-history headings, docs/context.md). "kit convention"
-figures score possibility cues ("rule out", "?", "evaluate for") as the kit annotates them (no
-temporality, as medspaCy's POSSIBLE_EXISTENCE) instead of Hypothetical (examples/context_kit_convention.json).
+afterwards, for one data change (background-history headings, docs/context.md). Possibility cues
+("rule out", "?", "possible", "versus") give Uncertain, scored as Recent: the kit annotates possibility
+so (Recent, Affirmed; medspaCy's POSSIBLE_EXISTENCE has no temporality). The "possibility as
+Hypothetical" figures file them as Hypothetical instead (rules v3's convention), for comparison.
 """
 from __future__ import annotations
 
@@ -134,15 +135,13 @@ def main(argv=None) -> int:
 
     folds = report_folds(reports, rows, args.folds)
     unread = [int(i) for i in args.unread_folds.split(",") if i.strip()]
-    kit = ContextClassifier(load_rules(extra={"categories": {"UNCERTAIN": {}}}))
+    as_hyp = ContextClassifier(load_rules(extra={"categories": {"UNCERTAIN": {"temporality": "Hypothetical"}}}))
     out["cv_by_report"] = cross_validate(folds, clf.classify)
-    out["cv_by_report_kit_convention"] = cross_validate(folds, kit.classify)
     unread_rows = [r for i in unread for r in folds[i]]
     out["unread_folds"] = {"folds": unread, "rules": _brief(score([r.gold for r in unread_rows],
-                                                                    predict_rows(unread_rows, clf.classify))),
-                           "rules_kit_convention": _brief(score([r.gold for r in unread_rows],
-                                                                predict_rows(unread_rows, kit.classify)))}
-    out["rules_full_kit_convention"] = score([r.gold for r in rows], predict_rows(rows, kit.classify), skipped)
+                                                                    predict_rows(unread_rows, clf.classify)))}
+    out["rules_full_uncertain_as_hypothetical"] = score([r.gold for r in rows], predict_rows(rows, as_hyp.classify),
+                                                        skipped)
     if args.medspacy_rules is not None:
         from medspacy_rules import convert, read_medspacy_rules
 
@@ -173,18 +172,17 @@ def main(argv=None) -> int:
         return 0
     print(f"rules, whole dev set ({out['rules_full']['n']} spans, {skipped} skipped):")
     print("  ", json.dumps(_brief(out["rules_full"])))
-    print("  kit convention (possibility cues -> Recent):", json.dumps(_brief(out["rules_full_kit_convention"])))
+    print("  possibility as Hypothetical (rules v3 convention):",
+          json.dumps(_brief(out["rules_full_uncertain_as_hypothetical"])))
     if "medspacy_rules_full" in out:
         print("  medspaCy 1.3.1 default rules in this engine (no sections):", json.dumps(_brief(out["medspacy_rules_full"])),
               "speed", json.dumps(out["medspacy_rules_speed"]))
-    for name, key in (("project convention", "cv_by_report"), ("kit convention", "cv_by_report_kit_convention")):
-        cv = out[key]
-        print(f"cross-validated by report, {args.folds} folds of whole reports {cv['rows_per_fold']} rows, {name}:")
-        print("   pooled", json.dumps(cv["pooled"]))
-        print("   per-fold F1 mean/min/max", json.dumps(cv["spread"]))
+    cv = out["cv_by_report"]
+    print(f"cross-validated by report, {args.folds} folds of whole reports {cv['rows_per_fold']} rows:")
+    print("   pooled", json.dumps(cv["pooled"]))
+    print("   per-fold F1 mean/min/max", json.dumps(cv["spread"]))
     print(f"folds {unread} (scored apart: not read while writing the v3 cues, {len(unread_rows)} spans):")
-    print("   project convention", json.dumps(out["unread_folds"]["rules"]))
-    print("   kit convention    ", json.dumps(out["unread_folds"]["rules_kit_convention"]))
+    print("  ", json.dumps(out["unread_folds"]["rules"]))
     print(f"held-out half ({len(test)} spans; train half {len(train)}):")
     print("  rules   ", json.dumps(_brief(out["rules_test_half"])))
     if "metacat_test_half" in out:

@@ -34,6 +34,7 @@ REASON_OF = {  # gold reason -> the ContextLabels field/value that expresses it
     "negated": ("negation", "Negated"),
     "historical": ("temporality", "Historical"),
     "hypothetical": ("temporality", "Hypothetical"),
+    "uncertain": ("temporality", "Uncertain"),
     "family": ("experiencer", "Other"),
     "service name": None,  # a coding rule (suggest/service_names.py): the decision's reason says it
 }
@@ -106,7 +107,7 @@ def score_pipeline(notes, gold, pipeline) -> dict:
 
     code_tp = code_gold = code_pred = code_in_alts = primary_ok = primary_gold = 0
     kept_ok = kept_found = filt_ok = filt_reason_ok = filt_found = 0
-    wrong_codes, missed_codes, wrongly_kept, wrongly_filtered = [], [], [], []
+    wrong_codes, missed_codes, wrongly_kept, wrongly_filtered, primary_wrong = [], [], [], [], []
     for note in notes:
         g = gold[note["note_id"]]
         result = pipeline.process(
@@ -152,6 +153,8 @@ def score_pipeline(notes, gold, pipeline) -> dict:
             primary_gold += 1
             primary, _ = primary_and_others(result.suggestions, "ICD-10")  # the CDS primary position
             primary_ok += primary == g["icd10"][0]
+            if primary != g["icd10"][0]:
+                primary_wrong.append(f"{note['note_id']}:{primary} (gold {g['icd10'][0]})")
         wrong_codes += [f"{note['note_id']}:{c}" for c in sorted(got - want)]
         missed_codes += [f"{note['note_id']}:{c}" for c in sorted(want - got)]
     return {
@@ -163,6 +166,7 @@ def score_pipeline(notes, gold, pipeline) -> dict:
             "precision": _ratio(code_tp, code_pred),
             "recall_default_or_alternative": _ratio(code_in_alts, code_gold),
             "primary_diagnosis_agreement": _ratio(primary_ok, primary_gold),
+            "primary_disagreements": primary_wrong,
             "missed": missed_codes,
             "extra": wrong_codes,
         },
@@ -253,6 +257,7 @@ def main(argv=None) -> int:
         print("extra codes (with variants):", ", ".join(report["with_variants"]["codes"]["extra"]))
         print("wrongly kept:", ", ".join(report["with_variants"]["filter"]["wrongly_kept"]))
         print("wrongly filtered:", ", ".join(report["with_variants"]["filter"]["wrongly_filtered"]))
+        print("primary diagnosis differs:", ", ".join(report["with_variants"]["codes"]["primary_disagreements"]))
     return 0
 
 

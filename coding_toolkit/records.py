@@ -99,6 +99,7 @@ class ContextLabels:
 
     negation: str = "Affirmed"  # Affirmed | Negated
     # Recent | Historical | Hypothetical | Resolved (present during this stay, resolved before discharge)
+    # | Uncertain (a possibility: "?PE", "possible", "rule out", "cannot be excluded"; not confirmed)
     temporality: str = "Recent"
     experiencer: str = "Patient"  # Patient | Other
     sources: dict[str, str] = field(default_factory=dict)  # task -> "rules" | "metacat:<name>"

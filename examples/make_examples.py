@@ -7,7 +7,8 @@ All notes are invented (no patient data). The gold per note:
   the note's context is given (e.g. cemented hemiarthroplasty W46.1 rather than the default W39.9).
 - ``concepts``: mentions that must be found and kept (span, text, SCTID of a GPS concept);
 - ``filtered``: mentions that must be found but filtered, with the reason
-  (``negated`` | ``historical`` | ``hypothetical`` | ``family`` | ``service name``: part of a ward, clinic,
+  (``negated`` | ``historical`` | ``hypothetical`` | ``uncertain`` ("?appendicitis": a possibility, not
+  coded as confirmed) | ``family`` | ``service name``: part of a ward, clinic,
   service or team name such as "heart failure nurse follow-up", which is not a diagnosis).
 Spans are located from the quoted surface text (``text#n`` = the n-th occurrence, 1-based).
 
@@ -57,7 +58,7 @@ Plan: complete 5 days of amoxicillin, repeat chest X-ray in 6 weeks.""",
      ["J189", "J449", "Z864"], [],
      [("Productive cough", "28743005"), ("fever", "386661006"), ("shortness of breath", "267036007"),
       ("Community acquired pneumonia", "385093006"), ("COPD", "13645005"), ("ex-smoker", "8517006")],
-     [("Sepsis", "91302008", "hypothetical"), ("sepsis", "91302008", "negated")]),
+     [("Sepsis", "91302008", "uncertain"), ("sepsis", "91302008", "negated")]),
 
     ("N004", "E1004", """DISCHARGE SUMMARY
 Diagnosis: Infective exacerbation of COPD.
@@ -103,7 +104,7 @@ Past history: previous laparoscopic cholecystectomy for gallstones in 2018.
 Plan: discharged, GP follow-up if pain recurs.""",
      ["R104"], [],
      [("abdominal pain", "21522001")],
-     [("appendicitis#1", "74400008", "hypothetical"), ("appendicitis#2", "74400008", "negated"),
+     [("appendicitis#1", "74400008", "uncertain"), ("appendicitis#2", "74400008", "negated"),
       ("laparoscopic cholecystectomy", "45595009", "historical"), ("gallstones", "235919008", "historical")]),
 
     ("N008", "E1008", """DISCHARGE SUMMARY - Upper GI Surgery
@@ -409,7 +410,7 @@ def main() -> None:
     gold = {"_comment": ("Gold for examples/notes.jsonl, written with make_examples.py. Codes are CDS form from "
                          "the ILLUSTRATIVE map (not the NHS map, not for clinical use); icd10[0] is the primary "
                          "diagnosis, opcs4[0] the primary procedure. reasons: negated | historical | "
-                         "hypothetical | family | service name."),
+                         "hypothetical | uncertain | family | service name."),
             "notes": {}}
     with open(HERE / "notes.jsonl", "w", encoding="utf-8") as fh:
         for note_id, episode_id, text, icd, opcs, concepts, filtered in NOTES:

@@ -80,6 +80,7 @@ class ContextClassifier:
         self.rules = rules if isinstance(rules, RuleSet) else load_rules(rules)
         self._category_sets: Mapping[str, Mapping[str, str]] = self.rules.categories
         self._weak = self.rules.weak_categories
+        self._yields = self.rules.yields_to
         self._by_literal = {r.literal: r for r in self.rules.rules if r.literal is not None}
         # Triggers are looked for per token, not per character: at a token that can open a trigger,
         # the rules that can start with it are matched there, anchored (regex.match).
@@ -186,7 +187,7 @@ class ContextClassifier:
                  ) -> tuple[dict[str, str], dict[str, str], set[str]]:
         """Per task, the value and trigger text of the nearest trigger in scope (left wins a tie), and the
         tasks set only by a weak category (any other trigger in scope, or the section, overrides those)."""
-        best: dict[str, tuple[bool, int, str, str]] = {}  # task -> (weak, distance, value, trigger text)
+        best: dict[str, tuple[bool, int, str, str, str]] = {}  # task -> (weak, distance, value, trigger, category)
         left = bisect_left(starts, a, lo, hi)  # first trigger starting at/after a
         # a trigger that opens the span ("status post CABG", "history of MI") counts as in scope
         inner = left
@@ -209,8 +210,8 @@ class ContextClassifier:
             t = triggers[i]
             if self._apply(best, t, text, b, t.start, ("BACKWARD", "BIDIRECTIONAL"), terminated, t.start - b):
                 break
-        return ({task: v for task, (_, _, v, _) in best.items()}, {task: trig for task, (_, _, _, trig) in best.items()},
-                {task for task, (weak, _, _, _) in best.items() if weak})
+        return ({task: v[2] for task, v in best.items()}, {task: v[3] for task, v in best.items()},
+                {task for task, v in best.items() if v[0]})
 
     def _apply(self, best, t: Trigger, text: str, gap_start: int, gap_end: int, directions: tuple[str, ...],
                terminated: set[str], distance: int) -> bool:
@@ -237,6 +238,9 @@ class ContextClassifier:
             weak = category in self._weak
             for task, value in self._category_sets[category].items():
                 current = best.get(task)
-                # a strong cue beats a weak one at any distance; otherwise the nearer wins
-                if current is None or (weak, distance) < current[:2]:
-                    best[task] = (weak, distance, value, " ".join(text[t.start:t.end].split()))
+                # a category that yields to another loses to it at any distance ("history of possible
+                # seizure": the past wins over the hedge); a strong cue beats a weak one at any
+                # distance; otherwise the nearer wins
+                if (current is None or category in self._yields.get(current[4], ())
+                        or (current[4] not in self._yields.get(category, ()) and (weak, distance) < current[:2])):
+                    best[task] = (weak, distance, value, " ".join(text[t.start:t.end].split()), category)

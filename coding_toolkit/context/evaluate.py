@@ -18,6 +18,8 @@ from coding_toolkit.records import ContextLabels
 
 TASKS = tuple(TASK_VALUES)
 REQUIRED = ("sentence", "start", "end", *TASKS)
+# a predicted temporality absent from the gold set -> the gold value it is scored as (see score)
+SCORED_AS = {"Resolved": "Recent", "Uncertain": "Recent"}
 GOLD_VALUES = json.loads((Path(__file__).with_name("data") / "gold_values.json").read_text(encoding="utf-8"))
 
 
@@ -86,14 +88,16 @@ def predict_rows(rows: Sequence[GoldRow], classify: Callable[[str, list[tuple[in
 def score(gold: Iterable[dict[str, str]], predicted: Iterable[ContextLabels], skipped: int = 0) -> dict:
     """Precision/recall/F1 per value and accuracy per task: the ``context evaluate --json`` object."""
     gold = list(gold)
-    # Resolved (present during this stay, resolved before discharge) is a kind of Recent: against a gold
-    # set without that value (NegEx/ConText files) it is scored as Recent
-    as_recent = not any(g.get("temporality") == "Resolved" for g in gold)
+    # values the gold set may lack, scored as the gold value they are a kind of: Resolved (present during
+    # this stay, resolved before discharge) is Recent; Uncertain (a possibility: "?PE", "rule out") is
+    # Recent too, as the NegEx/ConText kit annotates possibility (Recent, Affirmed; medspaCy's
+    # POSSIBLE_EXISTENCE has no temporality)
+    present = {g.get("temporality") for g in gold}
+    scored_as = {v: g for v, g in SCORED_AS.items() if v not in present}
     pairs = []
     for g, p in zip(gold, predicted):
         meta = p.as_meta()
-        if as_recent and meta["temporality"] == "Resolved":
-            meta["temporality"] = "Recent"
+        meta["temporality"] = scored_as.get(meta["temporality"], meta["temporality"])
         pairs.append((g, meta))
     result: dict = {}
     for task in TASKS:

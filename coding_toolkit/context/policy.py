@@ -5,6 +5,10 @@ Data: ``data/policy.json`` (which labels suppress, minimum linking confidence) a
 Chronic conditions are coded whenever documented, so a *Historical* label does not suppress them:
 such a mention is kept with the reason ``"chronic condition: historical label ignored"``.
 Negation, other experiencer and hypothetical still filter them.
+``section_procedures_only`` lists temporality values that, when a section heading gave them (a
+``Plan:`` heading -> Hypothetical), suppress procedures only: a procedure under "Plan:" is still to
+be done, but a diagnosis there ("Plan: apixaban for AF") is the patient's condition and stays as the
+other cues leave it. A mention is a procedure when its codes are OPCS-4 only.
 ``data/generic_concepts.json`` lists concepts never suggested on their own (Disease, Male, Finding of
 lesion ...): their mentions are filtered with the reason ``"generic"``.
 """
@@ -27,6 +31,12 @@ TASK_ORDER = ("negation", "experiencer", "temporality")  # order of reasons in t
 
 def _load_json(path: Path) -> Mapping[str, Any]:
     return read_json_object(path, "policy file", f"see {DEFAULT_POLICY}")
+
+
+def _procedure(codes: Sequence[MapRow]) -> bool:
+    """A procedure concept: it maps to OPCS-4 and not to ICD-10 (no codes: not known to be one)."""
+    systems = {row.system.upper().replace("-", "") for row in codes}
+    return bool(systems) and all(s.startswith("OPCS") for s in systems)
 
 
 @dataclass(frozen=True)
@@ -101,6 +111,8 @@ class Policy:
     # labels that keep a mention but are worth saying: task -> {value: note} (the reason of a kept mention)
     keep_notes: Mapping[str, Mapping[str, str]] = field(
         default_factory=lambda: {"temporality": {"Resolved": "resolved during this stay: still coded"}})
+    # temporality values that suppress only procedures when a section heading (not a cue) gave them
+    section_procedures_only: frozenset[str] = frozenset()
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> Policy:
@@ -140,9 +152,15 @@ class Policy:
                     v not in TASK_VALUES[task] for v in values):
                 raise ContextRuleError(f"{path} field 'keep_notes.{task}': not a task -> {{value: note}} object; "
                                        'fix: e.g. {"temporality": {"Resolved": "resolved during this stay"}}')
+        procedures_only = data.get("section_procedures_only", [])
+        if not isinstance(procedures_only, list) or any(v not in TASK_VALUES["temporality"] for v in procedures_only):
+            raise ContextRuleError(f"{path} field 'section_procedures_only': {procedures_only!r} is not a list of "
+                                   f"temporality values; fix: e.g. [\"Hypothetical\"] (values: "
+                                   f"{', '.join(TASK_VALUES['temporality'])})")
         return cls({t: dict(v) for t, v in suppress.items()}, float(min_conf), chronic, ignores,
                    data.get("chronic_note", cls.chronic_note), str(path), generic=generic,
-                   coding_rules=dict(coding_rules), keep_notes={t: dict(v) for t, v in keep_notes.items()})
+                   coding_rules=dict(coding_rules), keep_notes={t: dict(v) for t, v in keep_notes.items()},
+                   section_procedures_only=frozenset(procedures_only))
 
     def decide(self, mention: Mention, labels: ContextLabels, codes: Sequence[MapRow] = ()) -> FilterDecision:
         reasons, note = [], None
@@ -152,6 +170,9 @@ class Policy:
         for task in TASK_ORDER:
             reason = self.suppress.get(task, {}).get(meta[task])
             if reason is None:
+                continue
+            if (task == "temporality" and meta[task] in self.section_procedures_only
+                    and labels.triggers.get(task, "").startswith("section:") and not _procedure(codes)):
                 continue
             if (task == "temporality" and meta[task] in self.chronic_ignores and self.chronic is not None
                     and self.chronic.matches(mention, codes)):

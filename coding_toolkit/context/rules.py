@@ -7,7 +7,11 @@ A rule file is JSON (see ``data/context_rules.json``)::
                 "max_scope": null, "terminates": null},
                {"pattern": "(?<!\\w)(?:\\d+|a|one) years? ago", "first_tokens": ["<num>", "a", "one"], ...}],
      "sections": [{"headings": ["past medical history", "pmh"], "sets": {"temporality": "Historical"}}],
-     "sentence_abbreviations": ["dr", "e.g"]}
+     "sentence_abbreviations": ["dr", "e.g"],
+     "yields_to": {"UNCERTAIN": ["HISTORICAL"]}}
+
+``yields_to``: a category whose trigger loses the tasks it sets to a listed category's trigger in
+scope, at any distance ("history of possible seizure" stays Historical).
 
 ``load_rules(path, extra=...)`` merges extra files/dicts after the base file: their categories,
 rules and sections are added; a literal defined again replaces the earlier rule for that literal.
@@ -17,7 +21,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +36,7 @@ DIRECTIONS = ("FORWARD", "BACKWARD", "BIDIRECTIONAL", "TERMINATE", "PSEUDO")
 # the three tasks and their allowed values, as in records.ContextLabels
 TASK_VALUES: dict[str, tuple[str, ...]] = {
     "negation": ("Affirmed", "Negated"),
-    "temporality": ("Recent", "Historical", "Hypothetical", "Resolved"),
+    "temporality": ("Recent", "Historical", "Hypothetical", "Resolved", "Uncertain"),
     "experiencer": ("Patient", "Other"),
 }
 # Triggers are looked up per token: a word (\w+) or one other non-space character. A pattern's
@@ -75,6 +79,8 @@ class RuleSet:
     sources: tuple[str, ...]  # files (or "<dict>") the rules came from
     # categories whose value holds only when no other trigger in scope, nor the section, sets that task
     weak_categories: frozenset[str] = frozenset()
+    # category -> categories it yields its tasks to when both have a trigger in scope (at any distance)
+    yields_to: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
 
 def normalise_literal(text: str) -> str:
@@ -216,15 +222,16 @@ def load_rules(path: str | Path | Mapping[str, Any] | None = None,
     sections: list[SectionRule] = []
     abbreviations: list[str] = []
     weak: set[str] = set()
+    yields: dict[str, frozenset[str]] = {}
     names = []
     for source in sources:
         src, data = _read(source)
         names.append(src)
         unknown = set(data) - {"description", "version", "categories", "rules", "sections", "sentence_abbreviations",
-                               "weak_categories"}
+                               "weak_categories", "yields_to"}
         if unknown:
             raise _fail(src, None, sorted(unknown)[0], "unknown top-level field",
-                        "use categories/rules/sections/sentence_abbreviations/weak_categories")
+                        "use categories/rules/sections/sentence_abbreviations/weak_categories/yields_to")
         categories.update(_parse_categories(src, data.get("categories", {})))
         if not categories:
             raise _fail(src, None, "categories", "no categories defined",
@@ -248,5 +255,16 @@ def load_rules(path: str | Path | Mapping[str, Any] | None = None,
                 raise _fail(src, None, "weak_categories", f"unknown category {cat!r}",
                             f"use categories from {', '.join(sorted(categories))}")
             weak.add(cat)
+        raw_yields = data.get("yields_to", {})
+        if not isinstance(raw_yields, Mapping):
+            raise _fail(src, None, "yields_to", "must be an object of category -> [categories]",
+                        'e.g. {"UNCERTAIN": ["HISTORICAL"]}')
+        for cat, over in raw_yields.items():
+            over = [over] if isinstance(over, str) else over
+            bad = [c for c in [cat, *over] if c not in categories] if isinstance(over, list) else [cat]
+            if bad:
+                raise _fail(src, None, f"yields_to.{cat}", f"unknown category {bad[0]!r} (or not a list)",
+                            f"use categories from {', '.join(sorted(categories))}")
+            yields[cat] = yields.get(cat, frozenset()) | frozenset(over)
     return RuleSet(categories, tuple(by_key.values()), tuple(sections), tuple(dict.fromkeys(abbreviations)),
-                   tuple(names), frozenset(weak))
+                   tuple(names), frozenset(weak), yields)

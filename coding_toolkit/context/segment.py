@@ -3,7 +3,9 @@
 Sentence ends: ``.``/``!``/``?`` followed by white space (not after a listed abbreviation), blank
 lines, a new line that starts a list item or a capitalised line, inline list markers (``2)``), and
 section headings. Sections: a heading (``Past medical history:``) opens a section that lasts until
-the next heading or the first blank line after its content. A known heading written in upper case
+the next heading or the first blank line after its content; an inline label (content on the
+heading's own line: ``PMH: asthma``, ``Hx: MI``) ends earlier, at a new line opening with a capital
+letter (a list below it, ``- COPD``, or a wrapped lower-case line continues it). A known heading written in upper case
 (``... DISCHARGE SUMMARY PAST MEDICAL HISTORY: ...``) opens a section even in the middle of a line:
 de-identified and flattened records put whole notes on one line. A mention that *is* the heading
 (``ALLERGIES: none``) belongs to its section too.
@@ -36,6 +38,8 @@ _LINE_HEADING = r"([A-Z][A-Za-z/&' -]{1,40}?)[ \t]*:(?!\d)"
 _GENERIC_HEADING = re.compile(_AFTER_SPACE + _CAPS_HEADING + r"|\n[ \t]*" + _LINE_HEADING)
 _GENERIC_HEADING_AT_START = re.compile(r"[ \t]*(?:" + _CAPS_HEADING + "|" + _LINE_HEADING + ")")
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
+# an inline label ("PMH: asthma") ends at a new line that opens with a capital (new prose or heading)
+_CAPITALISED_LINE = re.compile(r"\n[ \t]*(?=[A-Z])")
 _SPACES = re.compile(r"\s*")
 _WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)\.$")
 
@@ -130,7 +134,11 @@ class Segmenter:
             stop = starts[i + 1] if i + 1 < len(starts) else len(text)
             content = _SPACES.match(text, end_heading).end()  # skip blank lines right after the heading
             blank = _BLANK_LINE.search(text, content, stop)
-            sections.append(Section(end_heading, blank.start() if blank else stop, name, sets, start))
+            end = blank.start() if blank else stop
+            if "\n" not in text[end_heading:content]:  # an inline label: content on the heading's line
+                line = _CAPITALISED_LINE.search(text, content, end)
+                end = line.start() if line else end
+            sections.append(Section(end_heading, end, name, sets, start))
         cuts.discard(len(text))
         return Segments(sorted(cuts), sections, [s.start for s in sections], len(text))
 

@@ -61,7 +61,7 @@ def test_multiple_targets_one_sentence_mixed(clf):
 def test_hypothetical_and_query(clf):
     text = "Return to the emergency department if she develops chest pain or fever."
     assert {lab.temporality for lab in label(clf, text, "chest pain", "fever")} == {"Hypothetical"}
-    assert label(clf, "Impression: ?appendicitis.", "appendicitis")[0].temporality == "Hypothetical"
+    assert label(clf, "Impression: ?appendicitis.", "appendicitis")[0].temporality == "Uncertain"
 
 
 def test_family_experiencer_and_patient_pseudo(clf):

@@ -155,8 +155,8 @@ def test_consent_risks_and_what_could_happen(clf, text, target, expected):
     ("Dopplers to evaluate for DVT.", "DVT"),
     ("Pneumonia cannot be excluded.", "Pneumonia"),
 ])
-def test_possibility_cues_are_hypothetical_for_coding_and_recent_in_the_kit_convention(clf, kit, text, target):
-    assert temporality(clf, text, target) == "Hypothetical"  # not established, so not coded
+def test_possibility_cues_are_uncertain_for_coding_and_recent_in_the_kit_convention(clf, kit, text, target):
+    assert temporality(clf, text, target) == "Uncertain"  # not established, so not coded as confirmed
     assert temporality(kit, text, target) == "Recent"  # as the ConText kit annotates them
 
 

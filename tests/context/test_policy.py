@@ -115,3 +115,38 @@ def test_bad_four_character_range_names_the_fix(tmp_path, low, high):
     (tmp_path / "policy.json").write_text(json.dumps({"suppress": {}, "chronic_conditions": "chronic.json"}))
     with pytest.raises(ContextRuleError, match=r"icd10_ranges\[0\].*fix: use ICD-10 codes without dot"):
         Policy.load(tmp_path / "policy.json")
+
+
+def opcs(code, sctid="1"):
+    return MapRow(sctid, "OPCS-4", "4.11", "999002741000000101", 1, 1, 1, code, None, "", default=True)
+
+
+def test_uncertain_diagnosis_is_filtered_with_its_reason(policy):
+    d = policy.decide(mention(), ContextLabels(temporality="Uncertain"), [icd("I269")])
+    assert d.status == "filtered" and d.reason == "uncertain diagnosis: not coded as confirmed"
+
+
+def test_plan_section_suppresses_procedures_only():
+    """A 'Plan:' heading makes procedures future (not done); a diagnosis under it keeps its other labels."""
+    stage = ContextStage()
+    note = "Plan: start apixaban for AF, colonoscopy in 6 weeks.\n"
+    af = Mention(note.index("AF"), note.index("AF") + 2, "AF", "49436004", "Atrial fibrillation", 0.9)
+    scope_at = note.index("colonoscopy")
+    scope = Mention(scope_at, scope_at + len("colonoscopy"), "colonoscopy", "73761001", "Colonoscopy", 0.9)
+    (af_labels, af_decision), (_, scope_decision) = stage.run(note, [af, scope], [[icd("I48X")], [opcs("H221")]])
+    assert af_labels.temporality == "Hypothetical" and af_labels.triggers["temporality"] == "section: plan"
+    assert af_decision.status == "kept"
+    assert scope_decision.status == "filtered" and scope_decision.reason == "hypothetical"
+    # a cue (not the heading) still filters a diagnosis under Plan
+    note2 = "Plan: return if chest pain recurs.\n"
+    pain_at = note2.index("chest pain")
+    pain = Mention(pain_at, pain_at + 10, "chest pain", "29857009", "Chest pain", 0.9)
+    (_, decision), = stage.run(note2, [pain], [[icd("R074")]])
+    assert decision.status == "filtered" and decision.reason == "hypothetical"
+
+
+def test_section_procedures_only_must_name_temporality_values(tmp_path):
+    bad = tmp_path / "policy.json"
+    bad.write_text(json.dumps({"suppress": {}, "section_procedures_only": ["Future"]}), encoding="utf-8")
+    with pytest.raises(ContextRuleError, match="section_procedures_only.*Hypothetical"):
+        Policy.load(bad)

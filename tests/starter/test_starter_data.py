@@ -151,4 +151,4 @@ def test_gold_consistent_with_notes(notes, gold, gps_ids, map_rows):
             assert ICD_TARGET.match(code) and code in targets, (note_id, code)
         for code in entry["opcs4"]:
             assert OPCS_TARGET.match(code) and code in targets, (note_id, code)
-    assert reasons == {"negated", "historical", "hypothetical", "family", "service name"}
+    assert reasons == {"negated", "historical", "hypothetical", "uncertain", "family", "service name"}

@@ -1,0 +1,51 @@
+"""Where a history scope ends (issue 12): an inline label at its line end, a history cue at the
+presentation. Sentences are written for the tests, not taken from the benchmark kit."""
+from __future__ import annotations
+
+import pytest
+
+from coding_toolkit.context.classifier import ContextClassifier
+from coding_toolkit.context.segment import Segmenter
+
+
+@pytest.fixture(scope="module")
+def clf() -> ContextClassifier:
+    return ContextClassifier()
+
+
+def temporality(clf, text: str, target: str) -> str:
+    start = text.index(target)
+    return clf.classify(text, [(start, start + len(target))])[0].temporality
+
+
+@pytest.mark.parametrize("text, target, expected", [
+    # an inline label ends at its line end when the next line opens new prose
+    ("PMH: asthma\nHe presents with pneumonia.", "pneumonia", "Recent"),
+    ("PMH: asthma\nHe presents with pneumonia.", "asthma", "Historical"),
+    ("Hx: gout\nToday swollen knee.", "swollen knee", "Recent"),
+    # a list under the label, or a wrapped lower-case line, continues it
+    ("PMH: asthma\n- COPD\n- hypertension", "hypertension", "Historical"),
+    ("PMH: asthma, COPD,\n  hypertension", "hypertension", "Historical"),
+    # a heading on its own line keeps its section to the blank line
+    ("Past medical history:\nAsthma\nCOPD\n\nChest pain today.", "COPD", "Historical"),
+    ("Past medical history:\nAsthma\nCOPD\n\nChest pain today.", "Chest pain", "Recent"),
+])
+def test_inline_labels_end_at_their_line(clf, text, target, expected):
+    assert temporality(clf, text, target) == expected
+
+
+def test_section_of_inline_label_stops_before_next_capitalised_line():
+    seg = Segmenter(ContextClassifier().rules.sections, ()).split("PMH: asthma\nHe has pneumonia.")
+    (section,) = seg.sections
+    assert section.heading == "pmh" and section.end == len("PMH: asthma")
+
+
+@pytest.mark.parametrize("text, target", [
+    ("History of COPD with presentation of pneumonia.", "pneumonia"),
+    ("Known history of asthma, presents with pneumonia.", "pneumonia"),
+    ("History of angina, comes in with chest pain.", "chest pain"),
+    ("History of angina, came in with chest pain.", "chest pain"),
+    ("Previous DVT; today swollen calf.", "swollen calf"),
+])
+def test_history_scope_ends_at_the_presentation(clf, text, target):
+    assert temporality(clf, text, target) == "Recent"

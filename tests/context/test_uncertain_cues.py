@@ -1,0 +1,71 @@
+"""Possibility cues (issue 12): hedged diagnoses are Uncertain, their scope, and the look-alikes that
+are not possibility. Sentences are written for the tests, not taken from the benchmark kit."""
+from __future__ import annotations
+
+import pytest
+
+from coding_toolkit.context.classifier import ContextClassifier
+
+
+@pytest.fixture(scope="module")
+def clf() -> ContextClassifier:
+    return ContextClassifier()
+
+
+def label(clf, text: str, target: str):
+    start = text.index(target)
+    return clf.classify(text, [(start, start + len(target))])[0]
+
+
+@pytest.mark.parametrize("text, target", [
+    ("Possible pneumonia in the right base.", "pneumonia"),
+    ("Probable viral gastroenteritis.", "viral gastroenteritis"),
+    ("Likely cellulitis of the left shin.", "cellulitis"),
+    ("Suspected pulmonary embolism on admission.", "pulmonary embolism"),
+    ("Appearances suspicious for malignancy.", "malignancy"),
+    ("The lesion may represent a haemangioma.", "haemangioma"),
+    ("Differential diagnosis includes sarcoidosis.", "sarcoidosis"),
+    ("Gout is likely.", "Gout"),
+    ("A small effusion cannot be excluded.", "effusion"),
+    ("Consolidation versus atelectasis at the left base.", "Consolidation"),
+    ("Consolidation versus atelectasis at the left base.", "atelectasis"),
+    ("Pneumonia vs aspiration.", "aspiration"),
+])
+def test_hedged_diagnoses_are_uncertain(clf, text, target):
+    lab = label(clf, text, target)
+    assert lab.temporality == "Uncertain" and lab.negation == "Affirmed"
+
+
+@pytest.mark.parametrize("text, target, negation, temporality", [
+    # an assertion that findings fit, not a hedge
+    ("Appearances consistent with pneumonia.", "pneumonia", "Affirmed", "Recent"),
+    ("Findings in keeping with a fracture.", "fracture", "Affirmed", "Recent"),
+    # improbability is negation (longest match beats "likely"/"probable")
+    ("Pulmonary embolism is unlikely.", "Pulmonary embolism", "Negated", "Recent"),
+    ("Low probability of pulmonary embolism.", "pulmonary embolism", "Negated", "Recent"),
+    # the hedge reaches a few words only, and not past the sentence
+    ("Possible viral illness. Asthma is well controlled.", "Asthma", "Affirmed", "Recent"),
+])
+def test_look_alikes_are_not_possibility(clf, text, target, negation, temporality):
+    lab = label(clf, text, target)
+    assert (lab.negation, lab.temporality) == (negation, temporality)
+
+
+@pytest.mark.parametrize("text, target", [
+    ("History of possible seizures.", "seizures"),
+    ("Possible previous myocardial infarction on the ECG.", "myocardial infarction"),
+    ("Previous biopsy report suggesting probable sarcoidosis.", "sarcoidosis"),
+])
+def test_a_past_hedged_condition_is_historical(clf, text, target):
+    """UNCERTAIN yields to HISTORICAL in scope (``yields_to`` in the rule file), at any distance."""
+    assert label(clf, text, target).temporality == "Historical"
+
+
+def test_yields_to_names_known_categories():
+    from coding_toolkit.context.rules import load_rules
+    from coding_toolkit.errors import ContextRuleError
+
+    with pytest.raises(ContextRuleError, match="yields_to.UNCERTAIN.*'PAST'"):
+        load_rules(extra={"yields_to": {"UNCERTAIN": ["PAST"]}})
+    rules = load_rules(extra={"yields_to": {"FAMILY": ["HISTORICAL"]}})
+    assert rules.yields_to["FAMILY"] == {"HISTORICAL"} and rules.yields_to["UNCERTAIN"] == {"HISTORICAL"}
