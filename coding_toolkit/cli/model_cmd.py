@@ -36,9 +36,13 @@ def model() -> None:
 @click.option("--name-variants/--no-name-variants", default=True,
               help="Add the safe name variants (UK/US spelling, possessive, plural) to the release's synonyms "
                    "(default on; see docs/models.md).")
+@click.option("--vector-workers", "vector_workers", default=1, show_default=True, type=click.IntRange(min=1),
+              help="Threads for training the word vectors. 1 makes the pack reproducible (the same inputs give "
+                   "the same content hash); more are faster but give different vectors on every build "
+                   "(docs/models.md, 'Rebuilding a pack').")
 @progress_option
 def build(release_dir, out, notes, text_column, id_column, tags, descendants_of, spell_check, name_variants,
-          progress) -> None:
+          vector_workers, progress) -> None:
     """Build a pack from RELEASE_DIR (an unzipped SNOMED CT RF2 release, UK Clinical Edition or Monolith)."""
     from coding_toolkit.concepts.build import DEFAULT_TAGS, SPELL_CHECK_DEFAULT, build_pack_from_release
     from coding_toolkit.concepts.pack import load_pack
@@ -46,13 +50,17 @@ def build(release_dir, out, notes, text_column, id_column, tags, descendants_of,
     path = build_pack_from_release(
         release_dir, out, notes=notes, tags=tags or DEFAULT_TAGS, descendants_of=list(descendants_of) or None,
         progress=progress, spell_check=SPELL_CHECK_DEFAULT if spell_check is None else spell_check,
-        text_column=text_column, id_column=id_column, name_variants=name_variants)
+        text_column=text_column, id_column=id_column, name_variants=name_variants,
+        vector_workers=vector_workers)
     pack = load_pack(path, lazy=True)
     counts = pack.provenance["counts"]
     click.echo(f"built {path}: {counts['concepts']} concepts, {counts['names']} names, hash {pack.hash[:16]}")
     limitation = pack.provenance["vocab"].get("limitation")
     if limitation:
         click.echo(f"note: {limitation}", err=True)
+    if vector_workers > 1:
+        click.echo(f"note: word vectors trained with {vector_workers} threads: a rebuild will not have the same "
+                   "hash (use --vector-workers 1 for a reproducible pack)", err=True)
 
 
 def info_dict(pack) -> dict:
@@ -65,7 +73,8 @@ def info_dict(pack) -> dict:
 @click.argument("pack_dir", metavar="PACK", type=click.Path())
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.option("--compare", "other", default=None, metavar="PACK2", type=click.Path(),
-              help="Also list the files and provenance fields that differ from PACK2 (e.g. a rebuild).")
+              help="Also list the files and provenance fields that differ from PACK2 (e.g. a rebuild), "
+                   "and which of them are in the content hash.")
 def info(pack_dir, as_json, other) -> None:
     """Concept and name counts, training counts and provenance of PACK, a pack folder or 'starter'
     (the embedded starter pack); its hash is checked."""
@@ -110,6 +119,11 @@ def info(pack_dir, as_json, other) -> None:
     if other is not None:
         diff = data["compare"]
         lines.append(f"compare    {diff['pack']}: " + ("same hash" if diff["same_hash"] else "different hash"))
-        lines.append(f"  files      {', '.join(diff['files']) or 'all identical'}")
-        lines.append(f"  provenance {', '.join(diff['provenance']) or 'identical'}")
+        lines.append(f"  files      {', '.join(diff['files']) or 'all identical'} (every file is hashed)")
+        lines.append(f"  provenance hashed: {', '.join(diff['provenance_hashed']) or 'identical'}")
+        lines.append(f"             not hashed (when/where built): "
+                     f"{', '.join(diff['provenance_not_hashed']) or 'identical'}")
+        if 1 in diff["hash_schemes"]:
+            lines.append("  note       a pack with hash scheme 1 (older toolkit) hashes its build times too: "
+                         "rebuild it with this toolkit to compare hashes")
     click.echo("\n".join(lines))

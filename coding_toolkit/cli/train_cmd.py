@@ -26,8 +26,10 @@ def train() -> None:
 @notes_file_options
 @click.option("--checkpoint-every", default=2000, show_default=True, type=click.IntRange(min=1),
               help="Save a resumable checkpoint every N notes.")
+@click.option("--seed", default=0, show_default=True, type=int,
+              help="Seed for the random draws in training: the same pack, notes and seed give the same hash.")
 @progress_option
-def unsupervised(pack_dir, notes, out, text_column, id_column, checkpoint_every, progress) -> None:
+def unsupervised(pack_dir, notes, out, text_column, id_column, checkpoint_every, seed, progress) -> None:
     """Self-supervised training on notes (resumes a partial run of the same --out)."""
     import itertools
 
@@ -42,7 +44,7 @@ def unsupervised(pack_dir, notes, out, text_column, id_column, checkpoint_every,
     # counting reads the notes once more: only worth it for a progress bar's total
     total = count_notes(notes, text_column=text_column, id_column=id_column) if progress else None
     result = train_unsupervised(pack, texts, out, progress=progress, checkpoint_every=checkpoint_every,
-                                total=total, notes_name=str(notes))
+                                total=total, notes_name=str(notes), seed=seed)
     resumed = f" (resumed after {result['resumed_from']})" if result["resumed_from"] else ""
     click.echo(f"trained on {result['notes']} notes{resumed} at {result['docs_per_s']} notes/s -> {result['pack']}")
 

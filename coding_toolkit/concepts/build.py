@@ -125,19 +125,26 @@ def _notes_texts(notes, text_column: str, id_column: str) -> tuple[Iterable[str]
 
 def build_pack(entries: Iterable[ConceptEntry], out_dir, *, notes=None, map_release=None,
                provenance: dict | None = None, spell_check: bool = SPELL_CHECK_DEFAULT,
-               progress: bool = False, text_column: str = "text", id_column: str = "note_id") -> Path:
+               progress: bool = False, text_column: str = "text", id_column: str = "note_id",
+               vector_workers: int = 1) -> Path:
     """Build a pack in ``out_dir`` (must be absent or empty) and return its path.
 
     ``notes``: texts (iterable of str) or a notes file/folder for the word vectors; without notes the
     vectors are learnt from the concept names only, a limitation recorded in the provenance.
     ``map_release``: a Release (or release folder) whose NHS maps go into ``maps.sqlite``.
+    ``vector_workers``: gensim threads for the word vectors; 1 (the default) makes the pack
+    reproducible (the same inputs give the same content hash, ``concepts/reproducible.py``).
     """
     from medcat.cat import CAT
 
     from coding_toolkit.concepts.pack import MAPS_FILE, MEDCAT_DIR, check_new_dir, write_pack_json
+    from coding_toolkit.concepts.reproducible import build_time, canonicalise_medcat_dir
     from coding_toolkit.concepts.vocab import build_vocab
 
     out = check_new_dir(out_dir)
+    if vector_workers < 1:
+        raise PackError(f"vector_workers={vector_workers}: must be at least 1; fix: e.g. --vector-workers 1")
+    _, built_at = build_time()
     started = time.time()
     config = make_config(spell_check=spell_check)
     cdb, cdb_stats = build_cdb(entries, config, progress=progress)
@@ -147,7 +154,7 @@ def build_pack(entries: Iterable[ConceptEntry], out_dir, *, notes=None, map_rele
     log.info("CDB: %d concepts, %d names", len(cdb.cui2info), len(cdb.name2info))
 
     note_texts, notes_name = _notes_texts(notes, text_column, id_column)
-    vocab, vstats = build_vocab(note_texts, extra_texts=_concept_texts(cdb))
+    vocab, vstats = build_vocab(note_texts, extra_texts=_concept_texts(cdb), workers=vector_workers)
     if vstats["documents"]:
         vstats["source"] = f"notes ({notes_name}) + concept names"
         vstats["limitation"] = None
@@ -160,11 +167,12 @@ def build_pack(entries: Iterable[ConceptEntry], out_dir, *, notes=None, map_rele
 
     out.mkdir(parents=True, exist_ok=True)
     cat.save_model_pack(str(out), pack_name=MEDCAT_DIR, add_hash_to_pack_name=False, make_archive=False)
+    canonicalise_medcat_dir(out / MEDCAT_DIR)
     maps_info = _write_maps(out / MAPS_FILE, map_release, progress=progress)
 
     prov = dict(provenance or {})
     prov.update({
-        "build": {"time": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "seconds": round(time.time() - started, 1)},
+        "build": {"time": built_at, "seconds": round(time.time() - started, 1)},
         "tags": sorted(cdb_stats["semantic_tags"]),
         "concepts_in": cdb_stats["concepts"],
         "vocab": vstats,
@@ -184,6 +192,7 @@ def _write_maps(path: Path, map_release, *, progress: bool) -> dict:
     from coding_toolkit.dburl import normalise_url
     from coding_toolkit.mapping.engine import MapEngine
     from coding_toolkit.mapping.store import MapStore
+    from coding_toolkit.mapping.store.importer import import_stamp
 
     url = normalise_url(path)
     store = MapStore(url)
@@ -193,8 +202,10 @@ def _write_maps(path: Path, map_release, *, progress: bool) -> dict:
         why = "no release given" if release is None else f"release {release.path} has no NHS map files"
         log.warning("the pack carries no maps (%s): code suggestions need a map store", why)
         return {"source": None, "illustrative": False, "note": why}
-    report = store.import_release(release, progress=progress)
+    # the database is hashed: when and from where it was imported are kept in pack.json instead
+    report = store.import_release(release, progress=progress, reproducible=True)
     provenance = _plain(MapEngine(url).provenance())
+    provenance.update(import_stamp(release))
     return {"source": "release", "report": _plain(report), "provenance": provenance,
             "illustrative": bool(provenance.get("illustrative"))}
 
@@ -232,7 +243,7 @@ def with_variants(entries: Iterable[ConceptEntry], rules) -> Iterator[ConceptEnt
 def build_pack_from_release(release_dir, out_dir, *, notes=None, tags=DEFAULT_TAGS, descendants_of=None,
                             progress: bool = False, spell_check: bool = SPELL_CHECK_DEFAULT,
                             text_column: str = "text", id_column: str = "note_id",
-                            name_variants: bool = True) -> Path:
+                            name_variants: bool = True, vector_workers: int = 1) -> Path:
     """Build a pack from an RF2 release folder: its active concepts with ``tags`` (and under
     ``descendants_of``), its UK preferred terms, and its NHS maps.
 
@@ -254,4 +265,4 @@ def build_pack_from_release(release_dir, out_dir, *, notes=None, tags=DEFAULT_TA
                   "name_variants": sorted(variant_rules.enabled) if variant_rules else []}
     return build_pack(entries, out_dir, notes=notes, map_release=release, provenance=provenance,
                       spell_check=spell_check, progress=progress, text_column=text_column,
-                      id_column=id_column)
+                      id_column=id_column, vector_workers=vector_workers)

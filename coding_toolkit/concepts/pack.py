@@ -11,13 +11,13 @@ import json
 import logging
 import os
 import shutil
-import time
 from pathlib import Path
 
 import coding_toolkit.offline  # noqa: F401  (before medcat)
 from coding_toolkit import __version__
 from coding_toolkit.concepts import medcat_compat
 from coding_toolkit.errors import PackError
+from coding_toolkit.io.digest import file_sha256
 from coding_toolkit.records import Mention
 
 log = logging.getLogger(__name__)
@@ -45,26 +45,80 @@ def _content_files(root: Path):
             yield path
 
 
-def content_hash(root, provenance: dict) -> str:
-    """sha256 over every file (relative path + bytes) and the provenance without its hash."""
-    root = Path(root)
-    outer = hashlib.sha256()
-    for path in _content_files(root):
-        inner = hashlib.sha256()
-        with open(path, "rb") as fh:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                inner.update(block)
-        outer.update(path.relative_to(root).as_posix().encode() + b"\0" + inner.digest())
+# Hash schemes, recorded in pack.json's "hash_scheme" (absent: 1). 1: every file in Path order and all of
+# the provenance. 2 (written now): the files in the order of their relative POSIX paths and the
+# provenance without the fields below, which record when and where the pack was built, so that a
+# rebuild from the same inputs has the same hash (concepts/reproducible.py). A pack written with
+# scheme 1 still verifies with scheme 1.
+HASH_SCHEME = 2
+NOT_HASHED = ("build.time", "build.seconds", "release.path", "maps.provenance.imported_at",
+              "maps.provenance.release_path", "maps.report.release", "training.*.time",
+              "training.*.seconds", "training.*.docs_per_s", "training.*.notes_source")
+
+
+def _drop(value, parts: list[str]):
+    if not parts:
+        return value
+    head, rest = parts[0], parts[1:]
+    if head == "*" and isinstance(value, list):
+        return [_drop(item, rest) for item in value]
+    if isinstance(value, dict) and head in value:
+        if not rest:
+            return {k: v for k, v in value.items() if k != head}
+        return {**value, head: _drop(value[head], rest)}
+    return value
+
+
+def hashed_provenance(provenance: dict) -> dict:
+    """The provenance as scheme 2 hashes it: without the content hash and the NOT_HASHED fields."""
     prov = {k: v for k, v in provenance.items() if k != "content_hash"}
-    outer.update(json.dumps(prov, sort_keys=True, default=str).encode())
+    for field in NOT_HASHED:
+        prov = _drop(prov, field.split("."))
+    return prov
+
+
+def is_hashed_field(flat_key: str) -> bool:
+    """Whether a provenance field (dotted, list items by index: "training.0.time") is hashed."""
+    from fnmatch import fnmatchcase
+    return not any(fnmatchcase(flat_key, pattern) for pattern in NOT_HASHED)
+
+
+def _file_digest(path: Path) -> bytes:
+    return bytes.fromhex(file_sha256(path))
+
+
+def content_hash(root, provenance: dict, scheme: int | None = None) -> str:
+    """sha256 over every content file (relative path + bytes) and the provenance, with the scheme
+    ``provenance`` records (``scheme`` overrides; see HASH_SCHEME)."""
+    root = Path(root)
+    scheme = int(provenance.get("hash_scheme", 1)) if scheme is None else scheme
+    outer = hashlib.sha256()
+    if scheme == 1:
+        for path in _content_files(root):
+            outer.update(path.relative_to(root).as_posix().encode() + b"\0" + _file_digest(path))
+        prov = {k: v for k, v in provenance.items() if k != "content_hash"}
+        outer.update(json.dumps(prov, sort_keys=True, default=str).encode())
+        return outer.hexdigest()
+    if scheme != 2:
+        raise PackError(f"{root / PACK_JSON}: field 'hash_scheme' is {scheme!r}, which this toolkit does not "
+                        f"know (1 or 2); fix: use a newer coding-toolkit or rebuild the pack")
+    for rel, path in sorted((p.relative_to(root).as_posix(), p) for p in _content_files(root)):
+        outer.update(b"file\0" + rel.encode("utf-8") + b"\0" + _file_digest(path))
+    outer.update(b"provenance\0" + json.dumps(hashed_provenance(provenance), sort_keys=True,
+                                                separators=(",", ":"), default=str).encode("utf-8"))
     return outer.hexdigest()
 
 
 def _flat(value, prefix: str = "") -> dict:
-    if isinstance(value, dict):
+    if isinstance(value, dict) and value:
         out = {}
         for key, item in value.items():
             out.update(_flat(item, f"{prefix}.{key}" if prefix else str(key)))
+        return out
+    if isinstance(value, list) and value and any(isinstance(v, (dict, list)) for v in value):
+        out = {}
+        for i, item in enumerate(value):
+            out.update(_flat(item, f"{prefix}.{i}" if prefix else str(i)))
         return out
     return {prefix: value}
 
@@ -72,7 +126,9 @@ def _flat(value, prefix: str = "") -> dict:
 def compare_packs(a, b) -> dict:
     """What differs between two packs (e.g. a pack and its rebuild from the same inputs): the content
     files whose bytes differ and the provenance fields whose values differ, so that an auditor sees
-    whether only build timestamps changed. {"same_hash", "files", "provenance"}."""
+    whether only build timestamps changed. {"same_hash", "hash_schemes", "files", "provenance",
+    "provenance_hashed", "provenance_not_hashed"}: every content file is hashed; of the provenance
+    fields, the NOT_HASHED ones (when/where it was built) are not (hash scheme 2)."""
     a, b = Path(a), Path(b)
 
     def digests(root: Path) -> dict:
@@ -83,9 +139,13 @@ def compare_packs(a, b) -> dict:
     pa, pb = read_pack_json(a), read_pack_json(b)
     fa, fb = _flat({k: v for k, v in pa.items() if k != "content_hash"}), \
         _flat({k: v for k, v in pb.items() if k != "content_hash"})
-    return {"same_hash": pa["content_hash"] == pb["content_hash"],
+    fields = sorted(k for k in set(fa) | set(fb) if fa.get(k) != fb.get(k))
+    schemes = [int(pa.get("hash_scheme", 1)), int(pb.get("hash_scheme", 1))]
+    hashed = [k for k in fields if k not in ("hash_scheme",) and (1 in schemes or is_hashed_field(k))]
+    return {"same_hash": pa["content_hash"] == pb["content_hash"], "hash_schemes": schemes,
             "files": sorted(k for k in set(da) | set(db) if da.get(k) != db.get(k)),
-            "provenance": sorted(k for k in set(fa) | set(fb) if fa.get(k) != fb.get(k))}
+            "provenance": fields, "provenance_hashed": hashed,
+            "provenance_not_hashed": [k for k in fields if k not in hashed]}
 
 
 def cat_counts(cat) -> dict:
@@ -121,6 +181,7 @@ def write_pack_json(root: Path, provenance: dict, cat) -> dict:
     prov["counts"] = cat_counts(cat)
     prov["meta_tasks"] = meta_task_names(cat)
     prov["medcat_hash"] = cat.config.meta.hash
+    prov["hash_scheme"] = HASH_SCHEME
     prov["content_hash"] = content_hash(root, prov)
     (root / PACK_JSON).write_text(json.dumps(prov, indent=2, sort_keys=True, default=str), encoding="utf-8")
     return prov
@@ -240,9 +301,11 @@ class Pack:
         cat = self.cat
         cat.save_model_pack(str(out), pack_name=MEDCAT_DIR, add_hash_to_pack_name=False,
                             make_archive=False, change_description=note)
+        from coding_toolkit.concepts.reproducible import build_time, canonicalise_medcat_dir
+        canonicalise_medcat_dir(out / MEDCAT_DIR)  # the same training gives the same hash
         shutil.copy2(self.path / MAPS_FILE, out / MAPS_FILE)
         prov = copy.deepcopy({k: v for k, v in self.provenance.items() if k != "content_hash"})
-        event = {"time": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "parent_hash": self.hash, "note": note}
+        event = {"time": build_time()[1], "parent_hash": self.hash, "note": note}
         if training:
             event.update(training)
         prov.setdefault("training", []).append(event)

@@ -18,6 +18,7 @@ import coding_toolkit.offline  # noqa: F401  (before medcat)
 from coding_toolkit.concepts.evaluate import evaluate_export
 from coding_toolkit.concepts.export import as_export, documents, is_positive, is_rejected, subset
 from coding_toolkit.concepts.pack import Pack, check_new_dir, load_pack
+from coding_toolkit.concepts.reproducible import seed_training
 from coding_toolkit.errors import PackError, TrainingError
 
 log = logging.getLogger(__name__)
@@ -37,12 +38,14 @@ def _text(item) -> str:
 
 def train_unsupervised(pack: Pack, notes_iter, out_dir, *, progress: bool = False,
                        checkpoint_every: int = CHECKPOINT_EVERY, total: int | None = None,
-                       notes_name: str | None = None) -> dict:
+                       notes_name: str | None = None, seed: int = 0) -> dict:
     """Self-supervised training on notes (texts or Note records); writes the trained pack to ``out_dir``.
 
     Every ``checkpoint_every`` notes the model and the count of notes done are saved in
     ``.<out>.progress/`` beside ``out_dir``; running again with the same pack and notes resumes
     after the notes already trained on. The folder is removed when the run completes.
+    ``seed`` seeds MedCAT's random draws: the same pack, notes and seed give the same pack hash
+    (for a run that was not resumed: a resumed run is seeded again at the note it resumes from).
     """
     from tqdm import tqdm
 
@@ -89,6 +92,7 @@ def train_unsupervised(pack: Pack, notes_iter, out_dir, *, progress: bool = Fals
             if done % checkpoint_every == 0:
                 checkpoint(done)
 
+    seed_training(seed + done)
     started = time.time()
     try:
         cat.trainer.train_unsupervised(feed(), nepochs=1, progress_print=10**9)
@@ -98,7 +102,7 @@ def train_unsupervised(pack: Pack, notes_iter, out_dir, *, progress: bool = Fals
     trained = done - resumed_from
     stats = {"kind": "unsupervised", "notes": done, "resumed_from": resumed_from,
              "seconds": round(seconds, 1), "docs_per_s": round(trained / seconds, 1) if seconds else None,
-             "notes_source": notes_name}
+             "notes_source": notes_name, "seed": seed}
     base.save(out, note=f"unsupervised training on {done} notes", training=stats)
     shutil.rmtree(work, ignore_errors=True)
     return {**stats, "pack": str(out)}
@@ -211,6 +215,7 @@ def train_supervised(pack: Pack, export_path, out_dir, *, test_fraction: float =
     if n_pos == 0:
         raise TrainingError(f"{export_path}: no accepted annotations in the training split; fix: export "
                             f"validated annotations (correct: true)")
+    seed_training(seed)
     started = time.time()
     cat.trainer.train_supervised_raw(positives, nepochs=nepochs, never_terminate=True,
                                      disable_progress=not progress)

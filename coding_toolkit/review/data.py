@@ -6,7 +6,6 @@ was coded would put the evidence highlights on the wrong words.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterable
 from pathlib import Path
@@ -15,6 +14,7 @@ from typing import Any
 import orjson
 
 from coding_toolkit.errors import InputError, MapError, where
+from coding_toolkit.io.digest import file_sha256
 from coding_toolkit.io.serialize import suggestion_from_json
 from coding_toolkit.io.sinks.cds import cds_code
 from coding_toolkit.mapping.codes import base_code, to_cds, to_display
@@ -26,11 +26,7 @@ SYSTEMS = ("ICD-10", "OPCS-4")
 
 
 def file_hash(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    return file_sha256(path)
 
 
 def read_results(path: str | Path) -> list[dict[str, Any]]:

@@ -137,12 +137,13 @@ def test_model_info_compare_names_what_differs_in_a_rebuild(tiny_pack, rf2_relea
     rebuilt = build_pack_from_release(rf2_release, tmp_path / "rebuilt", notes=fixture_notes)
     same = run("model", "info", tiny_pack, "--compare", tiny_pack, "--json")
     assert same.exit_code == 0, same.output
-    assert json.loads(same.output)["compare"] == {"pack": str(tiny_pack), "same_hash": True, "files": [],
-                                                  "provenance": []}
+    assert json.loads(same.output)["compare"] == {"pack": str(tiny_pack), "same_hash": True, "hash_schemes": [2, 2],
+                                                  "files": [], "provenance": [], "provenance_hashed": [],
+                                                  "provenance_not_hashed": []}
     result = run("model", "info", tiny_pack, "--compare", rebuilt, "--json")
     assert result.exit_code == 0, result.output
     diff = json.loads(result.output)["compare"]
-    assert "build.time" in diff["provenance"] and "counts.concepts" not in diff["provenance"]
-    assert not diff["same_hash"] and "maps.sqlite" in diff["files"]  # its import time is stored inside
+    assert "build.time" in diff["provenance_not_hashed"] and "counts.concepts" not in diff["provenance"]
+    assert diff["same_hash"] and diff["files"] == [] and diff["provenance_hashed"] == []  # issue 17 item 10
     text = run("model", "info", tiny_pack, "--compare", rebuilt).output
     assert "compare" in text and "build.time" in text

@@ -71,6 +71,20 @@ def test_reimport_is_idempotent(store, rf2_release):
     }
 
 
+def test_reproducible_import_gives_identical_sqlite_bytes(rf2_release, tmp_path):
+    """A model pack's maps.sqlite is hashed (issue 17): without the import time and release path,
+    the same release imported twice gives the same file; a normal import keeps both."""
+    paths = [tmp_path / "a.sqlite", tmp_path / "b.sqlite"]
+    for path, release in zip(paths, (rf2_release, shutil.copytree(rf2_release, tmp_path / "moved")), strict=True):
+        MapStore(f"sqlite:///{path}").import_release(release, reproducible=True)
+    assert paths[0].read_bytes() == paths[1].read_bytes()
+    prov = MapStore(f"sqlite:///{paths[0]}").provenance()
+    assert "imported_at" not in prov and "release_path" not in prov and prov["folders"]
+    normal = MapStore(f"sqlite:///{tmp_path / 'c.sqlite'}")
+    normal.import_release(rf2_release)
+    assert {"imported_at", "release_path"} <= set(normal.provenance())
+
+
 def test_failed_import_leaves_store_unchanged(store, rf2_release, release_copy):
     store.import_release(rf2_release)
     before = dump(store)

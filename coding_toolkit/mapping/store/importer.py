@@ -33,8 +33,14 @@ def import_release(
     icd10_titles=None,
     opcs_titles=None,
     progress: bool = False,
+    reproducible: bool = False,
 ) -> ImportReport:
-    """Import every ExtendedMap file of ``release`` (a Release or a path), replacing the stored maps."""
+    """Import every ExtendedMap file of ``release`` (a Release or a path), replacing the stored maps.
+
+    ``reproducible``: leave out of the store what records when and where it was imported
+    (``imported_at``, ``release_path``), so that the same release gives the same database bytes
+    (a model pack's ``maps.sqlite``, which is hashed); the caller keeps them elsewhere
+    (:func:`import_stamp`)."""
     from coding_toolkit.terminology.release import Release
 
     if not isinstance(release, Release):
@@ -55,14 +61,13 @@ def import_release(
     title_rows = _read_titles(icd10_titles, opcs_titles, named or selected_opcs)
     info = release.folders_info()  # not info(): that reads every concept file for module ids
     provenance = {
-        "release_path": str(release.path),
+        **({} if reproducible else import_stamp(release)),
         "folders": info["folders"],
         "release_dates": info["release_dates"],
         "module_ids": sorted(frame["module_id"].unique().tolist()),  # the map rows' modules
         "illustrative": info["illustrative"],
         "map_files": [f.name for f in files],
         "opcs_version": selected_opcs,
-        "imported_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "toolkit_version": __version__,
     }
     store.create()
@@ -109,6 +114,12 @@ def import_release(
     report.titles = store.title_counts()
     report.missing_titles = store.missing_titles()
     return report
+
+def import_stamp(release) -> dict:
+    """When and from where maps are imported: {"release_path", "imported_at"}."""
+    return {"release_path": str(getattr(release, "path", release)),
+            "imported_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
+
 
 def _summarise(refset_table: dict[str, RefsetInfo], frame, opcs_version: str | None):
     """Per-refset counts, unknown refsets, and which OPCS-4 version is selected."""

@@ -97,12 +97,13 @@ class MapStore:
 
     # ---- import (mapping/store/importer.py) -----------------------------------------------
     def import_release(self, release, *, opcs_version: str | None = None, icd10_titles=None,
-                       opcs_titles=None, progress: bool = False) -> ImportReport:
-        """Import every ExtendedMap file of ``release`` (a Release or a path), replacing the stored maps."""
+                       opcs_titles=None, progress: bool = False, reproducible: bool = False) -> ImportReport:
+        """Import every ExtendedMap file of ``release`` (a Release or a path), replacing the stored maps
+        (``reproducible``: without the import time and release path, see ``importer.import_release``)."""
         from coding_toolkit.mapping.store import importer
 
         return importer.import_release(self, release, opcs_version=opcs_version, icd10_titles=icd10_titles,
-                                       opcs_titles=opcs_titles, progress=progress)
+                                       opcs_titles=opcs_titles, progress=progress, reproducible=reproducible)
 
     def import_titles(self, *, icd10=None, opcs=None, opcs_version: str | None = None) -> dict[str, int]:
         """Import ICD-10 and/or OPCS-4 title files (replacing that system's titles); counts per system."""
