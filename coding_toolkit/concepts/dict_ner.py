@@ -92,19 +92,16 @@ class DictNER(_vocab_ner_class()):
             return super().predict_entities(doc, ents)
         # char offset of each token's leading separator in the joined text -> token position
         text = sep + sep.join(lowers) + sep
-        start_of = {}
-        pos = 0
-        for i, w in enumerate(lowers):
-            start_of[pos] = i
-            pos += len(w) + 1
+        start_of = dict(zip(accumulate(map(len, lowers), lambda pos, n: pos + n + 1, initial=0), range(len(lowers))))
+        # skipped-token gaps longer than max_skip_tokens end the walk: count them up to each token
         max_skip = self.config.components.ner.max_skip_tokens
-        breaks = list(accumulate(
-            (1 if i and index[i] - index[i - 1] - 1 > max_skip else 0 for i in range(len(toks))), initial=0))
+        breaks = None
+        if index and index[-1] - index[0] - len(index) + 1 > max_skip:  # some gap could be that long
+            breaks = list(accumulate((int(b - a - 1 > max_skip) for a, b in zip(index, index[1:])), initial=0))
         found = []
         for end, (name, n) in self._auto.iter(text):
             first = start_of[end - len(name) - 1]
-            last = first + n - 1
-            if breaks[last + 1] - breaks[first + 1]:
+            if breaks is not None and breaks[first + n - 1] - breaks[first]:
                 continue  # the walk stops at a gap of more than max_skip_tokens skipped tokens
             found.append((first, n, name))
         found.sort()

@@ -51,6 +51,16 @@ CHECKED_AGAINST: dict[str, dict] = {
     "cdb_maker_tokenizer": {
         "medcat": ("2.9.0",), "used_by": "concepts/build.py",
         "relies_on": "CDBMaker.prepare_csvs reads maker.pipeline.tokenizer_with_tag once per name"},
+    "ct_same_tokens_as": {
+        "medcat": ("2.9.0",), "used_by": "concepts/fast_tokens.py (load, last)",
+        "relies_on": "Pipeline.get_doc (tokenizer, then _components, then _addons, None check), "
+                     "RegexTokenizer.REGEX/__call__ and Document._tokens/_char_indices, Token's private "
+                     "fields and its lower/to_skip/is_punctuation/is_stop properties, TagAndSkipTagger's "
+                     "punct_checker/word_skipper/cnf_p; the one-pass tokens equal MedCAT's on a probe"},
+    "release_document": {
+        "medcat": ("2.9.0",), "used_by": "concepts/pack.py (after each note)",
+        "relies_on": "a regex Document and its tokens/entities reference each other (cycles); nothing "
+                     "keeps a document once Pack.annotate has read its linked entities"},
     "tokenizer_regex": {
         "medcat": ("2.9.0",), "used_by": "concepts/vocab.py",
         "relies_on": "RegexTokenizer.REGEX, group 2 = a token without its whitespace"},
@@ -179,6 +189,97 @@ def unskipped_tokens(doc) -> tuple[list, list[str], list[int]]:
     from their fields rather than through three property layers each (checked: dict_ner._ready)."""
     toks = [t for t in doc if not t._to_skip]
     return toks, [t._text.lower() for t in toks], [t._token_index for t in toks]
+
+
+def fast_tokens_guard(cat):
+    """(pipeline, tokenizer regex, tagger) when the one-pass tokens (concepts/fast_tokens.py) can stand
+    in for this CAT's tokenizer + tagger, else None (logged once when it is a version change)."""
+    try:
+        from medcat.components.tagging.tagger import TagAndSkipTagger
+        from medcat.pipeline.pipeline import Pipeline
+    except ImportError as e:
+        not_applied("ct_same_tokens_as", f"{type(e).__name__}: {e}")
+        return None
+    pipeline = getattr(cat, "_pipeline", None)
+    tok = getattr(pipeline, "_tokenizer", None)
+    if type(pipeline) is not Pipeline or not is_regex_tokenizer(tok):
+        return None  # another pipeline or tokenizer (spaCy): nothing checked, nothing to say
+    types = regex_tokenizer_types()
+    if "get_doc" in vars(pipeline) or not hasattr(pipeline, "_addons"):
+        not_applied("ct_same_tokens_as", "Pipeline.get_doc already replaced or Pipeline._addons not found")
+        return None
+    regex = getattr(types[0], "REGEX", None)
+    if not isinstance(regex, re.Pattern) or regex.groups != 2 or type(tok)._get_tokens_matches is not \
+            types[0]._get_tokens_matches:
+        not_applied("ct_same_tokens_as", "RegexTokenizer.REGEX is no longer a two-group pattern")
+        return None
+    taggers = [c for c in components(cat) if isinstance(c, TagAndSkipTagger)]
+    if len(taggers) != 1 or type(taggers[0]) not in (TagAndSkipTagger, _regex_tagger_class()) or \
+            not all(hasattr(taggers[0], n) for n in ("punct_checker", "word_skipper", "cnf_p")):
+        not_applied("ct_same_tokens_as", "not exactly one TagAndSkipTagger with punct_checker/word_skipper/cnf_p")
+        return None
+    is_stop = getattr(types[1], "is_stop", None)
+    if not regex_token_fields_hold(tok) or not isinstance(is_stop, property) or \
+            not all(isinstance(getattr(types[1], n, None), property) for n in ("lower", "to_skip", "is_punctuation")):
+        not_applied("ct_same_tokens_as", "the regex Token's fields or properties changed")
+        return None
+    return pipeline, regex, taggers[0]
+
+
+# a probe of what the tokenizer and tagger distinguish: whitespace runs, punctuation runs, kept
+# punctuation, digits, unicode letters and spaces, skip-words, trailing space
+_TOKEN_PROBE = ("  Pt is a 45-yo  man;  BP 140/90 mmHg, T 37.5°C... c/o  SOB & CP (x3 days)\n\n"
+                "Na+ 135 – café au lait; ok?? :: -- ++ a.b.c ½ tab q.d.s.  \t end  ")
+
+
+def _token_row(t) -> tuple:
+    return (t.text, t.text_with_ws, t.char_index, t.index, t.lower, t.norm, t.is_punctuation, t.to_skip,
+            t.is_stop, t._is_punct, t._to_skip, type(t).__mro__[-2].__name__)
+
+
+def ct_same_tokens_as(tokenize, pipeline, texts=(_TOKEN_PROBE,)) -> bool:
+    """Whether ``tokenize`` gives, for each text, the tokens (texts, offsets, indices, lower/norm,
+    punctuation and skip marks) of this pipeline's own tokenizer followed by its tagger."""
+    for text in texts:
+        ours, theirs = tokenize(text), pipeline.tokenizer_with_tag(text)
+        if [_token_row(t) for t in ours] != [_token_row(t) for t in theirs] or \
+                ours._char_indices != theirs._char_indices or ours.text != theirs.text:
+            return False
+    return True
+
+
+def set_get_doc(pipeline, tokenize, skip) -> None:
+    """This pipeline's ``get_doc``: ``tokenize`` (which tags too), then its core components but
+    ``skip`` (the tagger), then its addons, as ``Pipeline.get_doc`` runs them (this instance only)."""
+    from medcat.pipeline.pipeline import IncorrectAddonComponent, IncorrectCoreComponent
+
+    comps, addons = pipeline._components, pipeline._addons
+
+    def get_doc(text: str):
+        doc = tokenize(text)
+        for comp in comps:
+            if comp is skip:
+                continue
+            doc = comp(doc)
+            if doc is None:
+                raise IncorrectCoreComponent(f"Core component {comp.full_name} returned None "
+                                             "instead of the document.")
+        for addon in addons:
+            doc = addon(doc)
+            if doc is None:
+                raise IncorrectAddonComponent(f"Addon component {addon.full_name} returned None "
+                                              "instead of the document.")
+        return doc
+
+    pipeline.get_doc = get_doc
+
+
+def release_document(doc) -> None:
+    """Drop a regex document's tokens and entities once read: they and the document reference each
+    other, so without this every note leaves cycles for the garbage collector to find."""
+    types = regex_tokenizer_types()
+    if types is not None and type(doc) is types[2]:
+        doc.__dict__.clear()
 
 
 def cdb_subnames(cdb) -> set:

@@ -267,7 +267,13 @@ class Pack:
             if not plan.definitions:
                 plan = None
         doc = cat(plan.text if plan is not None else text)
-        ents = doc.linked_ents if doc else None
+        try:
+            return self._mentions(cat, text, plan, doc.linked_ents if doc else None)
+        finally:
+            if doc is not None:
+                medcat_compat.release_document(doc)  # no reference cycles left for the collector
+
+    def _mentions(self, cat, text: str, plan, ents) -> list[Mention]:
         if not ents:
             return []
         spans = [(e.base.start_char_index, e.base.end_char_index, e) for e in ents]
@@ -389,6 +395,10 @@ def _load_cat(root: Path):
     if not _use_compiled_stages(cat) and os.environ.get("CODING_TOOLKIT_NER", "").lower() != "medcat":
         medcat_compat.skip_no_op_normaliser(cat)
         medcat_compat.use_lean_regex_tokens(cat)
+    if os.environ.get("CODING_TOOLKIT_NER", "").lower() != "medcat":
+        from coding_toolkit.concepts import fast_tokens
+
+        fast_tokens.install(cat)  # last: it runs the components installed above, tagger left out
     return cat  # entry points freeze the loaded model out of the collector's reach (coding_toolkit/process.py)
 
 
