@@ -35,6 +35,14 @@ def ledger_path_for(out: str | None, db: str | None) -> Path:
     return folder / f"{name}-{key}.ledger.sqlite"
 
 
+def rejects_path_for(out: str | None, ledger_path: Path) -> Path:
+    """Where a run's rejects CSV goes: beside its output file, or (a database-only run, which has no
+    output file) beside its ledger in the state folder, never in the working directory."""
+    if out:
+        return Path(f"{out}.rejects.csv")
+    return ledger_path.with_name(ledger_path.name.replace(".ledger.sqlite", "") + ".rejects.csv")
+
+
 def input_fingerprint(notes: str, source_db: str | None) -> str:
     """Identity of the notes input without reading it: path, size and modification time of the file
     (every .txt of a folder), or the query for a database (its rows are not fingerprinted)."""

@@ -1,7 +1,6 @@
 """``coding-toolkit annotate``: the main job."""
 from __future__ import annotations
 
-import hashlib
 import sys
 import uuid
 from pathlib import Path
@@ -101,13 +100,12 @@ def annotate(notes, pack, out, fmt, db, text_column, id_column, episode_column, 
                             query=notes if source_db else None)
     pipeline = config.load_pipeline(progress=progress)
     freeze_loaded_objects()  # the loaded model is long-lived: keep the collector from rescanning it
-    base = out or f"annotate-{hashlib.sha1((db or '').encode()).hexdigest()[:10]}"
     # a resumed run keeps its id, so SQL rows re-written after a kill replace, never duplicate
     run_id = Ledger.existing_run_id(ledger_path) if resume else None
     prov = pipeline.provenance
     try:
         summary = annotate_notes(notes_iter, config, out, db=db, pipeline=pipeline, ledger_path=ledger_path,
-                                 resume=resume, rejects_path=f"{base}.rejects.csv", progress=progress,
+                                 resume=resume, rejects_path=rerun.rejects_path_for(out, Path(ledger_path)), progress=progress,
                                  total=total, run_id=run_id or uuid.uuid4().hex,
                                  identity={k: identity[k] for k in ("input", "text_column", "id_column")})
     except BaseException:
