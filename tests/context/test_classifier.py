@@ -3,13 +3,6 @@ from __future__ import annotations
 
 import pytest
 
-from coding_toolkit.context.classifier import ContextClassifier
-
-
-@pytest.fixture(scope="module")
-def clf() -> ContextClassifier:
-    return ContextClassifier()
-
 
 def label(clf, text: str, *targets: str):
     spans = []

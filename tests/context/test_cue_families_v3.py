@@ -10,11 +10,6 @@ from coding_toolkit.context.rules import load_rules
 
 
 @pytest.fixture(scope="module")
-def clf() -> ContextClassifier:
-    return ContextClassifier()
-
-
-@pytest.fixture(scope="module")
 def kit() -> ContextClassifier:
     """The ConText kit's convention: possibility is not temporality."""
     return ContextClassifier(load_rules(extra={"categories": {"UNCERTAIN": {}}}))

@@ -8,11 +8,6 @@ from coding_toolkit.context.classifier import ContextClassifier
 from coding_toolkit.context.segment import Segmenter
 
 
-@pytest.fixture(scope="module")
-def clf() -> ContextClassifier:
-    return ContextClassifier()
-
-
 def temporality(clf, text: str, target: str) -> str:
     start = text.index(target)
     return clf.classify(text, [(start, start + len(target))])[0].temporality

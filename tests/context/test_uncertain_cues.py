@@ -4,13 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from coding_toolkit.context.classifier import ContextClassifier
-
-
-@pytest.fixture(scope="module")
-def clf() -> ContextClassifier:
-    return ContextClassifier()
-
 
 def label(clf, text: str, target: str):
     start = text.index(target)
