@@ -392,10 +392,11 @@ def _load_cat(root: Path):
     medcat_compat.use_constant_time_entity_spans(cat)
     # the compiled stages (issue 15) tag tokens themselves; without them (pyahocorasick missing,
     # another NER), the leaner regex tokens; CODING_TOOLKIT_NER=medcat keeps MedCAT's own steps
-    if not _use_compiled_stages(cat) and os.environ.get("CODING_TOOLKIT_NER", "").lower() != "medcat":
+    medcat_steps_only = os.environ.get("CODING_TOOLKIT_NER", "").lower() == "medcat"
+    if not _use_compiled_stages(cat) and not medcat_steps_only:
         medcat_compat.skip_no_op_normaliser(cat)
         medcat_compat.use_lean_regex_tokens(cat)
-    if os.environ.get("CODING_TOOLKIT_NER", "").lower() != "medcat":
+    if not medcat_steps_only:
         from coding_toolkit.concepts import fast_tokens
 
         fast_tokens.install(cat)  # last: it runs the components installed above, tagger left out

@@ -170,14 +170,10 @@ def add_missing_columns(engine: Engine, tables) -> list[str]:
                         f"database table {table.fullname} has no column {column.name!r}, which this version "
                         "needs and cannot add to existing rows; fix: write to a new database (--db URL)")
                 ddl = CreateColumn(column).compile(dialect=engine.dialect)
-                conn.exec_driver_sql(f"ALTER TABLE {_quoted_table(engine, table)} ADD COLUMN {ddl}")
+                quoted = engine.dialect.identifier_preparer.format_table(table)
+                conn.exec_driver_sql(f"ALTER TABLE {quoted} ADD COLUMN {ddl}")
                 added.append(f"{table.name}.{column.name}")
     return added
-
-
-def _quoted_table(engine: Engine, table: Table) -> str:
-    prep = engine.dialect.identifier_preparer
-    return prep.format_table(table)
 
 log = logging.getLogger(__name__)
 
