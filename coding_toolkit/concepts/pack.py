@@ -56,25 +56,17 @@ NOT_HASHED = ("build.time", "build.seconds", "release.path", "maps.provenance.im
               "training.*.seconds", "training.*.docs_per_s", "training.*.notes_source")
 
 
-def _drop(value, parts: list[str]):
-    if not parts:
-        return value
-    head, rest = parts[0], parts[1:]
-    if head == "*" and isinstance(value, list):
-        return [_drop(item, rest) for item in value]
-    if isinstance(value, dict) and head in value:
-        if not rest:
-            return {k: v for k, v in value.items() if k != head}
-        return {**value, head: _drop(value[head], rest)}
-    return value
-
-
 def hashed_provenance(provenance: dict) -> dict:
-    """The provenance as scheme 2 hashes it: without the content hash and the NOT_HASHED fields."""
-    prov = {k: v for k, v in provenance.items() if k != "content_hash"}
-    for field in NOT_HASHED:
-        prov = _drop(prov, field.split("."))
-    return prov
+    """The provenance as scheme 2 hashes it: without the content hash and the NOT_HASHED fields
+    (one reader of NOT_HASHED: a field is dropped exactly when :func:`is_hashed_field` says so)."""
+    def walk(value, prefix: str):
+        if isinstance(value, dict):
+            return {k: walk(v, f"{prefix}{k}.") for k, v in value.items() if is_hashed_field(f"{prefix}{k}")}
+        if isinstance(value, list):
+            return [walk(v, f"{prefix}{i}.") for i, v in enumerate(value)]
+        return value
+
+    return walk({k: v for k, v in provenance.items() if k != "content_hash"}, "")
 
 
 def is_hashed_field(flat_key: str) -> bool:
@@ -392,14 +384,17 @@ def _load_cat(root: Path):
     medcat_compat.use_constant_time_entity_spans(cat)
     # the compiled stages (issue 15) tag tokens themselves; without them (pyahocorasick missing,
     # another NER), the leaner regex tokens; CODING_TOOLKIT_NER=medcat keeps MedCAT's own steps
-    medcat_steps_only = os.environ.get("CODING_TOOLKIT_NER", "").lower() == "medcat"
-    if not _use_compiled_stages(cat) and not medcat_steps_only:
+    if os.environ.get("CODING_TOOLKIT_NER", "").lower() == "medcat":
+        return cat
+    compiled = _use_compiled_stages(cat)
+    if not compiled:
         medcat_compat.skip_no_op_normaliser(cat)
-        medcat_compat.use_lean_regex_tokens(cat)
-    if not medcat_steps_only:
-        from coding_toolkit.concepts import fast_tokens
+    from coding_toolkit.concepts import fast_tokens
 
-        fast_tokens.install(cat)  # last: it runs the components installed above, tagger left out
+    # last: it runs the components installed above, tagger left out; where its guard fails (a newer
+    # MedCAT), MedCAT's own get_doc with the leaner regex tokens, unless the compiled stages tag them
+    if not fast_tokens.install(cat) and not compiled:
+        medcat_compat.use_lean_regex_tokens(cat)
     return cat  # entry points freeze the loaded model out of the collector's reach (coding_toolkit/process.py)
 
 

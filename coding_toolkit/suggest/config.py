@@ -78,9 +78,7 @@ class CodingRules:
              base_dir: str | Path | None = None, where: str = "coding_rules") -> CodingRules:
         overrides = dict(overrides or {})
         if "file" in overrides:
-            path = Path(overrides.pop("file"))
-            if not path.is_absolute() and base_dir is not None:
-                path = Path(base_dir) / path
+            path = rules_file_path(overrides.pop("file"), base_dir)
         for name, value in overrides.items():
             if name not in RULE_NAMES:
                 raise _fail(where, f"coding_rules.{name}", "unknown rule",
@@ -93,6 +91,13 @@ class CodingRules:
         except OSError:
             stamp = 0
         return _load(str(path), tuple(sorted(overrides.items())), stamp)
+
+
+def rules_file_path(name: str | Path, base_dir: str | Path | None) -> Path:
+    """Where a policy's ``coding_rules.file`` points: as written when absolute, else relative to
+    ``base_dir`` (the policy file's folder). Spark's driver resolves it the same way to ship it."""
+    path = Path(name)
+    return Path(base_dir) / path if not path.is_absolute() and base_dir is not None else path
 
 
 @lru_cache(maxsize=16)

@@ -20,13 +20,16 @@ def test_annotate_equals_get_entities_fields(tiny_pack, fixture_notes):
 
 
 def test_tuned_cat_links_exactly_as_medcat_as_shipped(tiny_pack, fixture_notes, monkeypatch):
-    """Without the compiled stages (e.g. no pyahocorasick), the pack's CAT skips the regex tokenizer's
-    no-op normaliser and caches Token.lower: same entities as MedCAT as shipped."""
+    """Without the compiled stages (e.g. no pyahocorasick) and the one-pass tokens (their guard fails on
+    a newer MedCAT), the pack's CAT skips the regex tokenizer's no-op normaliser and caches
+    Token.lower: same entities as MedCAT as shipped."""
     from medcat.cat import CAT
 
+    import coding_toolkit.concepts.fast_tokens as fast_tokens
     import coding_toolkit.concepts.pack as pack_module
 
     monkeypatch.setattr(pack_module, "_use_compiled_stages", lambda cat: False)
+    monkeypatch.setattr(fast_tokens, "install", lambda cat: False)
     pack = load_pack(tiny_pack)
     pipe = pack.cat._pipeline
     assert type(pipe._tokenizer).__name__ == "RegexTokenizerCachedLower"

@@ -35,7 +35,9 @@ def _read_policy(path) -> tuple[str | None, str | None]:
         return text, None  # the worker's policy loader reports what is wrong, with the fix
     if not isinstance(name, str):
         return text, None
-    rules_file = Path(name) if Path(name).is_absolute() else Path(path).resolve().parent / name
+    from coding_toolkit.suggest.config import rules_file_path
+
+    rules_file = rules_file_path(name, Path(path).resolve().parent)
     return text, _read_optional(rules_file, "coding rules (named in the policy's coding_rules.file)")
 
 
