@@ -205,7 +205,9 @@ def measure(pack: str, ner: str, min_mb: float, profile: bool, work: Path) -> di
     res["concepts"], res["names"] = len(cat.cdb.cui2info), len(cat.cdb.name2info)
     pipeline = Pipeline.from_pack(pack)  # the pack again (as annotate loads it): nothing shared with `loaded`
     del loaded, cat
-    gc.collect()
+    from coding_toolkit.process import freeze_loaded_objects
+
+    freeze_loaded_objects()  # as the annotate command does after loading
     for text in texts[:10]:
         pipeline.pack.annotate(text)
     w1, mem1 = _toolkit_run(pipeline, copies, 1, work / "w1.jsonl")
@@ -219,6 +221,7 @@ def measure(pack: str, ner: str, min_mb: float, profile: bool, work: Path) -> di
     if profile:
         res["profile"] = _profile(pipeline, work / "prof.jsonl")
     # the plain MedCAT loop: the pack's model as a MedCAT user loads it, none of the toolkit's changes
+    gc.unfreeze()
     del pipeline
     gc.collect()
     from medcat.cat import CAT

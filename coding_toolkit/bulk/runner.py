@@ -146,7 +146,14 @@ def _die_with_parent(parent_pid: int) -> None:
 
 
 def _forked_worker_init(parent_pid: int) -> None:
+    import gc
+
     _die_with_parent(parent_pid)
+    # what the parent loaded is out of this worker's collector's reach, so the collector's passes
+    # never write to those objects' headers and their pages stay shared with the parent (a caller
+    # that did not freeze them itself, e.g. through the API, otherwise sees every worker copy the
+    # model bit by bit). No collection first: that would touch every inherited object.
+    gc.freeze()
 
 
 def _spawned_worker_init(config: RunConfig, parent_pid: int) -> None:

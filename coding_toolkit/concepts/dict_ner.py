@@ -88,10 +88,10 @@ class DictNER(_vocab_ner_class()):
 
         sep = self.sep
         toks, lowers, index = medcat_compat.unskipped_tokens(doc)  # regex tokens: checked in _ready
-        if any(sep in w for w in lowers):
+        text = sep + sep.join(lowers) + sep
+        if lowers and text.count(sep) != len(lowers) + 1:  # a token holds the separator
             return super().predict_entities(doc, ents)
         # char offset of each token's leading separator in the joined text -> token position
-        text = sep + sep.join(lowers) + sep
         start_of = dict(zip(accumulate(map(len, lowers), lambda pos, n: pos + n + 1, initial=0), range(len(lowers))))
         # skipped-token gaps longer than max_skip_tokens end the walk: count them up to each token
         max_skip = self.config.components.ner.max_skip_tokens
@@ -105,8 +105,14 @@ class DictNER(_vocab_ner_class()):
                 continue  # the walk stops at a gap of more than max_skip_tokens skipped tokens
             found.append((first, n, name))
         found.sort()
+        # names maybe_annotate_name turns down on their length alone (too short; several tokens and
+        # under the upper-case limit) are not offered: no entity, no side effect, fewer calls
+        ner = self.config.components.ner
+        min_len, upper_len = ner.min_name_len, ner.upper_case_limit_len
         out = []
         for first, n, name in found:
+            if len(name) < min_len or (n > 1 and len(name) < upper_len):
+                continue
             tkns = toks[first:first + n]
             if n == 1 and tkns[0].base.is_stop:
                 continue
