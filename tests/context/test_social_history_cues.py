@@ -47,3 +47,24 @@ def test_family_is_merged_by_default():
     assert any(p.name == "social_history_rules.json" for p in DEFAULT_EXTRA_RULES)
     rules = load_rules()
     assert any(r.literal == "smokes" and r.categories == ("HISTORICAL",) for r in rules.rules)
+
+
+@pytest.mark.parametrize("text, target", [
+    ("Smoker with chest pain for two days.", "chest pain"),  # a habit word reaches only what it touches
+    ("IVDU, endocarditis on echo.", "endocarditis"),
+    ("No alcohol, chest pain since this morning.", "chest pain"),
+    ("Cocaine-induced chest pain.", "chest pain"),
+])
+def test_habit_cue_does_not_reach_a_following_condition(clf, text, target):
+    assert labels(clf, text, target).temporality == "Recent"
+
+
+def test_touching_scope_zero_is_white_space_only():
+    from coding_toolkit.context.classifier import ContextClassifier
+
+    clf = ContextClassifier(load_rules({"categories": {"HISTORICAL": {"temporality": "Historical"}},
+                                        "rules": [{"literal": "old", "category": "HISTORICAL",
+                                                   "direction": "FORWARD", "max_scope": 0}]}))
+    assert labels(clf, "old   infarct", "infarct").temporality == "Historical"
+    assert labels(clf, "old, infarct", "infarct").temporality == "Recent"
+    assert labels(clf, "old large infarct", "infarct").temporality == "Recent"
