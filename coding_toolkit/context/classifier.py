@@ -223,7 +223,8 @@ class ContextClassifier:
             terminated.update(rule.terminates)
             return False
         if rule.direction in directions and not terminated.issuperset(rule.categories):
-            if rule.max_scope is None or len(_WORD.findall(text, gap_start, gap_end)) <= rule.max_scope:
+            if rule.max_scope is None or (len(_WORD.findall(text, gap_start, gap_end)) <= rule.max_scope if rule.max_scope
+                                          else not text[gap_start:gap_end].strip()):
                 self._offer(best, t, distance, text, skip=terminated)
         if rule.terminates:
             terminated.update(rule.terminates)

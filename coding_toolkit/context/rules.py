@@ -29,8 +29,10 @@ from coding_toolkit.errors import ContextRuleError
 
 DEFAULT_RULES = Path(__file__).with_name("data") / "context_rules.json"
 # cue families kept in their own files, merged after the base file when no rule file is named
-# ("resolved" during the stay: a weak temporality that any other cue or section overrides)
-DEFAULT_EXTRA_RULES = (Path(__file__).with_name("data") / "resolution_rules.json",)
+# ("resolved" during the stay: a weak temporality that any other cue or section overrides; social-history
+# content: tobacco, alcohol and drug use statements take the social-history section's value without its heading)
+DEFAULT_EXTRA_RULES = (Path(__file__).with_name("data") / "resolution_rules.json",
+                       Path(__file__).with_name("data") / "social_history_rules.json")
 
 DIRECTIONS = ("FORWARD", "BACKWARD", "BIDIRECTIONAL", "TERMINATE", "PSEUDO")
 # the three tasks and their allowed values, as in records.ContextLabels
@@ -54,7 +56,9 @@ class ContextRule:
     pattern: str | None
     categories: tuple[str, ...]
     direction: str
-    max_scope: int | None = None  # max words between trigger and target; None = to the sentence end
+    # max words between trigger and target; None = to the sentence end; 0 = touching: only white space
+    # between (or the trigger opens the target: "smoker", "illicit drugs", not "smoker with chest pain")
+    max_scope: int | None = None
     terminates: tuple[str, ...] | None = None  # TERMINATE: which categories; None = all
     source: str = ""  # "file:rule-index", for messages
     first_tokens: tuple[str, ...] | None = None  # pattern only: tokens a match starts with; None = scan all
@@ -145,8 +149,9 @@ def _parse_rule(src: str, index: int, raw: Any, categories: Mapping[str, Any]) -
                         f"use categories from {', '.join(sorted(categories))}")
         terminates = tuple(terminates)
     max_scope = raw.get("max_scope")
-    if max_scope is not None and (not isinstance(max_scope, int) or isinstance(max_scope, bool) or max_scope < 1):
-        raise _fail(src, index, "max_scope", f"{max_scope!r} is not a positive integer", "use a word count or null")
+    if max_scope is not None and (not isinstance(max_scope, int) or isinstance(max_scope, bool) or max_scope < 0):
+        raise _fail(src, index, "max_scope", f"{max_scope!r} is not a word count",
+                    "use a word count (0 = only white space between), or null")
     literals = raw.get("literals", [])
     if "literal" in raw:
         literals = [raw["literal"], *literals]

@@ -2,8 +2,10 @@
 
 Sentence ends: ``.``/``!``/``?`` followed by white space (not after a listed abbreviation), blank
 lines, a new line that starts a list item or a capitalised line, inline list markers (``2)``), and
-section headings. Sections: a heading (``Past medical history:``) opens a section that lasts until
-the next heading or the first blank line after its content; an inline label (content on the
+section headings. Sections: a heading (``Past medical history:``, or a known heading alone on its
+line without a colon) opens a section that lasts until the next heading or the first blank line
+after its content (a list whose items are set apart by blank lines, ``1. MI`` / blank /
+``2. COPD``, lasts while the line after a blank line is another item); an inline label (content on the
 heading's own line: ``PMH: asthma``, ``Hx: MI``) ends earlier, at a new line opening with a capital
 letter (a list below it, ``- COPD``, or a wrapped lower-case line continues it). A known heading written in upper case
 (``... DISCHARGE SUMMARY PAST MEDICAL HISTORY: ...``) opens a section even in the middle of a line:
@@ -41,6 +43,8 @@ _BLANK_LINE = re.compile(r"\n[ \t]*\n")
 # an inline label ("PMH: asthma") ends at a new line that opens with a capital (new prose or heading)
 _CAPITALISED_LINE = re.compile(r"\n[ \t]*(?=[A-Z])")
 _SPACES = re.compile(r"\s*")
+# a list item's opening: "- ", "* ", "\u2022 ", "1. ", "2) "
+_LIST_ITEM = re.compile(r"(?:[-*\u2022\u00b7]|\d{1,2}[.)])[ \t]")
 _WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)\.$")
 
 
@@ -90,6 +94,9 @@ class Segmenter:
         body = _phrase_trie(self._sets) or "(?!)"
         self._known_at_start = re.compile(r"[ \t]*(" + body + r")[ \t]*:(?!\d)", re.IGNORECASE)
         self._known = re.compile(_AFTER_SPACE + r"(" + body + r")[ \t]*:(?!\d)", re.IGNORECASE)
+        # a known heading alone on its line, without a colon ("Past Medical History" then the list below)
+        self._known_line_at_start = re.compile(r"[ \t]*(" + body + r")[ \t]*(?=\r?\n)", re.IGNORECASE)
+        self._known_line = re.compile(r"\n[ \t]*(" + body + r")[ \t]*(?=\r?\n)", re.IGNORECASE)
         # upper case only (case-sensitive): an inline "PAST MEDICAL HISTORY:" after other words on the line
         # (not after a connector: "HOSPITAL COURSE & PLAN:" is one heading, not a "PLAN:" section)
         # (the look-ahead for a heading's first letter comes first: it fails fast at most characters)
@@ -114,7 +121,10 @@ class Segmenter:
         for m in _scan(_GENERIC_HEADING_AT_START, _GENERIC_HEADING, text):
             g = m.lastindex  # the ALL-CAPS or the line-start alternative
             headings[m.start(g)] = (m.end(), " ".join(m.group(g).lower().split()))
-        for m in [*self._known_inline.finditer(text), *_scan(self._known_at_start, self._known, text)]:
+        own_line = list(self._known_line.finditer(text))
+        first_line = self._known_line_at_start.match(text)
+        for m in [*self._known_inline.finditer(text), *_scan(self._known_at_start, self._known, text),
+                  *own_line, *([first_line] if first_line else [])]:
             headings[m.start(1)] = (m.end(), " ".join(m.group(1).lower().split()))
         # a generic heading that runs into an inline known one ("SUMMARY PAST MEDICAL HISTORY:") ends there
         for start in sorted(headings):
@@ -134,6 +144,13 @@ class Segmenter:
             stop = starts[i + 1] if i + 1 < len(starts) else len(text)
             content = _SPACES.match(text, end_heading).end()  # skip blank lines right after the heading
             blank = _BLANK_LINE.search(text, content, stop)
+            # a list whose items are set apart by blank lines goes on while the next line is an item too
+            if blank and _LIST_ITEM.match(text, content):
+                while blank:
+                    item = _SPACES.match(text, blank.end()).end()
+                    if item >= stop or not _LIST_ITEM.match(text, item):
+                        break
+                    blank = _BLANK_LINE.search(text, item, stop)
             end = blank.start() if blank else stop
             if "\n" not in text[end_heading:content]:  # an inline label: content on the heading's line
                 line = _CAPITALISED_LINE.search(text, content, end)

@@ -81,8 +81,8 @@ def test_since_a_date_is_ongoing_not_historical(clf, text, target):
     ("PMH: asthma, COPD.", "COPD", "section: pmh"),
     ("Obstetric history: pre-eclampsia.", "pre-eclampsia", "section: obstetric history"),
     ("He used to drink alcohol heavily.", "alcohol", "used to"),
-    ("She quit smoking.", "smoking", "quit"),
-    ("Former smoker.", "smoker", "Former"),  # the short cue, not a "former smoker" literal hiding the target
+    ("She quit after her stroke.", "stroke", "quit"),  # ("quit smoking": the habit word is a cue itself)
+    ("Former heroin user.", "heroin user", "Former"),  # the short cue, not a longer literal hiding the target
 ])
 def test_history_labels_headings_and_past_habits(clf, text, target, trigger):
     got = label(clf, text, target)

@@ -113,3 +113,27 @@ def test_mention_that_is_the_heading_takes_its_section(clf):
     assert temporality(clf, text, "ALLERGIES") == ("Historical", "section: allergies")
     # a span running past the heading into its content is not "just the heading"
     assert temporality(clf, "ALLERGIES:  CODEINE.", "ALLERGIES:  CODEINE")[0] == "Recent"
+
+
+@pytest.mark.parametrize("text, target", [
+    ("He had tuberculosis in childhood.", "tuberculosis"),  # "in childhood" after the event (was forward only)
+    ("Cholecystectomy 2001.", "Cholecystectomy"),  # a bare year after the event, as in history lists
+    ("MI 2009, CABG 2010, now chest pain.", "MI"),
+    ("Appendicectomy aged 12.", "Appendicectomy"),
+])
+def test_years_and_ages_after_the_event_are_historical(clf, text, target):
+    assert temporality(clf, text, target)[0] == "Historical"
+
+
+@pytest.mark.parametrize("text, target", [
+    ("Mr Smith, aged 72, presents with chest pain.", "chest pain"),  # the patient's age, not the event's
+    ("A man aged 65 with pneumonia.", "pneumonia"),
+    ("Admitted on **DATE[Jan 09 2008] with chest pain.", "chest pain"),  # day dates: this stay
+    ("Seen on 12 March 2008 with chest pain.", "chest pain"),
+    ("Chest pain, January 2008.", "Chest pain"),
+    ("Chest pain on 03/12/2008.", "Chest pain"),
+    ("Diabetic since 2015.", "Diabetic"),  # ongoing since: chronic, not historical
+    ("Healed fracture of the left radius.", "fracture of the left radius"),  # a present finding (kit: Recent)
+])
+def test_ages_day_dates_and_healed_findings_are_no_history_cue(clf, text, target):
+    assert temporality(clf, text, target)[0] == "Recent"

@@ -36,7 +36,7 @@ def test_extra_rules_extend_and_override(tmp_path):
     ({"literal": "x", "direction": "FORWARD", "category": "NOPE"}, "category"),
     ({"literal": "x", "direction": "FORWARD"}, "category"),
     ({"pattern": "(unclosed", "direction": "FORWARD", "category": "HISTORICAL"}, "pattern"),
-    ({"literal": "x", "direction": "FORWARD", "category": "HISTORICAL", "max_scope": 0}, "max_scope"),
+    ({"literal": "x", "direction": "FORWARD", "category": "HISTORICAL", "max_scope": -1}, "max_scope"),
     ({"literal": "x", "direction": "FORWARD", "category": "HISTORICAL", "scope": 3}, "scope"),
     ({"direction": "FORWARD", "category": "HISTORICAL"}, "literal"),
     ({"pattern": "ago", "first_tokens": ["two words"], "direction": "FORWARD", "category": "HISTORICAL"},
