@@ -7,21 +7,13 @@ import pytest
 
 from coding_toolkit.context.classifier import ContextClassifier
 from coding_toolkit.context.rules import load_rules
+from tests.context.one_mention import label, temporality
 
 
 @pytest.fixture(scope="module")
 def kit() -> ContextClassifier:
     """The ConText kit's convention: possibility is not temporality."""
     return ContextClassifier(load_rules(extra={"categories": {"UNCERTAIN": {}}}))
-
-
-def label(clf, text: str, target: str):
-    start = text.index(target)
-    return clf.classify(text, [(start, start + len(target))])[0]
-
-
-def temporality(clf, text: str, target: str) -> str:
-    return label(clf, text, target).temporality
 
 
 # -- historical --------------------------------------------------------------------------------------

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-
-def temporality(clf, text: str, target: str) -> str:
-    start = text.index(target)
-    return clf.classify(text, [(start, start + len(target))])[0].temporality
+from tests.context.one_mention import temporality
 
 
 @pytest.mark.parametrize("text, target", [

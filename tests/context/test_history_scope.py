@@ -6,11 +6,7 @@ import pytest
 
 from coding_toolkit.context.classifier import ContextClassifier
 from coding_toolkit.context.segment import Segmenter
-
-
-def temporality(clf, text: str, target: str) -> str:
-    start = text.index(target)
-    return clf.classify(text, [(start, start + len(target))])[0].temporality
+from tests.context.one_mention import temporality
 
 
 @pytest.mark.parametrize("text, target, expected", [

@@ -6,11 +6,7 @@ from __future__ import annotations
 import pytest
 
 from coding_toolkit.context.rules import DEFAULT_EXTRA_RULES, load_rules
-
-
-def labels(clf, text: str, target: str):
-    start = text.index(target)
-    return clf.classify(text, [(start, start + len(target))])[0]
+from tests.context.one_mention import label
 
 
 @pytest.mark.parametrize("text, target", [
@@ -24,11 +20,11 @@ def labels(clf, text: str, target: str):
     ("History of intravenous drug use.", "intravenous drug use"),
 ])
 def test_habit_statements_are_social_history(clf, text, target):
-    assert labels(clf, text, target).temporality == "Historical"
+    assert label(clf, text, target).temporality == "Historical"
 
 
 def test_negated_habit_stays_negated(clf):
-    lab = labels(clf, "Denies alcohol or drugs.", "drugs")
+    lab = label(clf, "Denies alcohol or drugs.", "drugs")
     assert (lab.negation, lab.temporality) == ("Negated", "Historical")
 
 
@@ -40,7 +36,7 @@ def test_negated_habit_stays_negated(clf):
     ("Allergic to sulfa drugs.", "sulfa drugs"),  # medicines, not recreational drugs
 ])
 def test_non_habit_uses_are_no_cue(clf, text, target):
-    assert labels(clf, text, target).temporality == "Recent"
+    assert label(clf, text, target).temporality == "Recent"
 
 
 def test_family_is_merged_by_default():
@@ -56,7 +52,7 @@ def test_family_is_merged_by_default():
     ("Cocaine-induced chest pain.", "chest pain"),
 ])
 def test_habit_cue_does_not_reach_a_following_condition(clf, text, target):
-    assert labels(clf, text, target).temporality == "Recent"
+    assert label(clf, text, target).temporality == "Recent"
 
 
 def test_touching_scope_zero_is_white_space_only():
@@ -65,6 +61,6 @@ def test_touching_scope_zero_is_white_space_only():
     clf = ContextClassifier(load_rules({"categories": {"HISTORICAL": {"temporality": "Historical"}},
                                         "rules": [{"literal": "old", "category": "HISTORICAL",
                                                    "direction": "FORWARD", "max_scope": 0}]}))
-    assert labels(clf, "old   infarct", "infarct").temporality == "Historical"
-    assert labels(clf, "old, infarct", "infarct").temporality == "Recent"
-    assert labels(clf, "old large infarct", "infarct").temporality == "Recent"
+    assert label(clf, "old   infarct", "infarct").temporality == "Historical"
+    assert label(clf, "old, infarct", "infarct").temporality == "Recent"
+    assert label(clf, "old large infarct", "infarct").temporality == "Recent"

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-
-def label(clf, text: str, target: str):
-    start = text.index(target)
-    return clf.classify(text, [(start, start + len(target))])[0]
+from tests.context.one_mention import label
 
 
 @pytest.mark.parametrize("text, target", [
