@@ -32,6 +32,16 @@ DEFAULTS = {task: values[0] for task, values in TASK_VALUES.items()}
 _WORD = re.compile(r"\w+")
 
 
+def _in_scope(max_scope: int | None, text: str, gap_start: int, gap_end: int) -> bool:
+    """Whether a trigger reaches over ``text[gap_start:gap_end]``: None = to the sentence end; N = at
+    most N words between; 0 = touching (only white space between, so not "smoker, with ...")."""
+    if max_scope is None:
+        return True
+    if max_scope == 0:
+        return not text[gap_start:gap_end].strip()
+    return len(_WORD.findall(text, gap_start, gap_end)) <= max_scope
+
+
 class Trigger(NamedTuple):
     start: int
     end: int
@@ -223,8 +233,7 @@ class ContextClassifier:
             terminated.update(rule.terminates)
             return False
         if rule.direction in directions and not terminated.issuperset(rule.categories):
-            if rule.max_scope is None or (len(_WORD.findall(text, gap_start, gap_end)) <= rule.max_scope if rule.max_scope
-                                          else not text[gap_start:gap_end].strip()):
+            if _in_scope(rule.max_scope, text, gap_start, gap_end):
                 self._offer(best, t, distance, text, skip=terminated)
         if rule.terminates:
             terminated.update(rule.terminates)

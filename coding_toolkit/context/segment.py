@@ -121,10 +121,8 @@ class Segmenter:
         for m in _scan(_GENERIC_HEADING_AT_START, _GENERIC_HEADING, text):
             g = m.lastindex  # the ALL-CAPS or the line-start alternative
             headings[m.start(g)] = (m.end(), " ".join(m.group(g).lower().split()))
-        own_line = list(self._known_line.finditer(text))
-        first_line = self._known_line_at_start.match(text)
         for m in [*self._known_inline.finditer(text), *_scan(self._known_at_start, self._known, text),
-                  *own_line, *([first_line] if first_line else [])]:
+                  *_scan(self._known_line_at_start, self._known_line, text)]:
             headings[m.start(1)] = (m.end(), " ".join(m.group(1).lower().split()))
         # a generic heading that runs into an inline known one ("SUMMARY PAST MEDICAL HISTORY:") ends there
         for start in sorted(headings):
@@ -166,7 +164,8 @@ class Segmenter:
 
 def _scan(at_start: re.Pattern, after_space: re.Pattern, text: str) -> list[re.Match]:
     """The matches of a heading regex: ``at_start`` at position 0, then ``after_space`` (which opens
-    with ``_AFTER_SPACE``) after it; the match found at 0 ends on ":" so it cannot hide a later one."""
+    with white space: ``_AFTER_SPACE`` or a new line) after it; the match found at 0 ends on ":" or
+    before its line's end, so it cannot hide a later one."""
     first = at_start.match(text)
     return [first, *after_space.finditer(text, first.end())] if first else list(after_space.finditer(text))
 
