@@ -87,26 +87,32 @@ class DictNER(_vocab_ner_class()):
         from medcat.components.ner.vocab_based_annotator import maybe_annotate_name
 
         sep = self.sep
-        toks, lowers, index = medcat_compat.unskipped_tokens(doc)  # regex tokens: checked in _ready
-        text = sep + sep.join(lowers) + sep
-        if lowers and text.count(sep) != len(lowers) + 1:  # a token holds the separator
+        toks, texts, index = medcat_compat.unskipped_tokens(doc)  # regex tokens: checked in _ready
+        joined = sep.join(texts)
+        if joined.isascii():  # lower case once for the whole note: one character each, no context rules
+            lowers, text = texts, sep + joined.lower() + sep  # (lowers: for the lengths only)
+        else:  # (such as the Greek final sigma): each token on its own, as MedCAT's tokens do
+            lowers = [t.lower() for t in texts]
+            text = sep + sep.join(lowers) + sep
+        if texts and text.count(sep) != len(texts) + 1:  # a token holds the separator
             return super().predict_entities(doc, ents)
         # char offset of each token's leading separator in the joined text -> token position
-        start_of = dict(zip(accumulate(map(len, lowers), lambda pos, n: pos + n + 1, initial=0), range(len(lowers))))
-        # skipped-token gaps longer than max_skip_tokens end the walk: count them up to each token
+        # (an ASCII token's lower case is as long as the token)
+        start_of = dict(zip(accumulate(map(len, lowers), lambda pos, n: pos + n + 1, initial=0), range(len(texts))))
+        # skipped-token gaps longer than max_skip_tokens end the walk: only a name of several tokens
+        # can span one, and only when the note has some gap that long at all
         max_skip = self.config.components.ner.max_skip_tokens
-        breaks = None
-        if index and index[-1] - index[0] - len(index) + 1 > max_skip:  # some gap could be that long
-            breaks = list(accumulate((int(b - a - 1 > max_skip) for a, b in zip(index, index[1:])), initial=0))
+        gaps = bool(index) and index[-1] - index[0] - len(index) + 1 > max_skip
         found = []
         for end, (name, n) in self._auto.iter(text):
             first = start_of[end - len(name) - 1]
-            if breaks is not None and breaks[first + n - 1] - breaks[first]:
+            if n > 1 and gaps and _long_gap(index, first, n, max_skip):
                 continue  # the walk stops at a gap of more than max_skip_tokens skipped tokens
             found.append((first, n, name))
         found.sort()
         # names maybe_annotate_name turns down on their length alone (too short; several tokens and
-        # under the upper-case limit) are not offered: no entity, no side effect, fewer calls
+        # under the upper-case limit; one token under it, not written in capitals) are not offered:
+        # no entity, no side effect, fewer calls
         ner = self.config.components.ner
         min_len, upper_len = ner.min_name_len, ner.upper_case_limit_len
         out = []
@@ -114,12 +120,20 @@ class DictNER(_vocab_ner_class()):
             if len(name) < min_len or (n > 1 and len(name) < upper_len):
                 continue
             tkns = toks[first:first + n]
-            if n == 1 and tkns[0].base.is_stop:
+            if n == 1 and (tkns[0].base.is_stop or (len(name) < upper_len and not tkns[0].base.is_upper)):
                 continue
             ent = maybe_annotate_name(self.tokenizer, name, tkns, doc, self.cdb, self.config, len(out))
             if ent:
                 out.append(ent)
         return out
+
+
+def _long_gap(index: list[int], first: int, n: int, max_skip: int) -> bool:
+    """Whether the name on unskipped tokens ``first .. first + n - 1`` (document positions ``index``)
+    spans a run of more than ``max_skip`` skipped tokens between two of them."""
+    if index[first + n - 1] - index[first] - n + 1 <= max_skip:
+        return False  # all the skipped tokens inside it together are not that many
+    return any(index[k + 1] - index[k] - 1 > max_skip for k in range(first, first + n - 1))
 
 
 def register() -> None:

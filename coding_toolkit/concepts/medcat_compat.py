@@ -185,10 +185,10 @@ def parameters_are(func, names: tuple[str, ...]) -> bool:
 
 
 def unskipped_tokens(doc) -> tuple[list, list[str], list[int]]:
-    """(tokens, lower-case texts, token positions) of a regex document's non-skipped tokens, read
-    from their fields rather than through three property layers each (checked: dict_ner._ready)."""
-    toks = [t for t in doc if not t._to_skip]
-    return toks, [t._text.lower() for t in toks], [t._token_index for t in toks]
+    """(tokens, texts, token positions) of a regex document's non-skipped tokens, read from their
+    fields rather than through three property layers each (checked: dict_ner._ready)."""
+    toks = [t for t in doc._tokens if not t._to_skip]
+    return toks, [t._text for t in toks], [t._token_index for t in toks]
 
 
 def fast_tokens_guard(cat):

@@ -38,6 +38,8 @@ TEXTS = [
     "Common cold, then a cold. Heart - failure. heart , , , failure. heart: failure",
     "Type 2 diabetes mellitus (T2DM) and type 2 diabetes; mi is not MI; MI 2 years ago.",
     "family   history of heart  failure\n\nheart\tfailure ~ heart~failure",
+    # outside ASCII (each token lower-cased on its own), short names in lower case and in capitals
+    "Café HEART FAILURE, lvf and LVF, ΣΟΣ heart failure; İstanbul hf; heart , , failure",
     "",
     "...",
 ]
