@@ -14,7 +14,8 @@ A rule file is JSON (see ``data/context_rules.json``)::
 scope, at any distance ("history of possible seizure" stays Historical).
 
 ``load_rules(path, extra=...)`` merges extra files/dicts after the base file: their categories,
-rules and sections are added; a literal defined again replaces the earlier rule for that literal.
+rules and sections are added; a literal defined again in a later file replaces the earlier rule for
+that literal (within one file, a literal or pattern defined twice is an error: one of them would be dead).
 """
 from __future__ import annotations
 
@@ -244,9 +245,17 @@ def load_rules(path: str | Path | Mapping[str, Any] | None = None,
         rules = data.get("rules", [])
         if not isinstance(rules, Sequence) or isinstance(rules, (str, bytes)):
             raise _fail(src, None, "rules", "must be a list of rule objects", 'use "rules": [{...}, ...]')
+        defined_here: dict[str, int] = {}  # key -> index of the rule of this file defining it
         for index, raw in enumerate(rules):
             for rule in _parse_rule(src, index, raw, categories):
-                by_key.pop(rule.key, None)  # a later definition replaces (and re-orders) an earlier one
+                if rule.key in defined_here:
+                    # within one file a second definition is a slip: it would silently replace the first
+                    raise _fail(src, index, "literals" if rule.literal is not None else "pattern",
+                                f"{rule.key!r} is already defined by rule #{defined_here[rule.key]} of this file",
+                                "keep one definition (BIDIRECTIONAL covers both sides of the target); to "
+                                "override a shipped rule, define it again in a file of your own")
+                defined_here[rule.key] = index
+                by_key.pop(rule.key, None)  # a later file's definition replaces (and re-orders) an earlier one
                 by_key[rule.key] = rule
         for index, raw in enumerate(data.get("sections", [])):
             if not isinstance(raw, Mapping) or not raw.get("headings"):

@@ -63,3 +63,31 @@ def test_bad_section_value(tmp_path):
     path = write(tmp_path, {"sections": [{"headings": ["pmh"], "sets": {"temporality": "Ancient"}}]})
     with pytest.raises(ContextRuleError, match="unknown temporality value 'Ancient'"):
         load_rules(extra=path)
+
+
+def test_a_literal_twice_in_one_file_is_an_error_naming_both_rules(tmp_path):
+    path = write(tmp_path, {"rules": [
+        {"literal": "fine", "direction": "PSEUDO"},
+        {"literals": ["nae sign of"], "category": "NEGATED_EXISTENCE", "direction": "FORWARD"},
+        {"literals": ["Nae  sign of"], "category": "NEGATED_EXISTENCE", "direction": "BACKWARD"}]})
+    with pytest.raises(ContextRuleError) as err:
+        load_rules(extra=path)
+    msg = str(err.value)
+    assert str(path) in msg and "rule #2" in msg and "field 'literals'" in msg and "rule #1" in msg
+    assert "'nae sign of'" in msg and "BIDIRECTIONAL" in msg and "fix:" in msg
+
+
+def test_a_pattern_twice_in_one_file_is_an_error(tmp_path):
+    rule = {"pattern": "nae\\s+sign", "category": "NEGATED_EXISTENCE", "direction": "FORWARD"}
+    path = write(tmp_path, {"rules": [rule, dict(rule, direction="BACKWARD")]})
+    with pytest.raises(ContextRuleError, match=r"rule #1 field 'pattern'.*already defined by rule #0"):
+        load_rules(extra=path)
+
+
+def test_a_later_file_overrides_a_shipped_literal(tmp_path):
+    # "no" is a shipped FORWARD negation; a site file may make it a pseudo-trigger
+    extra = write(tmp_path, {"rules": [{"literal": "no", "direction": "PSEUDO"}]})
+    rules = load_rules(extra=extra)
+    assert [r.direction for r in rules.rules if r.literal == "no"] == ["PSEUDO"]
+    assert ContextClassifier(rules).classify("No cough.", [(3, 8)])[0].negation == "Affirmed"
+    assert ContextClassifier().classify("No cough.", [(3, 8)])[0].negation == "Negated"
