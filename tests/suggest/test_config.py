@@ -11,6 +11,7 @@ from coding_toolkit.suggest.config import DEFAULT_RULES_FILE
 def test_shipped_rules_all_enabled():
     rules = CodingRules.load()
     assert rules.never_primary and rules.alternatives_from_note and rules.specificity and rules.service_names
+    assert rules.primary_from_heading and {"discharge diagnosis", "reason for admission"} <= rules.main_headings
     assert ("V01", "Y98") == rules.never_primary_icd10[0][:2] and "clinic" in rules.service_following
 
 

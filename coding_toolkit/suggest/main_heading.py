@@ -1,0 +1,35 @@
+"""Primary from the heading: codes stated under the note's main-diagnosis heading rank first.
+
+NHS coders take the primary diagnosis from the diagnosis statement of the discharge summary
+(``Discharge diagnosis:``, ``Primary diagnosis:``, ``Reason for admission:`` ...: the list is data,
+``primary_from_heading.headings`` in ``data/coding_rules.json``). A suggestion with a kept mention
+in such a section gets ``stated_under`` (the heading) and, for ranking, its place in the order the
+heading states the codes (``rank``: 1, 2, ... by the first such mention's offset). ``ranking.rank``
+puts these codes first, in that order, and the rest after them in evidence-strength order.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from coding_toolkit.records import AnnotatedMention, CodeSuggestion
+from coding_toolkit.suggest.config import CodingRules
+from coding_toolkit.suggest.merge import evolve
+
+
+def mark_stated_under_heading(suggestions: list[CodeSuggestion], mentions: Sequence[AnnotatedMention],
+                              headings: Sequence[str | None], rules: CodingRules) -> list[CodeSuggestion]:
+    """``suggestions`` (one note's, from ``merge_mentions``) with ``stated_under`` and the stated order set
+    on those supported by a mention under a main-diagnosis heading; ``headings[i]`` is mention i's heading."""
+    if not rules.primary_from_heading:
+        return suggestions
+    main = rules.main_headings
+    first: dict[int, int] = {}  # id(suggestion) -> its first evidence mention under a main heading
+    for s in suggestions:
+        stated = [i for i in s.evidence if i < len(headings) and headings[i] in main]
+        if stated:
+            first[id(s)] = min(stated, key=lambda i: mentions[i].mention.start)
+    if not first:
+        return suggestions
+    order = {key: n for n, key in enumerate(sorted(first, key=lambda k: mentions[first[k]].mention.start), 1)}
+    return [evolve(s, stated_under=headings[first[id(s)]], rank=order[id(s)]) if id(s) in first else s
+            for s in suggestions]
