@@ -164,8 +164,10 @@ class ContextClassifier:
 
     def classify_with_headings(self, text: str, spans: Sequence[tuple[int, int]]
                                ) -> tuple[list[ContextLabels], list[str | None]]:
-        """``classify``, and the heading of the section holding each span (lower case; None = none), from
-        the same split of the note: whether or not that section sets a task (``Discharge diagnosis:``)."""
+        """``classify``, and the heading of the section holding each span as written (lower case, single
+        spaces; None = none), from the same split of the note: whether or not that section sets a task
+        (``Discharge diagnosis:``; "differential diagnosis" for ``DIFFERENTIAL DIAGNOSIS:``, although
+        its section is the known heading ``DIAGNOSIS:``)."""
         segments = self._segmenter.split(text)
         for index, (a, b) in enumerate(spans):
             if not (0 <= a <= b <= len(text)):
@@ -183,7 +185,7 @@ class ContextClassifier:
             lo, hi = bisect_left(starts, s0), bisect_left(starts, s1)
             values, found, weak = self._nearest(text, triggers, starts, lo, hi, a, b)
             under = segments.under(a, b)  # any heading; only one that sets a task labels the mention
-            headings.append(under.heading if under is not None else None)
+            headings.append(under.phrase if under is not None else None)
             section = under if under is not None and under.sets else None
             sources = {}
             for task in TASK_VALUES:

@@ -11,8 +11,9 @@ letter (a list below it, ``- COPD``, or a wrapped lower-case line continues it).
 (``... DISCHARGE SUMMARY PAST MEDICAL HISTORY: ...``) opens a section even in the middle of a line:
 de-identified and flattened records put whole notes on one line. A mention that *is* the heading
 (``ALLERGIES: none``) belongs to its section too. Every heading opens a section (``Segments.headed``),
-whether or not its rule sets a task: ``under`` names the heading a mention is stated under
-(``Discharge diagnosis:``), ``section_of`` the section that sets its labels.
+whether or not its rule sets a task: ``under`` gives the heading a mention is stated under
+(``Discharge diagnosis:``; ``phrase`` the whole heading as written), ``section_of`` the section that
+sets its labels.
 """
 from __future__ import annotations
 
@@ -60,6 +61,9 @@ class Section:
     heading: str
     sets: Mapping[str, str]  # task -> value the section gives its mentions; empty for most headings
     heading_start: int = -1  # first character of the heading text
+    # the whole heading as written when a longer generic one ran into it ("differential diagnosis" for
+    # "DIFFERENTIAL DIAGNOSIS:", whose section is "diagnosis"); else the heading
+    phrase: str = ""
 
 
 @dataclass(frozen=True)
@@ -141,11 +145,13 @@ class Segmenter:
                   *_scan(self._known_line_at_start, self._known_line, text)]:
             headings[m.start(1)] = (m.end(), " ".join(m.group(1).lower().split()))
         # a generic heading that runs into an inline known one ("SUMMARY PAST MEDICAL HISTORY:") ends there
+        phrases: dict[int, str] = {}  # the known heading's start -> the whole phrase
         for start in sorted(headings):
             end, name = headings[start]
             inner = [s for s in headings if start < s < end and headings[s][0] == end]
             if inner:
                 headings[start] = (min(inner), name)
+                phrases.setdefault(min(inner), name)
         starts = sorted(headings)
         sections = []
         for i, start in enumerate(starts):
@@ -166,7 +172,8 @@ class Segmenter:
             if "\n" not in text[end_heading:content]:  # an inline label: content on the heading's line
                 line = _CAPITALISED_LINE.search(text, content, end)
                 end = line.start() if line else end
-            sections.append(Section(end_heading, end, name, self._sets.get(name) or _NO_SETS, start))
+            sections.append(Section(end_heading, end, name, self._sets.get(name) or _NO_SETS, start,
+                                    phrases.get(start, name)))
         cuts.discard(len(text))
         return Segments(sorted(cuts), sections, [s.start for s in sections], len(text))
 

@@ -65,6 +65,7 @@ class CodingRules:
     service_preceding: tuple[str, ...]
     primary_from_heading: bool
     main_headings: frozenset[str]  # lower case, single spaces (as the context stage gives headings)
+    main_heading_not_after: frozenset[str]  # words that make "<word> diagnosis" no main heading
     source: str
 
     def __hash__(self) -> int:  # cheap (rules are cache keys per suggestion); consistent with ==
@@ -146,6 +147,8 @@ def _load(path: str, overrides: tuple[tuple[str, bool], ...], _stamp: int) -> Co
         service_preceding=_words(path, "service_names.preceding", service.get("preceding", [])),
         primary_from_heading=enabled("primary_from_heading"),
         main_headings=frozenset(_words(path, "primary_from_heading.headings", heading.get("headings", []))),
+        main_heading_not_after=frozenset(_words(path, "primary_from_heading.not_after",
+                                                heading.get("not_after", []))),
         source=path,
     )
 

@@ -2,8 +2,11 @@
 
 NHS coders take the primary diagnosis from the diagnosis statement of the discharge summary
 (``Discharge diagnosis:``, ``Primary diagnosis:``, ``Reason for admission:`` ...: the list is data,
-``primary_from_heading.headings`` in ``data/coding_rules.json``). A suggestion with a kept mention
-in such a section gets ``stated_under`` (the heading) and, for ranking, its place in the order the
+``primary_from_heading.headings`` in ``data/coding_rules.json``). A heading is a main-diagnosis
+heading when it, or its last words, are on that list, unless the word before those last words is one
+of ``not_after`` ("differential diagnosis", "admission diagnosis", "other diagnoses": no; "clinical
+diagnosis", "DISCHARGE SUMMARY DISCHARGE DIAGNOSIS": yes). A suggestion with a kept mention in such
+a section gets ``stated_under`` (the listed heading) and, for ranking, its place in the order the
 heading states the codes (``rank``: 1, 2, ... by the first such mention's offset). ``ranking.rank``
 puts these codes first, in that order, and the rest after them in evidence-strength order.
 """
@@ -22,14 +25,28 @@ def mark_stated_under_heading(suggestions: list[CodeSuggestion], mentions: Seque
     on those supported by a mention under a main-diagnosis heading; ``headings[i]`` is mention i's heading."""
     if not rules.primary_from_heading:
         return suggestions
-    main = rules.main_headings
+    main: dict[str | None, str | None] = {None: None}  # a note's heading -> its listed main heading, or None
+    for heading in headings:
+        if heading not in main:
+            main[heading] = main_heading(heading, rules)
     first: dict[int, int] = {}  # id(suggestion) -> its first evidence mention under a main heading
     for s in suggestions:
-        stated = [i for i in s.evidence if i < len(headings) and headings[i] in main]
+        stated = [i for i in s.evidence if i < len(headings) and main[headings[i]]]
         if stated:
             first[id(s)] = min(stated, key=lambda i: mentions[i].mention.start)
     if not first:
         return suggestions
     order = {key: n for n, key in enumerate(sorted(first, key=lambda k: mentions[first[k]].mention.start), 1)}
-    return [evolve(s, stated_under=headings[first[id(s)]], rank=order[id(s)]) if id(s) in first else s
+    return [evolve(s, stated_under=main[headings[first[id(s)]]], rank=order[id(s)]) if id(s) in first else s
             for s in suggestions]
+
+
+def main_heading(heading: str, rules: CodingRules) -> str | None:
+    """The listed main-diagnosis heading ``heading`` (lower case, single spaces) is, or ends with, when the
+    word before that ending does not qualify it away (``not_after``); else None."""
+    words = heading.split()
+    for k in range(len(words)):
+        ending = " ".join(words[k:])
+        if ending in rules.main_headings:
+            return ending if k == 0 or words[k - 1] not in rules.main_heading_not_after else None
+    return None

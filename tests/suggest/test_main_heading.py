@@ -68,6 +68,25 @@ def test_no_main_heading_keeps_the_strength_order(pipeline):
     assert _icd(r)[:2] == [(af, None), (pneumonia, None)]
 
 
+def test_a_qualified_diagnosis_heading_is_not_the_main_one(pipeline):
+    pneumonia, af = _code(pipeline, "Pneumonia"), _code(pipeline, "Atrial fibrillation")
+    text = ("DIFFERENTIAL DIAGNOSIS: pneumonia\n\n"
+            "Atrial fibrillation on admission. Atrial fibrillation was rate controlled.\n")
+    r = pipeline.process(Note("n5", text))
+    assert _icd(r)[:2] == [(af, None), (pneumonia, None)]
+
+
+@pytest.mark.parametrize("heading, main", [
+    ("discharge diagnosis", "discharge diagnosis"), ("diagnoses", "diagnoses"), ("clinical diagnosis", "diagnosis"),
+    ("discharge summary discharge diagnosis", "discharge diagnosis"), ("reason for admission", "reason for admission"),
+    ("differential diagnosis", None), ("secondary diagnoses", None), ("admission diagnosis", None),
+    ("past medical history", None), ("diagnosis and plan", None)])
+def test_main_heading_is_a_listed_heading_or_ending_not_qualified_away(heading, main):
+    from coding_toolkit.suggest.main_heading import main_heading
+
+    assert main_heading(heading, CodingRules.load()) == main
+
+
 def test_switched_off_keeps_the_strength_order(pipeline):
     from dataclasses import replace
 
