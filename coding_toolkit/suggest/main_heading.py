@@ -27,7 +27,7 @@ def mark_stated_under_heading(suggestions: list[CodeSuggestion], mentions: Seque
         return suggestions
     main: dict[str | None, str | None] = {None: None}  # a note's heading -> its listed main heading, or None
     for heading in headings:
-        if heading not in main:
+        if heading is not None and heading not in main:
             main[heading] = main_heading(heading, rules)
     first: dict[int, int] = {}  # id(suggestion) -> its first evidence mention under a main heading
     for s in suggestions:
