@@ -19,6 +19,9 @@ from coding_toolkit.errors import ContextRuleError
 
 DEFAULT_RULES_FILE = Path(__file__).with_name("data") / "coding_rules.json"
 RULE_NAMES = ("never_primary", "alternatives_from_note", "specificity", "service_names", "primary_from_heading")
+# rules added after trusts may have copied the file: a copy without the section takes the shipped one
+# (an upgrade keeps working; the section is switched like any other)
+ADDED_LATER = frozenset({"primary_from_heading"})
 _CATEGORY = re.compile(r"^[A-Z]\d{2}$")
 
 
@@ -116,6 +119,8 @@ def _load(path: str, overrides: tuple[tuple[str, bool], ...], _stamp: int) -> Co
     sections = {}
     for name in RULE_NAMES:
         section = data.get(name)
+        if section is None and name in ADDED_LATER:
+            section = _shipped_section(name)
         if not isinstance(section, Mapping):
             raise _fail(path, name, "missing or not an object", f"copy the '{name}' section from {DEFAULT_RULES_FILE}")
         sections[name] = section
@@ -151,6 +156,10 @@ def _load(path: str, overrides: tuple[tuple[str, bool], ...], _stamp: int) -> Co
                                                 heading.get("not_after", []))),
         source=path,
     )
+
+
+def _shipped_section(name: str) -> Any:
+    return json.loads(DEFAULT_RULES_FILE.read_text(encoding="utf-8")).get(name)
 
 
 def in_ranges(category: str, ranges: tuple[tuple[str, str, str], ...]) -> str | None:

@@ -34,6 +34,22 @@ def test_own_rule_file_relative_to_the_policy(tmp_path):
         CodingRules.load(overrides={"file": "bad.json"}, base_dir=tmp_path)
 
 
+def test_an_older_copy_without_a_later_rule_takes_the_shipped_section(tmp_path):
+    data = json.loads(DEFAULT_RULES_FILE.read_text(encoding="utf-8"))
+    del data["primary_from_heading"]  # a trust's copy made before the rule existed
+    data["service_names"]["following"] = ["ward"]
+    (tmp_path / "old.json").write_text(json.dumps(data), encoding="utf-8")
+    rules = CodingRules.load(overrides={"file": "old.json"}, base_dir=tmp_path)
+    assert rules.primary_from_heading and rules.main_headings == CodingRules.load().main_headings
+    assert rules.service_following == ("ward",)  # the trust's own sections still rule
+    off = CodingRules.load(overrides={"file": "old.json", "primary_from_heading": False}, base_dir=tmp_path)
+    assert not off.primary_from_heading
+    del data["specificity"]  # a section every copy has had stays required
+    (tmp_path / "broken.json").write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(ContextRuleError, match=r"broken.json field 'specificity'.*fix: copy"):
+        CodingRules.load(overrides={"file": "broken.json"}, base_dir=tmp_path)
+
+
 def test_policy_switch_reaches_the_pipeline_rules_and_provenance(tmp_path):
     from coding_toolkit.context.policy import DEFAULT_POLICY, Policy
     from coding_toolkit.context.stage import ContextStage
