@@ -62,7 +62,7 @@ def instrument(pipeline) -> None:
     pack = pipeline.pack
     pack.annotate = _timed("annotate", pack.annotate)
     pipeline.engine.lookup = _timed("maps", pipeline.engine.lookup)
-    pipeline.context.run = _timed("context rules", pipeline.context.run)
+    pipeline.context.run_with_headings = _timed("context rules", pipeline.context.run_with_headings)
     pl.filter_service_names = _timed("suggestions", pl.filter_service_names)
     pl.suggestions_for = _timed("suggestions", pl.suggestions_for)
 

@@ -6,9 +6,9 @@ in this order:
     Pipeline.check                 a note that cannot be processed -> NoteRejected (the rejects file)
     pack.annotate                  text -> [Mention]       (a concepts.model.ConceptModel: concepts.pack.Pack)
     mapping.engine.MapEngine       sctid -> [MapRow] per mention (default marked)
-    context.ContextStage           mentions + their rows -> [(ContextLabels, FilterDecision)]
+    context.ContextStage           mentions + their rows -> [(ContextLabels, FilterDecision)], each one's heading
     suggest.filter_service_names   "Stroke Unit" mentions -> filtered, reason "service name"
-    suggest.suggestions_for        [AnnotatedMention] -> ranked [CodeSuggestion] (coding rules applied)
+    suggest.suggestions_for        [AnnotatedMention] + headings -> ranked [CodeSuggestion] (coding rules applied)
 """
 from __future__ import annotations
 
@@ -130,11 +130,11 @@ class Pipeline:
         mentions = self.pack.annotate(text)
         lookup = self.engine.lookup
         codes = [tuple(lookup(m.sctid)) for m in mentions]
-        decisions = self.context.run(text, mentions, codes)
+        decisions, headings = self.context.run_with_headings(text, mentions, codes)
         annotated = filter_service_names(text, tuple(
             AnnotatedMention(mention=m, labels=labels, decision=decision, codes=c)
             for m, c, (labels, decision) in zip(mentions, codes, decisions)), self.rules)
         return NoteResult(
             note_id=note.note_id, episode_id=note.episode_id, mentions=annotated,
-            suggestions=suggestions_for(annotated, self.rules), provenance=self.provenance,
+            suggestions=suggestions_for(annotated, self.rules, headings), provenance=self.provenance,
             text_hash=text_hash(text))

@@ -160,6 +160,14 @@ class ContextClassifier:
 
     # -- classification -----------------------------------------------------------------------------
     def classify(self, text: str, spans: Sequence[tuple[int, int]]) -> list[ContextLabels]:
+        return self.classify_with_headings(text, spans)[0]
+
+    def classify_with_headings(self, text: str, spans: Sequence[tuple[int, int]]
+                               ) -> tuple[list[ContextLabels], list[str | None]]:
+        """``classify``, and the heading of the section holding each span as written (lower case, single
+        spaces; None = none), from the same split of the note: whether or not that section sets a task
+        (``Discharge diagnosis:``; "differential diagnosis" for ``DIFFERENTIAL DIAGNOSIS:``, although
+        its section is the known heading ``DIAGNOSIS:``)."""
         segments = self._segmenter.split(text)
         for index, (a, b) in enumerate(spans):
             if not (0 <= a <= b <= len(text)):
@@ -172,11 +180,13 @@ class ContextClassifier:
         for s0, s1 in sorted(set(span_sentences)):
             triggers.extend(self.find_triggers(text, s0, s1))
         starts = [t.start for t in triggers]
-        out = []
+        out, headings = [], []
         for (a, b), (s0, s1) in zip(spans, span_sentences):
             lo, hi = bisect_left(starts, s0), bisect_left(starts, s1)
             values, found, weak = self._nearest(text, triggers, starts, lo, hi, a, b)
-            section = segments.section_of(a, b)
+            under = segments.under(a, b)  # any heading; only one that sets a task labels the mention
+            headings.append(under.phrase if under is not None else None)
+            section = under if under is not None and under.sets else None
             sources = {}
             for task in TASK_VALUES:
                 sources[task] = "rules"
@@ -191,7 +201,7 @@ class ContextClassifier:
                 temporality=values.get("temporality", DEFAULTS["temporality"]),
                 experiencer=values.get("experiencer", DEFAULTS["experiencer"]),
                 sources=sources, triggers=found))
-        return out
+        return out, headings
 
     def _nearest(self, text: str, triggers: list[Trigger], starts: list[int], lo: int, hi: int, a: int, b: int
                  ) -> tuple[dict[str, str], dict[str, str], set[str]]:

@@ -10,7 +10,10 @@ heading's own line: ``PMH: asthma``, ``Hx: MI``) ends earlier, at a new line ope
 letter (a list below it, ``- COPD``, or a wrapped lower-case line continues it). A known heading written in upper case
 (``... DISCHARGE SUMMARY PAST MEDICAL HISTORY: ...``) opens a section even in the middle of a line:
 de-identified and flattened records put whole notes on one line. A mention that *is* the heading
-(``ALLERGIES: none``) belongs to its section too.
+(``ALLERGIES: none``) belongs to its section too. Every heading opens a section (``Segments.headed``),
+whether or not its rule sets a task: ``under`` gives the heading a mention is stated under
+(``Discharge diagnosis:``; ``phrase`` the whole heading as written), ``section_of`` the section that
+sets its labels.
 """
 from __future__ import annotations
 
@@ -48,21 +51,32 @@ _LIST_ITEM = re.compile(r"(?:[-*\u2022\u00b7]|\d{1,2}[.)])[ \t]")
 _WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)\.$")
 
 
+_NO_SETS: Mapping[str, str] = {}
+
+
 @dataclass(frozen=True)
 class Section:
     start: int  # first character after the heading
     end: int
     heading: str
-    sets: Mapping[str, str]
+    sets: Mapping[str, str]  # task -> value the section gives its mentions; empty for most headings
     heading_start: int = -1  # first character of the heading text
+    # the whole heading as written when a longer generic one ran into it ("differential diagnosis" for
+    # "DIFFERENTIAL DIAGNOSIS:", whose section is "diagnosis"); else the heading
+    phrase: str = ""
 
 
 @dataclass(frozen=True)
 class Segments:
     sentence_starts: list[int]
-    sections: list[Section]
-    section_starts: list[int]
+    headed: list[Section]  # every heading's section, in order; ``sets`` empty for most
+    headed_starts: list[int]
     length: int
+
+    @property
+    def sections(self) -> list[Section]:
+        """The sections that set a task (``Past medical history:``)."""
+        return [s for s in self.headed if s.sets]
 
     def sentence_of(self, pos: int) -> tuple[int, int]:
         i = bisect_right(self.sentence_starts, pos) - 1
@@ -70,12 +84,18 @@ class Segments:
         return self.sentence_starts[i], end
 
     def section_of(self, pos: int, end: int | None = None) -> Section | None:
-        """The section holding ``pos``; a span ``pos..end`` that is just the heading's words belongs to it too."""
-        i = bisect_right(self.section_starts, pos) - 1
-        if i >= 0 and self.sections[i].start <= pos < self.sections[i].end:
-            return self.sections[i]
-        if end is not None and i + 1 < len(self.sections):
-            nxt = self.sections[i + 1]
+        """The section holding ``pos`` when it sets a task (``under``'s, else None)."""
+        section = self.under(pos, end)
+        return section if section is not None and section.sets else None
+
+    def under(self, pos: int, end: int | None = None) -> Section | None:
+        """The section of whichever heading holds ``pos``; a span ``pos..end`` that is just the heading's
+        words belongs to it too. Sections do not overlap: each ends by the next heading."""
+        i = bisect_right(self.headed_starts, pos) - 1
+        if i >= 0 and self.headed[i].start <= pos < self.headed[i].end:
+            return self.headed[i]
+        if end is not None and i + 1 < len(self.headed):
+            nxt = self.headed[i + 1]
             if nxt.heading_start <= pos and end <= nxt.start and self._only_heading(nxt, pos, end):
                 return nxt
         return None
@@ -125,20 +145,19 @@ class Segmenter:
                   *_scan(self._known_line_at_start, self._known_line, text)]:
             headings[m.start(1)] = (m.end(), " ".join(m.group(1).lower().split()))
         # a generic heading that runs into an inline known one ("SUMMARY PAST MEDICAL HISTORY:") ends there
+        phrases: dict[int, str] = {}  # the known heading's start -> the whole phrase
         for start in sorted(headings):
             end, name = headings[start]
             inner = [s for s in headings if start < s < end and headings[s][0] == end]
             if inner:
                 headings[start] = (min(inner), name)
+                phrases.setdefault(min(inner), name)
         starts = sorted(headings)
         sections = []
         for i, start in enumerate(starts):
             end_heading, name = headings[start]
             cuts.add(start)
             cuts.add(end_heading)
-            sets = self._sets.get(name)
-            if not sets:
-                continue
             stop = starts[i + 1] if i + 1 < len(starts) else len(text)
             content = _SPACES.match(text, end_heading).end()  # skip blank lines right after the heading
             blank = _BLANK_LINE.search(text, content, stop)
@@ -153,7 +172,8 @@ class Segmenter:
             if "\n" not in text[end_heading:content]:  # an inline label: content on the heading's line
                 line = _CAPITALISED_LINE.search(text, content, end)
                 end = line.start() if line else end
-            sections.append(Section(end_heading, end, name, sets, start))
+            sections.append(Section(end_heading, end, name, self._sets.get(name) or _NO_SETS, start,
+                                    phrases.get(start, name)))
         cuts.discard(len(text))
         return Segments(sorted(cuts), sections, [s.start for s in sections], len(text))
 

@@ -28,7 +28,10 @@ class ContextStage:
         self.task_table = task_table if isinstance(task_table, TaskTable) else TaskTable.load(task_table)
 
     def labels(self, text: str, mentions: Sequence[Mention]) -> list[ContextLabels]:
-        rule_labels = self.classifier.classify(text, [(m.start, m.end) for m in mentions])
+        return self._labels(text, mentions)[0]
+
+    def _labels(self, text: str, mentions: Sequence[Mention]) -> tuple[list[ContextLabels], list[str | None]]:
+        rule_labels, headings = self.classifier.classify_with_headings(text, [(m.start, m.end) for m in mentions])
         out = []
         for mention, labels in zip(mentions, rule_labels):
             if mention.meta:
@@ -42,13 +45,21 @@ class ContextStage:
                         triggers.pop(task, None)
                     labels = replace(labels, sources=sources, triggers=triggers, **values)
             out.append(labels)
-        return out
+        return out, headings
 
     def run(self, text: str, mentions: Sequence[Mention], codes_per_mention: Sequence[Sequence[MapRow]] | None = None
             ) -> list[tuple[ContextLabels, FilterDecision]]:
+        return self.run_with_headings(text, mentions, codes_per_mention)[0]
+
+    def run_with_headings(self, text: str, mentions: Sequence[Mention],
+                          codes_per_mention: Sequence[Sequence[MapRow]] | None = None
+                          ) -> tuple[list[tuple[ContextLabels, FilterDecision]], list[str | None]]:
+        """``run``, and the heading of the section holding each mention (lower case, e.g. "discharge
+        diagnosis"; None = none): the suggestion stage ranks codes stated under a main-diagnosis heading first."""
         if codes_per_mention is None:
             codes_per_mention = [()] * len(mentions)
         if len(codes_per_mention) != len(mentions):
             raise ValueError(f"{len(mentions)} mentions but {len(codes_per_mention)} code lists")
-        labels = self.labels(text, mentions)
-        return [(lab, self.policy.decide(m, lab, codes)) for m, lab, codes in zip(mentions, labels, codes_per_mention)]
+        labels, headings = self._labels(text, mentions)
+        return ([(lab, self.policy.decide(m, lab, codes)) for m, lab, codes in zip(mentions, labels, codes_per_mention)],
+                headings)

@@ -88,6 +88,7 @@ def suggestion_to_json(s: CodeSuggestion) -> dict[str, Any]:
         "rank": s.rank,
         "never_primary": s.never_primary,
         "chosen_because": s.chosen_because,
+        "stated_under": s.stated_under,
     }
 
 
@@ -157,6 +158,7 @@ def suggestion_from_json(d: dict[str, Any]) -> CodeSuggestion:
         rank=d.get("rank") or 0,
         never_primary=d.get("never_primary"),
         chosen_because=d.get("chosen_because"),
+        stated_under=d.get("stated_under"),
     )
 
 

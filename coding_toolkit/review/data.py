@@ -142,11 +142,16 @@ def _chosen_row(record: dict[str, Any], s: dict[str, Any]) -> dict[str, Any] | N
     return None
 
 
-def why(row: dict[str, Any] | None) -> str:
-    if row is None:
-        return ""
-    text = f"map default: block {row['block']}, group {row['group']}, priority {row['priority']}"
-    return text + (f"; rule: {row['rule']}" if row.get("rule") else "")
+def why(row: dict[str, Any] | None, stated_under: str | None = None) -> str:
+    """Why the map chose the code, and why it ranks first when the note states it under its main-diagnosis
+    heading (``stated_under``)."""
+    parts = []
+    if row is not None:
+        parts.append(f"map default: block {row['block']}, group {row['group']}, priority {row['priority']}"
+                     + (f"; rule: {row['rule']}" if row.get("rule") else ""))
+    if stated_under:
+        parts.append(f"ranked first: stated under the note's '{stated_under}' heading")
+    return "; ".join(parts)
 
 
 def ordered_suggestions(record: dict[str, Any]) -> list[dict[str, Any]]:
@@ -163,7 +168,7 @@ def ordered_suggestions(record: dict[str, Any]) -> list[dict[str, Any]]:
             s = dict(by_key[(system, code)])
             s["position"] = position
             s["pairs"] = [p.code for p in dagger_asterisk_partners(typed[(system, code)], suggestions)]
-            s["why"] = why(_chosen_row(record, s))
+            s["why"] = why(_chosen_row(record, s), s.get("stated_under"))
             out.append(s)
     placed = {(s["system"], cds_code(s["code"])) for s in out}
     # codes CDS leaves out (#NIS targets) still get reviewed, last

@@ -11,6 +11,7 @@ service names              ``service_names.py``               "Stroke Unit" -> f
 alternatives from note     ``note_alternatives.py``           E11 established -> E11.3† over E14.3†
 specificity                ``specificity.py``                 E11.9 superseded by E11.3
 never primary              ``never_primary.py``               asterisk, map advice, V01-Y98, OPCS Y/Z
+primary from heading       ``main_heading.py``                "Discharge diagnosis:" codes rank first
 ranking                    ``ranking.py``                     ``rank`` per system (CDS order), primary
 episode                    ``episode.py``                     the same rules over an episode's notes
 =========================  =================================  ==========================================
@@ -24,6 +25,7 @@ from collections.abc import Callable, Sequence
 from coding_toolkit.records import AnnotatedMention, CodeSuggestion
 from coding_toolkit.suggest.config import CodingRules
 from coding_toolkit.suggest.episode import episode_suggestions
+from coding_toolkit.suggest.main_heading import mark_stated_under_heading
 from coding_toolkit.suggest.merge import merge_mentions, merge_suggestions
 from coding_toolkit.suggest.note_alternatives import resolve_alternatives
 from coding_toolkit.suggest.ranking import primary_and_others, rank, rank_key
@@ -45,13 +47,20 @@ def apply_code_rules(suggestions: Sequence[CodeSuggestion], rules: CodingRules |
     return rank(out, rules)
 
 
-def suggestions_for(mentions: Sequence[AnnotatedMention], rules: CodingRules | None = None
-                    ) -> tuple[CodeSuggestion, ...]:
-    """Ranked suggestions for one note's mentions (already context-filtered), every coding rule applied."""
+def suggestions_for(mentions: Sequence[AnnotatedMention], rules: CodingRules | None = None,
+                    headings: Sequence[str | None] | None = None) -> tuple[CodeSuggestion, ...]:
+    """Ranked suggestions for one note's mentions (already context-filtered), every coding rule applied.
+
+    ``headings[i]`` is the heading of the section holding mention i (``ContextStage.run_with_headings``);
+    without them no code is ranked first for its heading."""
+    rules = rules or CodingRules.load()
 
     def describe(s: CodeSuggestion) -> str:
         words = mentions[s.evidence[0]].mention.text if s.evidence else ""
         shown = s.display or s.code
         return f"'{words}' ({shown})" if words else shown
 
-    return apply_code_rules(merge_mentions(mentions), rules, describe=describe)
+    merged = merge_mentions(mentions)
+    if headings is not None:
+        merged = mark_stated_under_heading(merged, mentions, headings, rules)
+    return apply_code_rules(merged, rules, describe=describe)

@@ -18,7 +18,10 @@ from typing import Any
 from coding_toolkit.errors import ContextRuleError
 
 DEFAULT_RULES_FILE = Path(__file__).with_name("data") / "coding_rules.json"
-RULE_NAMES = ("never_primary", "alternatives_from_note", "specificity", "service_names")
+RULE_NAMES = ("never_primary", "alternatives_from_note", "specificity", "service_names", "primary_from_heading")
+# rules added after trusts may have copied the file: a copy without the section takes the shipped one
+# (an upgrade keeps working; the section is switched like any other)
+ADDED_LATER = frozenset({"primary_from_heading"})
 _CATEGORY = re.compile(r"^[A-Z]\d{2}$")
 
 
@@ -63,11 +66,14 @@ class CodingRules:
     service_reason: str
     service_following: tuple[str, ...]
     service_preceding: tuple[str, ...]
+    primary_from_heading: bool
+    main_headings: frozenset[str]  # lower case, single spaces (as the context stage gives headings)
+    main_heading_not_after: frozenset[str]  # words that make "<word> diagnosis" no main heading
     source: str
 
     def __hash__(self) -> int:  # cheap (rules are cache keys per suggestion); consistent with ==
         return hash((self.source, self.never_primary, self.alternatives_from_note, self.specificity,
-                     self.service_names))
+                     self.service_names, self.primary_from_heading))
 
     def switches(self) -> dict[str, bool]:
         """Rule name -> on/off (recorded in every result's provenance)."""
@@ -113,6 +119,8 @@ def _load(path: str, overrides: tuple[tuple[str, bool], ...], _stamp: int) -> Co
     sections = {}
     for name in RULE_NAMES:
         section = data.get(name)
+        if section is None and name in ADDED_LATER:
+            section = _shipped_section(name)
         if not isinstance(section, Mapping):
             raise _fail(path, name, "missing or not an object", f"copy the '{name}' section from {DEFAULT_RULES_FILE}")
         sections[name] = section
@@ -124,7 +132,7 @@ def _load(path: str, overrides: tuple[tuple[str, bool], ...], _stamp: int) -> Co
             raise _fail(path, f"{name}.enabled", f"{value!r} is not true/false", "write true or false")
         return value
 
-    never, alts, spec, service = (sections[n] for n in RULE_NAMES)
+    never, alts, spec, service, heading = (sections[n] for n in RULE_NAMES)
     fourth = _words(path, "specificity.unspecified_fourth", spec.get("unspecified_fourth", ["9"]))
     if any(len(f) != 1 or not f.isdigit() for f in fourth):
         raise _fail(path, "specificity.unspecified_fourth", f"{list(fourth)} are not single digits", 'use ["9"]')
@@ -142,8 +150,16 @@ def _load(path: str, overrides: tuple[tuple[str, bool], ...], _stamp: int) -> Co
         service_reason=str(service.get("reason") or "service name"),
         service_following=_words(path, "service_names.following", service.get("following", [])),
         service_preceding=_words(path, "service_names.preceding", service.get("preceding", [])),
+        primary_from_heading=enabled("primary_from_heading"),
+        main_headings=frozenset(_words(path, "primary_from_heading.headings", heading.get("headings", []))),
+        main_heading_not_after=frozenset(_words(path, "primary_from_heading.not_after",
+                                                heading.get("not_after", []))),
         source=path,
     )
+
+
+def _shipped_section(name: str) -> Any:
+    return json.loads(DEFAULT_RULES_FILE.read_text(encoding="utf-8")).get(name)
 
 
 def in_ranges(category: str, ranges: tuple[tuple[str, str, str], ...]) -> str | None:

@@ -69,6 +69,14 @@ def merge_mentions(mentions: Sequence[AnnotatedMention]) -> list[CodeSuggestion]
         for e in merged.values()]
 
 
+def _stated(old: CodeSuggestion, new: CodeSuggestion) -> dict[str, Any]:
+    stated = [x for x in (old, new) if x.stated_under]
+    if not stated:
+        return {}
+    first = min(stated, key=lambda x: x.rank)
+    return {"stated_under": first.stated_under, "rank": first.rank}
+
+
 def merge_suggestions(suggestions: Iterable[CodeSuggestion]) -> list[CodeSuggestion]:
     """One suggestion per (system, code): concepts and alternatives joined, evidence added up, best
     confidence kept; the first one's code fields (and rule notes) win. Order of first appearance."""
@@ -91,5 +99,7 @@ def merge_suggestions(suggestions: Iterable[CodeSuggestion]) -> list[CodeSuggest
             advice=old.advice or s.advice,
             kind=old.kind or s.kind,
             chosen_because=old.chosen_because or s.chosen_because,
+            # stated under a main-diagnosis heading in either: the earlier stated order (an episode: note ranks)
+            **_stated(old, s),
         )
     return list(merged.values())

@@ -1,7 +1,9 @@
 """Ranking: the order of one note's (or episode's) codes per classification, as CDS positions use it.
 
-Evidence strength first (``rank_key``); an asterisk code directly follows the dagger code it shares a
-concept with; the primary is the strongest code allowed in a primary position (``never_primary``),
+Codes stated under the note's main-diagnosis heading first (``stated_under``, in the order stated:
+``main_heading.py``; switch ``primary_from_heading``), then evidence strength (``rank_key``); an
+asterisk code directly follows the dagger code it shares a concept with; the primary is the first
+of these codes allowed in a primary position (``never_primary``),
 moved to the front with its asterisk codes. When no code may be primary, the strength order stays
 and rank 1 carries its ``never_primary`` reason: the CDS primary is then left empty for the coder.
 Every output (CDS, CSV, SQL ``rank``, JSONL order, FHIR order) follows ``CodeSuggestion.rank``.
@@ -49,8 +51,18 @@ def dagger_asterisk_partners(s: CodeSuggestion, candidates: Iterable[CodeSuggest
     return [c for c in candidates if kind_of(c) == other and concepts & set(c.sctids)]
 
 
+def order_key(s: CodeSuggestion, rules: CodingRules) -> tuple:
+    """The order before dagger/asterisk pairing and the primary move: with ``primary_from_heading``, codes
+    stated under a main-diagnosis heading first, by their stated order (the ``rank`` they arrive with:
+    ``main_heading.py`` numbers a note's; an episode keeps its notes' ranks), symptom codes after
+    definitive diagnoses; then every other code by ``rank_key``."""
+    if s.stated_under and rules.primary_from_heading:
+        return (0, is_symptom_code(s), s.rank, rank_key(s))
+    return (1, False, 0, rank_key(s))
+
+
 def _order_one_system(suggestions: list[CodeSuggestion], rules: CodingRules) -> list[CodeSuggestion]:
-    ranked = sorted(suggestions, key=rank_key)
+    ranked = sorted(suggestions, key=lambda s: order_key(s, rules))
     why = {id(s): never_primary_reason(s, rules) for s in ranked}
     daggers = [s for s in ranked if kind_of(s) == "dagger"]
     attached: dict[str, list[CodeSuggestion]] = {}
@@ -66,7 +78,9 @@ def _order_one_system(suggestions: list[CodeSuggestion], rules: CodingRules) -> 
     if first is not None:
         blocks.insert(0, blocks.pop(first))
     ordered = (s for b in blocks for s in b)
-    return [s if (s.rank, s.never_primary) == (i, why[id(s)]) else evolve(s, rank=i, never_primary=why[id(s)])
+    heading = rules.primary_from_heading  # switched off: a heading from the notes is not why a code ranks
+    return [s if (s.rank, s.never_primary) == (i, why[id(s)]) and (heading or not s.stated_under)
+            else evolve(s, rank=i, never_primary=why[id(s)], stated_under=s.stated_under if heading else None)
             for i, s in enumerate(ordered, 1)]
 
 

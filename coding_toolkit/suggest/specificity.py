@@ -33,6 +33,8 @@ def supersede_unspecified(suggestions: list[CodeSuggestion], rules: CodingRules)
         if parts is not None and not _is_unspecified(parts, rules):
             specific.setdefault((s.system, parts[0]), []).append(s)
     dropped: dict[int, list[Alternative]] = {}  # id(specific suggestion) -> superseded codes
+    # a superseded code stated under the main-diagnosis heading passes that statement to its specific code
+    stated: dict[int, CodeSuggestion] = {}
     keep = []
     for s in suggestions:
         parts = parsed[id(s)]
@@ -41,9 +43,15 @@ def supersede_unspecified(suggestions: list[CodeSuggestion], rules: CodingRules)
             keep.append(s)
             continue
         winner = min(better, key=rank_key)
+        if s.stated_under and not winner.stated_under and (id(winner) not in stated or s.rank < stated[id(winner)].rank):
+            stated[id(winner)] = s
         shown = winner.display or to_display(winner.code, "ICD-10") or winner.code
         dropped.setdefault(id(winner), []).append(Alternative(
             code=s.code, display=s.display, title=s.title, advice=s.advice,
             sctid=s.sctids[0] if s.sctids else "", reason=f"superseded by {shown.rstrip('†*')}"))
-    return [evolve(s, alternatives=tuple(dropped[id(s)]) + s.alternatives) if id(s) in dropped else s
-            for s in keep]
+    return [evolve(s, alternatives=tuple(dropped[id(s)]) + s.alternatives, **_statement(stated.get(id(s))))
+            if id(s) in dropped else s for s in keep]
+
+
+def _statement(superseded: CodeSuggestion | None) -> dict:
+    return {"stated_under": superseded.stated_under, "rank": superseded.rank} if superseded is not None else {}

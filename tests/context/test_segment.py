@@ -32,3 +32,21 @@ def test_inline_upper_case_heading_after_other_words(segmenter):
     segments = segmenter.split(text)
     assert [s.heading for s in segments.sections] == ["past medical history"]
     assert segments.section_of(text.index("asthma")).sets == {"temporality": "Historical"}
+
+
+def test_every_heading_names_the_section_under_it_but_only_task_headings_set_labels(segmenter):
+    text = "Discharge diagnosis: pneumonia\nPMH: asthma\n\nSEEN TODAY. DIFFERENTIAL DIAGNOSIS: PE"
+    segments = segmenter.split(text)
+    under = [segments.under(text.index(w)) for w in ("pneumonia", "asthma", "PE")]
+    assert [(s.heading, s.phrase) for s in under] == [
+        ("discharge diagnosis", "discharge diagnosis"), ("pmh", "pmh"), ("diagnosis", "differential diagnosis")]
+    assert [s.heading for s in segments.sections] == ["pmh"]  # the one that sets a task
+    assert segments.section_of(text.index("pneumonia")) is None
+
+
+def test_the_classifier_gives_each_span_its_heading_as_written():
+    text = "Reason for admission: pneumonia. DIFFERENTIAL DIAGNOSIS: PE\n\nAsthma."
+    spans = [(text.index(w), text.index(w) + len(w)) for w in ("pneumonia", "PE", "Asthma")]
+    labels, headings = ContextClassifier().classify_with_headings(text, spans)
+    assert headings == ["reason for admission", "differential diagnosis", None]
+    assert labels == ContextClassifier().classify(text, spans)

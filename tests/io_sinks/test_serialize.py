@@ -89,6 +89,7 @@ suggestions = st.builds(
     rank=st.integers(0, 9),
     never_primary=st.none() | text,
     chosen_because=st.none() | text,
+    stated_under=st.none() | text,
 )
 results = st.builds(
     NoteResult,
@@ -143,6 +144,7 @@ def test_contract_keys():
         "rank",
         "never_primary",
         "chosen_because",
+        "stated_under",
     ]
     assert s["code"] == "I219" and s["evidence"] == [0, 4]
     assert d["provenance"]["text_hash"] == "h-n1"

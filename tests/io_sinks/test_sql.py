@@ -211,9 +211,13 @@ def test_plain_postgresql_url_uses_psycopg3_and_both_forms_work(pg_url):
         assert note.note_id == note_a().note_id
 
 
-def test_never_primary_and_chosen_because_are_columns(db):
+def test_never_primary_chosen_because_and_stated_under_are_columns(db):
+    from dataclasses import replace
+
     url, run, s = db
     result = note_a("n1", "E1")
+    first = replace(result.suggestions[0], stated_under="discharge diagnosis")
+    result = replace(result, suggestions=(first, *result.suggestions[1:]))
     sink = open_sink("sql", None, db_url=url, run=run)
     sink.open()
     sink.write([result])
@@ -223,6 +227,8 @@ def test_never_primary_and_chosen_because_are_columns(db):
     assert expected, "the builder note must carry a code that may not be primary"
     assert sorted(_q(url, f"SELECT code, never_primary, chosen_because FROM {s}suggestions "
                           "WHERE never_primary IS NOT NULL OR chosen_because IS NOT NULL")) == expected
+    assert _q(url, f"SELECT code, rank FROM {s}suggestions WHERE stated_under = 'discharge diagnosis'") == [
+        (first.code, first.rank)]
 
 
 def test_a_database_from_an_earlier_version_gains_the_new_columns_and_keeps_its_rows(db):
@@ -233,7 +239,7 @@ def test_a_database_from_an_earlier_version_gains_the_new_columns_and_keeps_its_
     sink.close()
     engine = create_engine(url)
     with engine.begin() as conn:  # the suggestions table as an earlier version made it
-        for column in ("never_primary", "chosen_because"):
+        for column in ("never_primary", "chosen_because", "stated_under"):
             conn.execute(text(f"ALTER TABLE {s}suggestions DROP COLUMN {column}"))
     engine.dispose()
     later = open_sink("sql", None, db_url=url, run={**run, "run_id": "run-2"})

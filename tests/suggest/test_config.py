@@ -11,6 +11,7 @@ from coding_toolkit.suggest.config import DEFAULT_RULES_FILE
 def test_shipped_rules_all_enabled():
     rules = CodingRules.load()
     assert rules.never_primary and rules.alternatives_from_note and rules.specificity and rules.service_names
+    assert rules.primary_from_heading and {"discharge diagnosis", "reason for admission"} <= rules.main_headings
     assert ("V01", "Y98") == rules.never_primary_icd10[0][:2] and "clinic" in rules.service_following
 
 
@@ -31,6 +32,22 @@ def test_own_rule_file_relative_to_the_policy(tmp_path):
     (tmp_path / "bad.json").write_text(json.dumps(data), encoding="utf-8")
     with pytest.raises(ContextRuleError, match=r"bad.json field 'never_primary.icd10_ranges\[0\]'.*fix:"):
         CodingRules.load(overrides={"file": "bad.json"}, base_dir=tmp_path)
+
+
+def test_an_older_copy_without_a_later_rule_takes_the_shipped_section(tmp_path):
+    data = json.loads(DEFAULT_RULES_FILE.read_text(encoding="utf-8"))
+    del data["primary_from_heading"]  # a trust's copy made before the rule existed
+    data["service_names"]["following"] = ["ward"]
+    (tmp_path / "old.json").write_text(json.dumps(data), encoding="utf-8")
+    rules = CodingRules.load(overrides={"file": "old.json"}, base_dir=tmp_path)
+    assert rules.primary_from_heading and rules.main_headings == CodingRules.load().main_headings
+    assert rules.service_following == ("ward",)  # the trust's own sections still rule
+    off = CodingRules.load(overrides={"file": "old.json", "primary_from_heading": False}, base_dir=tmp_path)
+    assert not off.primary_from_heading
+    del data["specificity"]  # a section every copy has had stays required
+    (tmp_path / "broken.json").write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(ContextRuleError, match=r"broken.json field 'specificity'.*fix: copy"):
+        CodingRules.load(overrides={"file": "broken.json"}, base_dir=tmp_path)
 
 
 def test_policy_switch_reaches_the_pipeline_rules_and_provenance(tmp_path):

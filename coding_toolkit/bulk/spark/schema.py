@@ -18,7 +18,8 @@ MENTION_FIELDS = (("start", "int"), ("end", "int"), ("text", "string"), ("sctid"
 SUGGESTION_FIELDS = (("system", "string"), ("code", "string"), ("display", "string"), ("title", "string"),
                      ("sctids", "array<string>"), ("evidence", "array<int>"), ("advice", "string"),
                      ("alternatives", "string"), ("confidence", "double"), ("kind", "string"),
-                     ("rank", "int"), ("never_primary", "string"), ("chosen_because", "string"))
+                     ("rank", "int"), ("never_primary", "string"), ("chosen_because", "string"),
+                     ("stated_under", "string"))
 
 
 def _struct(fields) -> str:

@@ -39,6 +39,7 @@ COLUMNS = (
     "rank",
     "never_primary",
     "chosen_because",
+    "stated_under",
 )
 
 
@@ -90,7 +91,7 @@ class CsvSink(FileSink):
                         "",
                     )
                     + tail
-                    + (s.rank or "", s.never_primary or "", s.chosen_because or "")
+                    + (s.rank or "", s.never_primary or "", s.chosen_because or "", s.stated_under or "")
                 )
             for am in mentions:
                 if am.decision.status == "kept":
@@ -120,6 +121,6 @@ class CsvSink(FileSink):
                         blocked,
                     )
                     + tail
-                    + ("", "", "")
+                    + ("", "", "", "")
                 )
         return self._rows(rows) if rows else b""

@@ -117,6 +117,8 @@ def make_tables(metadata: MetaData, prefix: str = "") -> dict[str, Table]:
         Column("never_primary", Text),
         # set when a coding rule chose a map alternative over the default (the supporting mention)
         Column("chosen_because", Text),
+        # the main-diagnosis heading the code is stated under, which ranked it first; NULL = not
+        Column("stated_under", Text),
         Column("status", String(16), default="suggested"),
         ForeignKeyConstraint(["run_id", "note_id"], [notes.c.run_id, notes.c.note_id]),
         Index(f"ix_{p}suggestions_note_id", "note_id"),
@@ -307,6 +309,7 @@ class SqlSink:
                         "rank": s.rank or j + 1,  # the suggestion stage's rank within the system
                         "never_primary": s.never_primary,
                         "chosen_because": s.chosen_because,
+                        "stated_under": s.stated_under,
                         "status": "suggested",
                     }
                 )
