@@ -59,3 +59,19 @@ def test_yields_to_names_known_categories():
         load_rules(extra={"yields_to": {"UNCERTAIN": ["PAST"]}})
     rules = load_rules(extra={"yields_to": {"FAMILY": ["HISTORICAL"]}})
     assert rules.yields_to["FAMILY"] == {"HISTORICAL"} and rules.yields_to["UNCERTAIN"] == {"HISTORICAL"}
+
+
+@pytest.mark.parametrize("text, target", [
+    ("Differential diagnosis: pneumonia, pulmonary embolism.\n\nPlan: antibiotics.", "pulmonary embolism"),
+    ("Differential diagnosis\n1. Pneumonia\n2. Pulmonary embolism\n\nExamination: chest clear.", "Pneumonia"),
+    ("DISCHARGE SUMMARY DIFFERENTIAL DIAGNOSIS: pneumonia. FINDINGS: clear.", "pneumonia"),
+    ("DDx: gout, pseudogout.", "pseudogout"),
+])
+def test_a_differential_heading_makes_its_list_uncertain(clf, text, target):
+    # the heading ends its sentence, so only the section (not the "differential diagnosis" trigger) reaches the list
+    assert label(clf, text, target).temporality == "Uncertain"
+
+
+def test_the_section_after_a_differential_is_not_uncertain(clf):
+    text = "Differential diagnosis: pneumonia.\n\nDiagnosis: asthma."
+    assert label(clf, text, "asthma").temporality == "Recent"
