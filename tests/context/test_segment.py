@@ -35,11 +35,11 @@ def test_inline_upper_case_heading_after_other_words(segmenter):
 
 
 def test_every_heading_names_the_section_under_it_but_only_task_headings_set_labels(segmenter):
-    text = "Discharge diagnosis: pneumonia\nPMH: asthma\n\nSEEN TODAY. DIFFERENTIAL DIAGNOSIS: PE"
+    text = "Discharge diagnosis: pneumonia\nPMH: asthma\n\nSEEN TODAY. OTHER DIAGNOSES: PE"
     segments = segmenter.split(text)
     under = [segments.under(text.index(w)) for w in ("pneumonia", "asthma", "PE")]
     assert [(s.heading, s.phrase) for s in under] == [
-        ("discharge diagnosis", "discharge diagnosis"), ("pmh", "pmh"), ("diagnosis", "differential diagnosis")]
+        ("discharge diagnosis", "discharge diagnosis"), ("pmh", "pmh"), ("diagnoses", "other diagnoses")]
     assert [s.heading for s in segments.sections] == ["pmh"]  # the one that sets a task
     assert segments.section_of(text.index("pneumonia")) is None
 
@@ -50,3 +50,10 @@ def test_the_classifier_gives_each_span_its_heading_as_written():
     labels, headings = ContextClassifier().classify_with_headings(text, spans)
     assert headings == ["reason for admission", "differential diagnosis", None]
     assert labels == ContextClassifier().classify(text, spans)
+
+
+def test_a_main_diagnosis_heading_alone_on_its_line_opens_its_section(segmenter):
+    text = "Final diagnosis\n1. Community acquired pneumonia\n2. Atrial fibrillation\n\nPlan: home."
+    segments = segmenter.split(text)
+    assert [segments.under(text.index(w)).heading for w in ("Community", "Atrial")] == ["final diagnosis"] * 2
+    assert segments.under(text.index("home")).heading == "plan"

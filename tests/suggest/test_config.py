@@ -66,3 +66,12 @@ def test_policy_switch_reaches_the_pipeline_rules_and_provenance(tmp_path):
     path.write_text(json.dumps(data), encoding="utf-8")
     with pytest.raises(ContextRuleError, match=r"policy.json field 'coding_rules.service_name': unknown rule"):
         Pipeline(pack=None, engine=None, context=ContextStage(policy=Policy.load(path)))
+
+
+def test_every_main_heading_is_a_heading_the_context_rules_know():
+    # a heading without a colon, alone on its line ("Final diagnosis" then the list), is found only when
+    # the context rules list it; the shipped lists must agree, so every main heading works either way
+    from coding_toolkit.context.rules import load_rules
+
+    known = {h for section in load_rules().sections for h in section.headings}
+    assert CodingRules.load().main_headings <= known
