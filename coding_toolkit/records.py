@@ -169,7 +169,8 @@ class CodeSuggestion:
     # set when a coding rule chose a map alternative over the default: the note's supporting mention and code
     chosen_because: str | None = None
     # the main-diagnosis heading the note states this code under ("discharge diagnosis"): such codes rank
-    # first in their system, in the order stated (suggest/ranking.py); None = ranked by evidence strength
+    # ahead of the others in their system, in the order stated (suggest/ranking.py; a code never allowed
+    # as primary still is not); None = ranked by evidence strength
     stated_under: str | None = None
 
 

@@ -166,8 +166,8 @@ class ContextClassifier:
                                ) -> tuple[list[ContextLabels], list[str | None]]:
         """``classify``, and the heading of the section holding each span as written (lower case, single
         spaces; None = none), from the same split of the note: whether or not that section sets a task
-        (``Discharge diagnosis:``; "differential diagnosis" for ``DIFFERENTIAL DIAGNOSIS:``, although
-        its section is the known heading ``DIAGNOSIS:``)."""
+        (``Discharge diagnosis:``; "suspected diagnosis" for ``SUSPECTED DIAGNOSIS:``, although its
+        section is the known heading ``DIAGNOSIS:``)."""
         segments = self._segmenter.split(text)
         for index, (a, b) in enumerate(spans):
             if not (0 <= a <= b <= len(text)):

@@ -61,8 +61,8 @@ class Section:
     heading: str
     sets: Mapping[str, str]  # task -> value the section gives its mentions; empty for most headings
     heading_start: int = -1  # first character of the heading text
-    # the whole heading as written when a longer generic one ran into it ("differential diagnosis" for
-    # "DIFFERENTIAL DIAGNOSIS:", whose section is "diagnosis"); else the heading
+    # the whole heading as written when a longer generic one ran into it ("suspected diagnosis" for
+    # "SUSPECTED DIAGNOSIS:", whose section is "diagnosis"); else the heading
     phrase: str = ""
 
 

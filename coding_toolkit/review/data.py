@@ -143,14 +143,14 @@ def _chosen_row(record: dict[str, Any], s: dict[str, Any]) -> dict[str, Any] | N
 
 
 def why(row: dict[str, Any] | None, stated_under: str | None = None) -> str:
-    """Why the map chose the code, and why it ranks first when the note states it under its main-diagnosis
-    heading (``stated_under``)."""
+    """Why the map chose the code, and why it ranks where it does when the note states it under its
+    main-diagnosis heading (``stated_under``)."""
     parts = []
     if row is not None:
         parts.append(f"map default: block {row['block']}, group {row['group']}, priority {row['priority']}"
                      + (f"; rule: {row['rule']}" if row.get("rule") else ""))
     if stated_under:
-        parts.append(f"ranked first: stated under the note's '{stated_under}' heading")
+        parts.append(f"ranked with the codes stated under the note's '{stated_under}' heading, in stated order")
     return "; ".join(parts)
 
 
@@ -172,7 +172,7 @@ def ordered_suggestions(record: dict[str, Any]) -> list[dict[str, Any]]:
             out.append(s)
     placed = {(s["system"], cds_code(s["code"])) for s in out}
     # codes CDS leaves out (#NIS targets) still get reviewed, last
-    out += [dict(s, position="not in CDS", pairs=[], why=why(_chosen_row(record, s)))
+    out += [dict(s, position="not in CDS", pairs=[], why=why(_chosen_row(record, s), s.get("stated_under")))
             for s in record["suggestions"] if (s["system"], cds_code(s["code"])) not in placed]
     return out
 

@@ -8,6 +8,7 @@ naming the file and field, with the fix.
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -16,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from coding_toolkit.errors import ContextRuleError
+
+log = logging.getLogger(__name__)
 
 DEFAULT_RULES_FILE = Path(__file__).with_name("data") / "coding_rules.json"
 RULE_NAMES = ("never_primary", "alternatives_from_note", "specificity", "service_names", "primary_from_heading")
@@ -50,6 +53,14 @@ def _words(src: str, field: str, raw: Any) -> tuple[str, ...]:
     if not isinstance(raw, list) or not all(isinstance(w, str) and w.strip() for w in raw):
         raise _fail(src, field, "must be a list of non-empty strings", 'e.g. ["unit", "clinic"]')
     return tuple(" ".join(w.lower().split()) for w in raw)
+
+
+def _single_words(src: str, field: str, raw: Any) -> tuple[str, ...]:
+    words = _words(src, field, raw)
+    several = [w for w in words if " " in w]
+    if several:  # each is compared with the one word before a heading's listed ending
+        raise _fail(src, field, f"{several[0]!r} is not one word", 'list single words, e.g. ["differential", "preop"]')
+    return words
 
 
 @dataclass(frozen=True)
@@ -121,6 +132,7 @@ def _load(path: str, overrides: tuple[tuple[str, bool], ...], _stamp: int) -> Co
         section = data.get(name)
         if section is None and name in ADDED_LATER:
             section = _shipped_section(name)
+            log.info("%s has no '%s' section (a copy older than the rule): using the shipped one", path, name)
         if not isinstance(section, Mapping):
             raise _fail(path, name, "missing or not an object", f"copy the '{name}' section from {DEFAULT_RULES_FILE}")
         sections[name] = section
@@ -152,8 +164,8 @@ def _load(path: str, overrides: tuple[tuple[str, bool], ...], _stamp: int) -> Co
         service_preceding=_words(path, "service_names.preceding", service.get("preceding", [])),
         primary_from_heading=enabled("primary_from_heading"),
         main_headings=frozenset(_words(path, "primary_from_heading.headings", heading.get("headings", []))),
-        main_heading_not_after=frozenset(_words(path, "primary_from_heading.not_after",
-                                                heading.get("not_after", []))),
+        main_heading_not_after=frozenset(_single_words(path, "primary_from_heading.not_after",
+                                                       heading.get("not_after", []))),
         source=path,
     )
 

@@ -34,6 +34,7 @@ def supersede_unspecified(suggestions: list[CodeSuggestion], rules: CodingRules)
             specific.setdefault((s.system, parts[0]), []).append(s)
     dropped: dict[int, list[Alternative]] = {}  # id(specific suggestion) -> superseded codes
     # a superseded code stated under the main-diagnosis heading passes that statement to its specific code
+    # (its earlier place in the stated order, when the specific code is stated too but later)
     stated: dict[int, CodeSuggestion] = {}
     keep = []
     for s in suggestions:
@@ -43,7 +44,8 @@ def supersede_unspecified(suggestions: list[CodeSuggestion], rules: CodingRules)
             keep.append(s)
             continue
         winner = min(better, key=rank_key)
-        if s.stated_under and not winner.stated_under and (id(winner) not in stated or s.rank < stated[id(winner)].rank):
+        if s.stated_under and (not winner.stated_under or s.rank < winner.rank) and \
+                (id(winner) not in stated or s.rank < stated[id(winner)].rank):
             stated[id(winner)] = s
         shown = winner.display or to_display(winner.code, "ICD-10") or winner.code
         dropped.setdefault(id(winner), []).append(Alternative(

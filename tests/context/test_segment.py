@@ -35,11 +35,11 @@ def test_inline_upper_case_heading_after_other_words(segmenter):
 
 
 def test_every_heading_names_the_section_under_it_but_only_task_headings_set_labels(segmenter):
-    text = "Discharge diagnosis: pneumonia\nPMH: asthma\n\nSEEN TODAY. OTHER DIAGNOSES: PE"
+    text = "Discharge diagnosis: pneumonia\nPMH: asthma\n\nSEEN TODAY. SUSPECTED DIAGNOSIS: gout"
     segments = segmenter.split(text)
-    under = [segments.under(text.index(w)) for w in ("pneumonia", "asthma", "PE")]
+    under = [segments.under(text.index(w)) for w in ("pneumonia", "asthma", "gout")]
     assert [(s.heading, s.phrase) for s in under] == [
-        ("discharge diagnosis", "discharge diagnosis"), ("pmh", "pmh"), ("diagnoses", "other diagnoses")]
+        ("discharge diagnosis", "discharge diagnosis"), ("pmh", "pmh"), ("diagnosis", "suspected diagnosis")]
     assert [s.heading for s in segments.sections] == ["pmh"]  # the one that sets a task
     assert segments.section_of(text.index("pneumonia")) is None
 
@@ -49,7 +49,15 @@ def test_the_classifier_gives_each_span_its_heading_as_written():
     spans = [(text.index(w), text.index(w) + len(w)) for w in ("pneumonia", "PE", "Asthma")]
     labels, headings = ContextClassifier().classify_with_headings(text, spans)
     assert headings == ["reason for admission", "differential diagnosis", None]
-    assert labels == ContextClassifier().classify(text, spans)
+    # the differential's section sets its list Uncertain; the others keep their labels
+    assert [lab.temporality for lab in labels] == ["Recent", "Uncertain", "Recent"]
+
+
+def test_a_qualified_diagnosis_heading_mid_line_ends_the_main_one(segmenter):
+    text = "Diagnosis: pneumonia.  Working diagnosis: pulmonary embolism"
+    segments = segmenter.split(text)
+    assert [segments.under(text.index(w)).heading for w in ("pneumonia", "pulmonary")] == [
+        "diagnosis", "working diagnosis"]
 
 
 def test_a_main_diagnosis_heading_alone_on_its_line_opens_its_section(segmenter):

@@ -75,3 +75,11 @@ def test_every_main_heading_is_a_heading_the_context_rules_know():
 
     known = {h for section in load_rules().sections for h in section.headings}
     assert CodingRules.load().main_headings <= known
+
+
+def test_not_after_takes_single_words_only(tmp_path):
+    data = json.loads(DEFAULT_RULES_FILE.read_text(encoding="utf-8"))
+    data["primary_from_heading"]["not_after"] = ["differential", "pre op"]
+    (tmp_path / "two.json").write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(ContextRuleError, match=r"two.json field 'primary_from_heading.not_after': 'pre op' is not one"):
+        CodingRules.load(overrides={"file": "two.json"}, base_dir=tmp_path)

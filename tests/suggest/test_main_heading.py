@@ -60,7 +60,7 @@ def test_two_codes_under_the_heading_keep_the_stated_order(pipeline):
     assert _icd(r)[:2] == [(af, "diagnoses"), (pneumonia, "diagnoses")]
 
 
-@pytest.mark.parametrize("heading", ["Secondary diagnoses:", "DIFFERENTIAL DIAGNOSIS:", "Past medical history:"])
+@pytest.mark.parametrize("heading", ["Secondary diagnoses:", "WORKING DIAGNOSIS:", "Past medical history:"])
 def test_no_main_heading_keeps_the_strength_order(pipeline, heading):
     # (a diagnosis heading qualified as not the main condition, even in upper case, is no main heading)
     af = _code(pipeline, "Atrial fibrillation")
@@ -118,6 +118,16 @@ def test_a_superseded_code_passes_its_statement_to_the_specific_code():
                                (kept("AF", 60, AF), None), (kept("diabetic retinopathy", 80, RETINOPATHY), None))
     out = suggestions_for(mentions, headings=headings)
     assert [(s.code, s.stated_under) for s in out][:3] == [("E113D", "diagnosis"), ("H360A", None), ("I48X", None)]
+
+
+def test_a_superseded_code_stated_first_gives_its_place_to_a_specific_code_stated_later():
+    # "Diagnosis: type 2 diabetes, AF, diabetic retinopathy": E11.9 (stated 1st) gives way to E11.3 dagger
+    # (stated 3rd), which takes the first place, ahead of AF
+    mentions, headings = _note((kept("type 2 diabetes", 11, T2DM), "diagnosis"), (kept("AF", 30, AF), "diagnosis"),
+                               (kept("diabetic retinopathy", 40, RETINOPATHY), "diagnosis"))
+    out = suggestions_for(mentions, headings=headings)
+    assert [(s.code, s.stated_under) for s in out][:3] == [("E113D", "diagnosis"), ("H360A", "diagnosis"),
+                                                            ("I48X", "diagnosis")]
 
 
 def test_episode_a_code_stated_under_the_heading_in_any_note_ranks_first_and_survives_json():

@@ -117,7 +117,7 @@ def make_tables(metadata: MetaData, prefix: str = "") -> dict[str, Table]:
         Column("never_primary", Text),
         # set when a coding rule chose a map alternative over the default (the supporting mention)
         Column("chosen_because", Text),
-        # the main-diagnosis heading the code is stated under, which ranked it first; NULL = not
+        # the main-diagnosis heading the code is stated under (such codes rank ahead, in stated order); NULL = not
         Column("stated_under", Text),
         Column("status", String(16), default="suggested"),
         ForeignKeyConstraint(["run_id", "note_id"], [notes.c.run_id, notes.c.note_id]),
