@@ -75,3 +75,8 @@ def test_a_differential_heading_makes_its_list_uncertain(clf, text, target):
 def test_the_section_after_a_differential_is_not_uncertain(clf):
     text = "Differential diagnosis: pneumonia.\n\nDiagnosis: asthma."
     assert label(clf, text, "asthma").temporality == "Recent"
+
+
+def test_a_blood_count_differential_is_not_a_differential_diagnosis(clf):
+    text = "FBC: Hb 120.\nDifferential: lymphocytosis noted.\n"
+    assert label(clf, text, "lymphocytosis").temporality == "Recent"
