@@ -69,8 +69,10 @@ def merge_mentions(mentions: Sequence[AnnotatedMention]) -> list[CodeSuggestion]
         for e in merged.values()]
 
 
-def _stated(old: CodeSuggestion, new: CodeSuggestion) -> dict[str, Any]:
-    stated = [x for x in (old, new) if x.stated_under]
+def earliest_statement(*suggestions: CodeSuggestion) -> dict[str, Any]:
+    """``stated_under`` and ``rank`` of the one of ``suggestions`` stated earliest under a main-diagnosis
+    heading (the first of them on a tie), for ``evolve``; {} when none is stated."""
+    stated = [x for x in suggestions if x.stated_under]
     if not stated:
         return {}
     first = min(stated, key=lambda x: x.rank)
@@ -100,6 +102,6 @@ def merge_suggestions(suggestions: Iterable[CodeSuggestion]) -> list[CodeSuggest
             kind=old.kind or s.kind,
             chosen_because=old.chosen_because or s.chosen_because,
             # stated under a main-diagnosis heading in either: the earlier stated order (an episode: note ranks)
-            **_stated(old, s),
+            **earliest_statement(old, s),
         )
     return list(merged.values())

@@ -11,7 +11,7 @@ from __future__ import annotations
 from coding_toolkit.mapping.codes import icd_parts, to_display
 from coding_toolkit.records import Alternative, CodeSuggestion, CodeSystem
 from coding_toolkit.suggest.config import CodingRules
-from coding_toolkit.suggest.merge import evolve
+from coding_toolkit.suggest.merge import earliest_statement, evolve
 from coding_toolkit.suggest.ranking import rank_key
 
 
@@ -32,10 +32,7 @@ def supersede_unspecified(suggestions: list[CodeSuggestion], rules: CodingRules)
         parts = parsed[id(s)]
         if parts is not None and not _is_unspecified(parts, rules):
             specific.setdefault((s.system, parts[0]), []).append(s)
-    dropped: dict[int, list[Alternative]] = {}  # id(specific suggestion) -> superseded codes
-    # a superseded code stated under the main-diagnosis heading passes that statement to its specific code
-    # (its earlier place in the stated order, when the specific code is stated too but later)
-    stated: dict[int, CodeSuggestion] = {}
+    superseded: dict[int, list[CodeSuggestion]] = {}  # id(specific suggestion) -> the codes it replaces
     keep = []
     for s in suggestions:
         parts = parsed[id(s)]
@@ -44,16 +41,16 @@ def supersede_unspecified(suggestions: list[CodeSuggestion], rules: CodingRules)
             keep.append(s)
             continue
         winner = min(better, key=rank_key)
-        if s.stated_under and (not winner.stated_under or s.rank < winner.rank) and \
-                (id(winner) not in stated or s.rank < stated[id(winner)].rank):
-            stated[id(winner)] = s
-        shown = winner.display or to_display(winner.code, "ICD-10") or winner.code
-        dropped.setdefault(id(winner), []).append(Alternative(
-            code=s.code, display=s.display, title=s.title, advice=s.advice,
-            sctid=s.sctids[0] if s.sctids else "", reason=f"superseded by {shown.rstrip('†*')}"))
-    return [evolve(s, alternatives=tuple(dropped[id(s)]) + s.alternatives, **_statement(stated.get(id(s))))
-            if id(s) in dropped else s for s in keep]
+        superseded.setdefault(id(winner), []).append(s)
+    # each specific code keeps the codes it replaces as alternatives; one of them stated under the
+    # main-diagnosis heading passes that statement on (its earlier place in the stated order, when the
+    # specific code is stated too but later)
+    return [evolve(s, alternatives=tuple(_superseded_by(old, s) for old in superseded[id(s)]) + s.alternatives,
+                   **earliest_statement(s, *superseded[id(s)]))
+            if id(s) in superseded else s for s in keep]
 
 
-def _statement(superseded: CodeSuggestion | None) -> dict:
-    return {"stated_under": superseded.stated_under, "rank": superseded.rank} if superseded is not None else {}
+def _superseded_by(old: CodeSuggestion, winner: CodeSuggestion) -> Alternative:
+    shown = winner.display or to_display(winner.code, "ICD-10") or winner.code
+    return Alternative(code=old.code, display=old.display, title=old.title, advice=old.advice,
+                       sctid=old.sctids[0] if old.sctids else "", reason=f"superseded by {shown.rstrip('†*')}")
