@@ -67,7 +67,7 @@ Past medical history: Chronic obstructive pulmonary disease, essential hypertens
 No evidence of pneumonia on chest X-ray.
 Social: current smoker, 20 per day; smoking cessation advice given.
 Plan: prednisolone 30 mg for 5 days, doxycycline, pulmonary rehabilitation referral.""",
-     ["J440", "I10X", "M819", "Z720"], [],
+     ["J440", "I10X", "M819", "F171"], [],
      [("Infective exacerbation of COPD", "285381006"), ("wheeze", "56018004"),
       ("Chronic obstructive pulmonary disease", "13645005"), ("essential hypertension", "59621000"),
       ("osteoporosis", "64859006"), ("smoker", "77176002")],

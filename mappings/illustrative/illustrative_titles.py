@@ -94,6 +94,14 @@ ICD10 = {
     "Z86.7": "Personal history of diseases of the circulatory system",
 }
 
+# added for issue 28 (own wording; codes whose only source is a group-2 or alternative target)
+ICD10.update({
+    "E10.4": "Type 1 diabetes with nerve complications", "E10.5": "Type 1 diabetes with circulatory complications",
+    "E14.4": "Diabetes, type not stated, with nerve complications",
+    "F00.1": "Dementia in Alzheimer disease of late onset", "F00.9": "Dementia in Alzheimer disease",
+    "G63.2": "Polyneuropathy in diabetes",
+})
+
 OPCS4 = {
     "A65.1": "Carpal tunnel release", "C71.2": "Phakoemulsification of lens", "C71.9": "Extracapsular extraction of lens, unspecified",
     "C72.1": "Intracapsular extraction of lens", "C75.1": "Insertion of prosthetic replacement for lens",
