@@ -136,3 +136,9 @@ OPCS4 = {
     "W87.9": "Diagnostic endoscopic examination of knee joint, unspecified", "X33.2": "Transfusion of packed red cells",
     "X33.9": "Other blood transfusion, unspecified", "X40.2": "Haemodialysis", "Y75.2": "Laparoscopic approach to abdominal cavity NEC",
 }
+
+# added for issue 28 (own wording): subsidiary codes that are only ever a group-2 target
+OPCS4.update({
+    "Q22.1": "Removal of both tubes and ovaries", "Y53.2": "Image-guided approach using ultrasound",
+    "Z81.4": "Site: shoulder joint", "Z84.6": "Site: knee joint",
+})
