@@ -222,8 +222,8 @@ Mr B attended for right phacoemulsification and intraocular lens implant for age
 The procedure was uncomplicated. He has type 2 diabetes without retinopathy.
 There was no cystoid macular oedema at the 2-week check.
 Plan: chloramphenicol and dexamethasone drops for 4 weeks; left eye cataract extraction to be listed.""",
-     ["H269", "E119"], ["C712", "C751"],
-     [("phacoemulsification and intraocular lens implant", "385468004"), ("cataract#1", "193570009"),
+     ["H259", "E119"], ["C712", "C751"],
+     [("phacoemulsification and intraocular lens implant", "385468004"), ("age-related cataract", "39450006"),
       ("type 2 diabetes", "44054006")],
      [("cystoid macular oedema", "193387007", "negated"), ("cataract extraction", "54885007", "hypothetical")]),
 

@@ -99,7 +99,7 @@ ICD10.update({
     "E10.4": "Type 1 diabetes with nerve complications", "E10.5": "Type 1 diabetes with circulatory complications",
     "E14.4": "Diabetes, type not stated, with nerve complications",
     "F00.1": "Dementia in Alzheimer disease of late onset", "F00.9": "Dementia in Alzheimer disease",
-    "G63.2": "Polyneuropathy in diabetes",
+    "G63.2": "Polyneuropathy in diabetes", "Z92.2": "Long-term use of other medicines (history)",
 })
 
 OPCS4 = {
