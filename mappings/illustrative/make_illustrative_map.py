@@ -82,6 +82,7 @@ def advice_texts(blocks, extra: str) -> list[list[list[tuple[str, str]]]]:
     for block_no, block in enumerate(blocks, 1):
         first = block[0][-1][0]
         joined = " + ".join(display(g[-1][0]) for g in block)
+        block_why = list(dict.fromkeys(why for g in block for _, why in g if why))  # says when this set applies
         groups = []
         for group_no, group in enumerate(block, 1):
             texts = []
@@ -90,7 +91,7 @@ def advice_texts(blocks, extra: str) -> list[list[list[tuple[str, str]]]]:
                     texts.append((code, "Not in scope of the classification"))
                     continue
                 if block_no > 1:
-                    parts = [joined] + ([why] if why else [])
+                    parts = [joined] + block_why
                 elif len(group) == 1:
                     parts = [f"ALWAYS {display(code)}"] + ([why] if why else [])
                 elif n < len(group):
