@@ -142,6 +142,8 @@ ICD10.update({
     "X60.9": "Intentional self-poisoning by non-opioid analgesics",
     "Y10.9": "Poisoning by non-opioid analgesics, intent undetermined",
     "Z95.4": "Other replacement heart valve present",
+    "M16.0": "Primary osteoarthritis of both hips", "M16.1": "Primary osteoarthritis of one hip",
+    "M17.0": "Primary osteoarthritis of both knees", "M17.1": "Primary osteoarthritis of one knee",
     "G63.2": "Polyneuropathy in diabetes", "Z92.2": "Long-term use of other medicines (history)",
 })
 
