@@ -113,7 +113,7 @@ def advice_texts(blocks, extra: str) -> list[list[list[tuple[str, str]]]]:
 
 def read_table(path: Path = TABLE) -> list[tuple[str, str, list, str]]:
     """Rows of the table: (refset, sctid, blocks with advice, source note); a clear error per bad line."""
-    out, seen = [], set()
+    out, seen, valid = [], set(), valid_codes()
     with open(path, encoding="utf-8", newline="") as fh:
         header = tuple(fh.readline().rstrip("\r\n").split("\t"))
         if header != TABLE_HEADER:
@@ -132,8 +132,28 @@ def read_table(path: Path = TABLE) -> list[tuple[str, str, list, str]]:
             if (system, sctid) in seen:
                 raise SystemExit(f"{where}: {sctid} already has {system} rows (one line per concept)")
             seen.add((system, sctid))
-            out.append((REFSET_OF[system], sctid, advice_texts(parse_targets(spec, where), extra), source))
+            blocks = parse_targets(spec, where)
+            unknown = sorted({c for b in blocks for g in b for c, _ in g
+                              if c != NIS and _hes_form(c) not in valid[system]})
+            if unknown:
+                raise SystemExit(f"{where}: {', '.join(unknown)} not in valid_codes/{VALID_FILES[system]} "
+                                 f"(not a {system} code; check the classification, then add it there)")
+            out.append((REFSET_OF[system], sctid, advice_texts(blocks, extra), source))
     return out
+
+
+VALID_FILES = {"ICD-10": "icd10_5th_edition_codes.txt", "OPCS-4": "opcs4_codes.txt"}
+
+
+def _hes_form(code: str) -> str:
+    """CDS target -> the form of the valid-code lists (no dagger/asterisk suffix): E143D -> E143."""
+    return code[:-1] if len(code) == 5 and code[-1] in "DA" else code
+
+
+def valid_codes() -> dict[str, set[str]]:
+    """The valid ICD-10 / OPCS-4 codes kept as data (codes only) in valid_codes/."""
+    return {system: set((HERE / "valid_codes" / name).read_text(encoding="utf-8").split())
+            for system, name in VALID_FILES.items()}
 
 
 def rows():
@@ -190,7 +210,7 @@ ICD10_TITLE_HEADER = ("CODE", "ALT_CODE", "USAGE", "USAGE_UK", "DESCRIPTION", "M
                       "QUALIFIERS", "GENDER_MASK", "MIN_AGE", "MAX_AGE", "TREE_DESCRIPTION")
 
 
-def write_titles(map_rows) -> int:
+def write_titles(map_rows, release: Path) -> int:
     """Title files for every classifiable target of the map (a missing title is an error here)."""
     from illustrative_titles import ICD10 as ICD_TITLES
     from illustrative_titles import OPCS4 as OPCS_TITLES
@@ -213,7 +233,7 @@ def write_titles(map_rows) -> int:
         raise SystemExit(f"no illustrative title for {missing}; add them to illustrative_titles.py")
     icd = sorted(c for refset, c in wanted if refset == ICD10)
     opcs = sorted(c for refset, c in wanted if refset == OPCS411)
-    folder = HERE / RELEASE / TITLES_DIR
+    folder = release / TITLES_DIR
     _write(folder / ICD10_TITLE_FILE, ICD10_TITLE_HEADER,
            [(c, c.replace(".", ""), "DEFAULT", "DEFAULT", ICD_TITLES[c], "", "", "", "", "", "",
              f"{c} {ICD_TITLES[c]}") for c in icd])
@@ -222,8 +242,14 @@ def write_titles(map_rows) -> int:
     return len(icd) + len(opcs)
 
 
-def main() -> None:
-    root = HERE / RELEASE / "Snapshot"
+def main(argv: list[str] | None = None) -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=HERE / RELEASE,
+                        help="release folder to write (default: the committed one beside this script)")
+    release = parser.parse_args(argv).out
+    root = release / "Snapshot"
     map_rows = list(rows())
     n = _write(root / "Refset" / "Map" / FILE, HEADER, map_rows)
     concepts, descriptions = terminology(sorted({r[5] for r in map_rows}, key=int))
@@ -232,8 +258,8 @@ def main() -> None:
     _write(root / "Terminology" / "sct2_Description_UKCLSnapshot-en_GB1000000_20260101.txt",
            ("id", "effectiveTime", "active", "moduleId", "conceptId", "languageCode", "typeId", "term",
             "caseSignificanceId"), descriptions)
-    titles = write_titles(map_rows)
-    print(f"wrote {n} map rows for {len(concepts)} concepts and {titles} titles under {HERE / RELEASE}")
+    titles = write_titles(map_rows, release)
+    print(f"wrote {n} map rows for {len(concepts)} concepts and {titles} titles under {release}")
 
 
 if __name__ == "__main__":
