@@ -156,3 +156,18 @@ def test_a_concept_has_one_row_per_classification(maker, tmp_path):
     path.write_text("\t".join(maker.TABLE_HEADER) + "\n" + row + row, encoding="utf-8")
     with pytest.raises(SystemExit, match="line 3: 22298006 already has ICD-10 rows"):
         maker.read_table(path)
+
+
+@pytest.mark.skipif(not all((HES / f).is_file() for f in HES_FILES.values()),
+                    reason=f"HES usage lists not found in {HES}: coverage not measured")
+def test_the_map_covers_what_nhs_coders_code_most():
+    """Issue 28's targets, by the benchmark's own counting (targets as default or shown alternative)."""
+    spec = importlib.util.spec_from_file_location(
+        "bench_starter_coverage", Path(__file__).resolve().parents[2] / "benchmarks" / "bench_starter_coverage.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    report = bench.run(HES)
+    assert report["ICD-10"]["any target"]["weighted"] >= 0.80
+    assert report["OPCS-4"]["any target"]["weighted"] >= 0.60
+    assert report["ICD-10"]["not in HES"] == [] and report["OPCS-4"]["not in HES"] == []
+    assert report["ICD-10"]["any target"]["top100"] >= 90
