@@ -44,6 +44,8 @@ def annotate(notes, pack, out, fmt, db, text_column, id_column, episode_column, 
         raise click.UsageError("give --out FILE, --db URL, or both")
     if progress is None:
         progress = sys.stderr.isatty()
+    from coding_toolkit.io.notes_reader import episode_column_of
+    episode_column = episode_column_of(notes, episode_column, source_db)  # an 'episode_id' column by default
     if pack is not None:
         from coding_toolkit.concepts.pack import resolve_pack_path
         pack = str(resolve_pack_path(pack))
