@@ -74,7 +74,10 @@ def export(db, fmt, out):
         click.echo(f"{counts['documents']} documents: {counts['correct']} correct, {counts['incorrect']} "
                    f"incorrect, {counts['manually_created']} added annotations -> {out}"
                    + (f"; skipped {counts['skipped_added_without_concept']} added code(s) without a SNOMED CT "
-                      "concept" if counts["skipped_added_without_concept"] else ""))
+                      "concept" if counts["skipped_added_without_concept"] else "")
+                   + (f"; left out {counts['skipped_without_concept_judgement']} older reject/amend decision(s) "
+                      "that do not say whether the concept was wrong"
+                      if counts["skipped_without_concept_judgement"] else ""))
     else:
         n = (ex.write_cds if fmt == "cds" else ex.write_csv)(rv, Path(out))
         click.echo(f"{n} rows -> {out}")
