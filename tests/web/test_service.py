@@ -157,6 +157,19 @@ def test_suggest_cds_summary_is_per_episode(server):
     assert row_codes == e1_codes and len(e1_codes) >= 2
 
 
+def test_suggest_rejects_a_repeated_note_id_as_annotate_does(server):
+    from coding_toolkit.bulk.runner import DUPLICATE_ID_REASON
+
+    notes = [{"note_id": "a1", "episode_id": "E1", "text": "Impression: heart failure."},
+             {"note_id": "a1", "episode_id": "E1", "text": "Impression: heart failure."},
+             {"note_id": "a2", "episode_id": "E1", "text": "Exacerbation of asthma."}]
+    body = httpx.post(server.url + "/api/suggest", json={"notes": notes, "cds": True}).json()
+    assert [r["note_id"] for r in body["results"]] == ["a1", "a2"]
+    assert body["rejected"] == [{"index": 1, "note_id": "a1", "field": "notes[1].note_id",
+                                 "category": "duplicate note_id", "reason": DUPLICATE_ID_REASON}]
+    assert body["cds"]["rows"][0]["NOTE_IDS"] == "a1;a2", "the CDS row names each note once"
+
+
 def test_validation_errors_name_the_field_and_never_echo_text(server):
     secret = "Zebediah Quuxley attended with heart failure"
     cases = [({"content": {"txt": secret}}, "content.text"),
