@@ -57,8 +57,10 @@ def maps() -> None:
 @progress_option
 def import_cmd(release_dir: str, db: str | None, icd10_titles, opcs_titles, opcs_version, progress) -> None:
     """Import every ExtendedMap refset of RELEASE_DIR (the folder the TRUD zip was unpacked into)."""
+    from coding_toolkit.io.outputs import check_db_output
     from coding_toolkit.mapping.store import MapStore
 
+    check_db_output(db or default_db())
     store = MapStore(db or default_db())
     report = store.import_release(
         release_dir,

@@ -46,6 +46,9 @@ def build(release_dir, out, notes, text_column, id_column, tags, descendants_of,
     """Build a pack from RELEASE_DIR (an unzipped SNOMED CT RF2 release, UK Clinical Edition or Monolith)."""
     from coding_toolkit.concepts.build import DEFAULT_TAGS, SPELL_CHECK_DEFAULT, build_pack_from_release
     from coding_toolkit.concepts.pack import load_pack
+    from coding_toolkit.io.outputs import check_output
+
+    check_output(out, "--out")
 
     path = build_pack_from_release(
         release_dir, out, notes=notes, tags=tags or DEFAULT_TAGS, descendants_of=list(descendants_of) or None,

@@ -31,12 +31,14 @@ def serve(results, notes_path, text_column, id_column, pack, db, host, port, tok
           reviewer):
     """Serve the review page for annotate's RESULTS (JSONL) on --host:--port."""
     from coding_toolkit.cli.options import read_notes_from_options
+    from coding_toolkit.io.outputs import check_db_output
     from coding_toolkit.review.data import file_hash, join_texts, read_results
     from coding_toolkit.review.store import DecisionStore
     from coding_toolkit.web import server
 
     settings = checked_server_settings(host, token_file, insecure_no_auth)
     records = read_results(results)
+    check_db_output(db)
     store = DecisionStore(db)
     store.bind_results(file_hash(Path(results)), str(Path(results).resolve()))
     notes = read_notes_from_options(notes_path, text_column, id_column, None, None)
@@ -66,9 +68,11 @@ def _review(db: str):
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="File to write.")
 def export(db, fmt, out):
     """Export decisions as training data (mct) or the coder's confirmed codes (cds, csv)."""
+    from coding_toolkit.io.outputs import check_output
     from coding_toolkit.review import export as ex
 
     rv = _review(db)
+    check_output(out, "--out")
     if fmt == "mct":
         counts = ex.write_mct(rv, Path(out))
         click.echo(f"{counts['documents']} documents: {counts['correct']} correct, {counts['incorrect']} "

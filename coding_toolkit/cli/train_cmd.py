@@ -36,6 +36,9 @@ def unsupervised(pack_dir, notes, out, text_column, id_column, checkpoint_every,
     from coding_toolkit.concepts.pack import load_pack
     from coding_toolkit.concepts.train import train_unsupervised
     from coding_toolkit.io.notes_reader import count_notes, texts_of
+    from coding_toolkit.io.outputs import check_output
+
+    check_output(out, "--out")  # its checkpoint goes beside it
 
     texts = texts_of(notes, text_column=text_column, id_column=id_column)
     first = next(texts, None)  # a wrong column fails here, before the model loads
@@ -64,7 +67,9 @@ def supervised(pack_dir, export_path, out, test_fraction, seed, epochs, allow_ne
     """Supervised training on reviewed annotations (rejected ones are never trained as positives)."""
     from coding_toolkit.concepts.pack import load_pack
     from coding_toolkit.concepts.train import train_supervised
+    from coding_toolkit.io.outputs import check_output
 
+    check_output(out, "--out")
     pack = load_pack(pack_dir)
     result = train_supervised(pack, export_path, out, test_fraction=test_fraction, seed=seed, nepochs=epochs,
                               progress=progress, allow_new_concepts=allow_new_concepts)
@@ -94,7 +99,9 @@ def meta(pack_dir, export_path, task, out, test_fraction, seed, force, progress)
     """Train a MetaCAT model (negation, temporality, experiencer) and attach it to a new pack,
     unless it is less accurate than the rules on held-out documents (see --force)."""
     from coding_toolkit.concepts.metacat import train_meta
+    from coding_toolkit.io.outputs import check_output
 
+    check_output(out, "--out")
     result = train_meta(pack_dir, export_path, task, out, progress=progress, test_fraction=test_fraction,
                         seed=seed, force=force)
     if result.get("heldout_n"):
