@@ -50,8 +50,7 @@ class LazyGroup(click.Group):
             click.echo(f"Error: {err}", err=True)
             sys.exit(err.exit_code)
         except KeyboardInterrupt:  # a run stopped inside annotate says more (bulk/runner.py)
-            click.echo("Error: interrupted (Ctrl-C) before any output was committed; fix: run the same command "
-                       "again", err=True)
+            click.echo("Error: interrupted (Ctrl-C); fix: run the same command again to finish", err=True)
             sys.exit(130)
         except Exception as err:
             # the OS refused a path or ran out of disk mid-command: one line naming the file, no traceback
