@@ -37,6 +37,10 @@ def serve(results, notes_path, text_column, id_column, pack, db, host, port, tok
     from coding_toolkit.web import server
 
     settings = checked_server_settings(host, token_file, insecure_no_auth)
+    server.require_stack()
+    if pack and pack != "starter":
+        from coding_toolkit.concepts.pack import load_pack
+        load_pack(pack, lazy=True)  # checked before anything is announced
     records = read_results(results)
     check_db_output(db)
     store = DecisionStore(db)

@@ -308,6 +308,16 @@ def test_non_loopback_bind_needs_a_token_or_explicit_opt_out(tmp_path):
     assert r.returncode == 2 and "at least 16 characters" in r.stderr
 
 
+def test_a_wrong_pack_fails_before_anything_is_announced(tmp_path):
+    for args in (["serve"], ["review", "serve", str(tmp_path / "r.jsonl"), "--notes", str(tmp_path / "n.jsonl")]):
+        r = subprocess.run([sys.executable, "-m", "coding_toolkit", *args, "--pack", str(tmp_path / "notpack"),
+                            "--port", "1"], capture_output=True, text=True, timeout=60)
+        assert r.returncode == 2, r.stderr
+        lines = r.stderr.strip().splitlines()
+        assert len(lines) == 1 and "notpack: model pack folder not found; fix:" in lines[0], r.stderr
+        assert "http://" not in r.stderr + r.stdout, "nothing is announced before the pack is checked"
+
+
 def test_help_does_not_import_the_web_stack():
     code = ("import sys; from click.testing import CliRunner; from coding_toolkit.cli.main import cli;"
             "r = CliRunner().invoke(cli, ['--help']); assert 'serve' in r.output, r.output;"
