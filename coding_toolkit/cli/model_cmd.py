@@ -94,10 +94,13 @@ def info(pack_dir, as_json, other) -> None:
         return
     prov, counts = pack.provenance, data["counts"]
     rel = prov.get("release") or {}
+    # a pack built from an RF2 release names its folders; the starter pack names its concept source
+    source = ", ".join(rel.get("folders", [])) or " ".join(
+        x for x in (prov.get("source"), prov.get("source_package") and f"({prov['source_package']})") if x) or "n/a"
     lines = [f"pack       {pack.path}", f"hash       {pack.hash}",
              f"versions   coding_toolkit {prov['versions']['coding_toolkit']}, medcat {prov['versions']['medcat']}",
              f"built      {prov.get('build', {}).get('time')}",
-             f"release    {', '.join(rel.get('folders', [])) or 'n/a'}",
+             f"release    {source}",
              f"dates      {', '.join(rel.get('release_dates', [])) or 'n/a'}",
              f"tags       {', '.join(prov.get('tags', []))}",
              f"concepts   {counts.get('concepts')}  names {counts.get('names')}",
@@ -109,9 +112,12 @@ def info(pack_dir, as_json, other) -> None:
     maps = prov.get("maps") or {}
     if maps.get("source"):
         refsets = (maps.get("provenance") or {}).get("refsets", {})
+        map_release = (maps.get("provenance") or {}).get("release")
         lines.append("maps       " + ", ".join(f"{s} {r.get('version')} ({r.get('refset_id')})"
                                               for s, r in refsets.items())
-                     + (" ILLUSTRATIVE, not for coding" if maps.get("illustrative") else ""))
+                     + (f" from {map_release}" if map_release else "")
+                     + (" ILLUSTRATIVE (mappings/illustrative/), not the NHS map, not for coding"
+                        if maps.get("illustrative") else ""))
     else:
         lines.append(f"maps       none ({maps.get('note', 'not imported')})")
     limitation = prov.get("vocab", {}).get("limitation")
