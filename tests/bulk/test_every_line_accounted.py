@@ -62,3 +62,17 @@ def test_broken_quoting_in_the_first_record_is_exit_2_and_nothing_left(tmp_path,
     assert result.exit_code == 2 and "Traceback" not in result.output
     assert f"{notes}:2: " in result.output and "fix:" in result.output
     assert not out.exists()
+
+
+def test_an_episode_id_field_groups_cds_rows_without_episode_column(tmp_path, tiny_pack):
+    notes = tmp_path / "e.jsonl"
+    notes.write_text("".join(json.dumps(r) + "\n" for r in [
+        {"note_id": "a", "episode_id": "E1", "text": "Heart failure."},
+        {"note_id": "b", "episode_id": "E1", "text": "Essential hypertension."},
+        {"note_id": "c", "episode_id": "E2", "text": "Asthma."}]), encoding="utf-8")
+    out = tmp_path / "out.csv"
+    result = _annotate(str(notes), "--pack", str(tiny_pack), "--out", str(out), "--format", "cds")
+    assert result.exit_code == 0, result.output
+    with open(out, encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [(r["EPISODE_ID"], r["NOTE_IDS"]) for r in rows] == [("E1", "a;b"), ("E2", "c")]
