@@ -55,6 +55,13 @@ def serve(results, notes_path, text_column, id_column, pack, db, host, port, tok
     server.run("coding_toolkit.review.app:create_app", settings, host=host, port=port, workers=1)
 
 
+def _require_review_stack() -> None:
+    """The review's model lives beside its web app (FastAPI): exports need the service extra too."""
+    from coding_toolkit.web.server import require_stack
+
+    require_stack()
+
+
 def _review(db: str):
     from coding_toolkit.errors import InputError
     from coding_toolkit.review.app import Review
@@ -72,6 +79,7 @@ def _review(db: str):
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="File to write.")
 def export(db, fmt, out):
     """Export decisions as training data (mct) or the coder's confirmed codes (cds, csv)."""
+    _require_review_stack()
     from coding_toolkit.io.outputs import check_output
     from coding_toolkit.review import export as ex
 
@@ -96,6 +104,7 @@ def export(db, fmt, out):
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def stats(db, as_json):
     """Code-level agreement: precision/recall of the suggestions against the coder's final codes."""
+    _require_review_stack()
     from coding_toolkit.review.export import agreement
 
     figures = agreement(_review(db))

@@ -324,3 +324,14 @@ def test_help_does_not_import_the_web_stack():
             "bad = [m for m in ('fastapi', 'uvicorn', 'starlette', 'medcat') if m in sys.modules];"
             "assert not bad, bad")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_without_the_service_extra_the_web_commands_say_which_extra(tmp_path):
+    blocked = ("import sys; sys.modules['fastapi'] = sys.modules['uvicorn'] = None; "
+               "from coding_toolkit.cli.main import main; sys.argv = ['coding-toolkit'] + sys.argv[1:]; main()")
+    for args in (["serve"], ["review", "serve", str(tmp_path / "r.jsonl"), "--notes", str(tmp_path / "n.jsonl")],
+                 ["review", "export", "--db", str(tmp_path / "r.sqlite"), "--out", str(tmp_path / "x.json")]):
+        r = subprocess.run([sys.executable, "-c", blocked, *args], capture_output=True, text=True, timeout=60)
+        assert r.returncode == 2, (args, r.stderr)
+        assert r.stderr.strip().splitlines() == [
+            "Error: optional dependency 'fastapi' is not installed; fix: pip install 'coding-toolkit[service]'"], r.stderr
