@@ -97,7 +97,7 @@ def test_a_full_disk_mid_run_is_one_line_and_resume_loses_nothing(tmp_path, tiny
     full = _limited(argv, 400_000, tmp_path)
     assert full.returncode == 2, full.stderr
     assert full.stderr.count("\n") == 1 and "Traceback" not in full.stderr
-    assert "a write failed: the disk is full or a file size limit was reached" in full.stderr
+    assert "o.jsonl: a write failed: the disk is full or a file size limit was reached" in full.stderr
     assert "--resume" in full.stderr
     resumed = subprocess.run([sys.executable, "-m", "coding_toolkit", *argv, "--resume"], capture_output=True,
                              text=True, cwd=tmp_path, timeout=600)

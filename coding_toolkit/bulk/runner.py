@@ -389,7 +389,11 @@ class _Run:
         done = [r for r in results if not isinstance(r, Rejected)]
         rejected = pre + [r for r in results if isinstance(r, Rejected)]
         if done:
-            self.position = self.sink.write(done)
+            try:
+                self.position = self.sink.write(done)
+            except OSError as err:  # a full disk: the message names the output (write() errors name no file)
+                err.filename = err.filename or getattr(self.sink, "path", None)
+                raise
         self.ledger.commit_batch(
             self.batch_no, self.position,
             [(r.note_id, r.text_hash, r.episode_id, _summary(r) if self.keep_summaries else None) for r in done],
