@@ -58,6 +58,7 @@ class LazyGroup(click.Group):
 
             if not (isinstance(err, OSError) or disk_full(err)):
                 raise
+            logging.getLogger("coding_toolkit").debug("the error behind the message below", exc_info=True)  # -vv
             click.echo(f"Error: {describe_os_error(err)}", err=True)
             sys.exit(2)
 

@@ -88,6 +88,9 @@ def _check_is_text(path: Path) -> None:
     garbage column names: NUL bytes never occur in UTF-8 text, so they tell it apart."""
     with open(path, "rb") as fh:
         head = fh.read(_SNIFF_BYTES)
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):  # text, but UTF-16 (NUL in every other byte)
+        raise InputError(f"{path}: the file is UTF-16 text; fix: save it as UTF-8 (e.g. iconv -f utf-16 -t utf-8, "
+                         "or 'CSV UTF-8' in Excel)")
     if b"\x00" in head:
         kind = "an Excel or zip file" if head.startswith(b"PK\x03\x04") else (
             "a Parquet file" if head.startswith(b"PAR1") else "a binary file")

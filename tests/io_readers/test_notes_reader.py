@@ -124,6 +124,13 @@ def test_a_binary_file_given_as_text_is_one_clear_error(tmp_path, head, kind):
         assert str(err.value).startswith(f"{path}: not a text file (it looks like {kind}); fix: ")
 
 
+def test_a_utf16_file_is_told_to_be_saved_as_utf8(tmp_path):
+    path = tmp_path / "u.csv"
+    path.write_bytes("note_id,text\na,asthma\n".encode("utf-16"))
+    with pytest.raises(InputError, match=r"u.csv: the file is UTF-16 text; fix: save it as UTF-8"):
+        list(read_notes(path))
+
+
 def test_non_utf8_bytes_replaced_and_reported(tmp_path, caplog):
     path = tmp_path / "n.jsonl"
     path.write_bytes(b'{"text": "caf\xe9 ok"}\n{"text": "fine"}\n')
