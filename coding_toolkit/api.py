@@ -59,6 +59,10 @@ def annotate(notes: Iterable[Note] | str | Path, config: RunConfig | None = None
     """
     config = config or RunConfig()
     if isinstance(notes, (str, Path)):
+        from dataclasses import replace
+
+        from coding_toolkit.io.notes_reader import episode_column_of
+        config = replace(config, episode_column=episode_column_of(notes, config.episode_column, config.source_db))
         notes = config.read_notes(notes)
     if pipeline is None:
         pipeline = pipeline_for(config, progress=progress)

@@ -1,6 +1,7 @@
 """``coding-toolkit annotate``: the main job."""
 from __future__ import annotations
 
+import contextlib
 import sys
 import uuid
 from pathlib import Path
@@ -42,8 +43,14 @@ def annotate(notes, pack, out, fmt, db, text_column, id_column, episode_column, 
 
     if out is None and db is None:
         raise click.UsageError("give --out FILE, --db URL, or both")
+    from coding_toolkit.io.outputs import check_db_output, check_output
+    if out:  # an output that cannot be written fails now, in one line, not after the model loads
+        check_output(out, "--out")
+    check_db_output(db)
     if progress is None:
         progress = sys.stderr.isatty()
+    from coding_toolkit.io.notes_reader import episode_column_of
+    episode_column = episode_column_of(notes, episode_column, source_db)  # an 'episode_id' column by default
     if pack is not None:
         from coding_toolkit.concepts.pack import resolve_pack_path
         pack = str(resolve_pack_path(pack))
@@ -115,7 +122,8 @@ def annotate(notes, pack, out, fmt, db, text_column, id_column, episode_column, 
         if not resume and prior is not None and prior["batches"] == 0:
             rerun.discard(ledger_path)
             if out:  # written by this run only (a header at most): decide() allowed replacing it
-                Path(out).unlink(missing_ok=True)
+                with contextlib.suppress(OSError):  # never hide the error that stopped the run
+                    Path(out).unlink(missing_ok=True)
         raise
     where = ", ".join(x for x in (out, db) if x)
     click.echo(f"annotated {summary.written} notes -> {where}"

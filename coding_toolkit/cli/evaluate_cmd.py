@@ -27,8 +27,12 @@ def evaluate(pack_dir, export_path, as_json) -> None:
         click.echo(json.dumps(result, indent=2, sort_keys=True))
         return
     click.echo(f"{result['documents']} documents, {result['gold_annotations']} gold annotations")
+    missing = result["concepts_not_in_pack"]
+    if missing["new"]:
+        click.echo(f"warning: {missing['new']} of {missing['annotated']} annotated concepts are not in the pack "
+                   f"(e.g. {', '.join(missing['examples'])}): the pack can never find them", err=True)
     click.echo(_row("concepts (span + SCTID)", result["concepts"]))
-    if result.get("codes"):
+    if result.get("codes") and not result.get("codes_note"):
         for system, m in result["codes"].items():
             click.echo(_row(f"codes {system} (default codes per document)", m))
     else:

@@ -49,6 +49,18 @@ class LazyGroup(click.Group):
         except ToolkitError as err:
             click.echo(f"Error: {err}", err=True)
             sys.exit(err.exit_code)
+        except KeyboardInterrupt:  # a run stopped inside annotate says more (bulk/runner.py)
+            click.echo("Error: interrupted (Ctrl-C); fix: run the same command again to finish", err=True)
+            sys.exit(130)
+        except Exception as err:
+            # the OS refused a path or ran out of disk mid-command: one line naming the file, no traceback
+            from coding_toolkit.io.outputs import describe_os_error, disk_full
+
+            if not (isinstance(err, OSError) or disk_full(err)):
+                raise
+            logging.getLogger("coding_toolkit").debug("the error behind the message below", exc_info=True)  # -vv
+            click.echo(f"Error: {describe_os_error(err)}", err=True)
+            sys.exit(2)
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

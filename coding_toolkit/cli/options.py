@@ -31,7 +31,8 @@ def notes_input_options(func):
     func = click.option("--source-db", default=None, metavar="URL",
                         help="Read notes with NOTES as a SQL query against this SQLAlchemy URL.")(func)
     func = click.option("--episode-column", default=None, metavar="COL",
-                        help="Column grouping notes into hospital episodes (CDS output: one row per episode).")(func)
+                        help="Column grouping notes into hospital episodes (CDS output: one row per episode). "
+                             "Default: a column or JSONL field named episode_id when the input has one.")(func)
     return _column_options(func, "CSV/TSV/JSONL/Parquet/SQL")
 
 

@@ -26,17 +26,21 @@ from coding_toolkit.cli.web_options import checked_server_settings, server_optio
 def serve(pack, host, port, token_file, insecure_no_auth, workers, policy_path, rules_path, max_note_chars,
           max_body_bytes, entity_output_mode, access_log):
     """Serve the annotation pipeline over HTTP (MedCATservice API + /api/suggest)."""
+    from coding_toolkit.concepts.pack import load_pack
     from coding_toolkit.web import server
 
     settings = checked_server_settings(host, token_file, insecure_no_auth)
+    server.require_stack()
     if pack and pack != "starter":
         pack = os.path.abspath(pack)
+        load_pack(pack, lazy=True)  # a wrong folder or a changed pack fails here, before anything is announced
     else:
         pack = None
     settings.update(pack=pack, policy_path=policy_path and os.path.abspath(policy_path),
                     rules_path=rules_path and os.path.abspath(rules_path), max_note_chars=max_note_chars,
                     max_body_bytes=max_body_bytes or 4 * max_note_chars + 65536,
                     entity_output_mode=entity_output_mode)
-    click.echo(f"serving on http://{host}:{port} ({workers} worker(s)); loading the pack ...", err=True)
+    click.echo(f"pack checked; loading it in {workers} worker(s): http://{host}:{port} is up when uvicorn says "
+               "'Application startup complete'", err=True)
     server.run("coding_toolkit.service.app:create_app", settings, host=host, port=port, workers=workers,
                access_log=access_log)

@@ -193,9 +193,19 @@ def _engine_for(pack):
     return pack_engine(pack)
 
 
-def train_supervised(pack: Pack, export_path, out_dir, *, test_fraction: float = 0.2, seed: int = 0,
+# the default held-out share, and the fewest documents for which it is used: a smaller export (a
+# review of a few notes) is all trained on, since one or two held-out documents score nothing useful
+DEFAULT_TEST_FRACTION = 0.2
+MIN_DOCUMENTS_TO_HOLD_OUT = 10
+
+
+def train_supervised(pack: Pack, export_path, out_dir, *, test_fraction: float | None = None, seed: int = 0,
                      nepochs: int = 1, progress: bool = False, allow_new_concepts: bool = False) -> dict:
     """Supervised training on a MedCATtrainer export; metrics on a held-out split before and after.
+
+    ``test_fraction`` None: DEFAULT_TEST_FRACTION held out, or nothing for an export of fewer than
+    MIN_DOCUMENTS_TO_HOLD_OUT documents (``training["held_out_note"]`` says so); a value given is
+    used as is (a split that cannot be made is refused).
 
     Only gold annotations are trained as positives (a reviewer-rejected ``correct: false`` or a
     deleted annotation becomes a negative example, a killed one unlinks its name). An export whose
@@ -205,6 +215,13 @@ def train_supervised(pack: Pack, export_path, out_dir, *, test_fraction: float =
     export = as_export(export_path)
     concepts = check_export_concepts(export, pack.cat.cdb.cui2info, allow_new=allow_new_concepts,
                                      source=str(export_path) if not isinstance(export_path, dict) else "<export>")
+    held_out_note = None
+    if test_fraction is None:
+        n_docs = sum(1 for _ in documents(export))
+        test_fraction = DEFAULT_TEST_FRACTION if n_docs >= MIN_DOCUMENTS_TO_HOLD_OUT else 0.0
+        if not test_fraction:
+            held_out_note = (f"the export has {n_docs} document(s), fewer than {MIN_DOCUMENTS_TO_HOLD_OUT}: all were "
+                             "trained on and no held-out score was computed (pass --test-fraction to hold some out)")
     train, test = split_export(export, test_fraction, seed)
     engine = _engine_for(pack)
     cat = pack.cat
@@ -235,7 +252,8 @@ def train_supervised(pack: Pack, export_path, out_dir, *, test_fraction: float =
              else "<dict>", "train_documents": n_train_docs, "test_documents": n_test_docs,
              "positives": n_pos, "negatives": negatives, "annotated_concepts": concepts["annotated"],
              "new_concepts": concepts["new"], "unlinked": killed, "dropped": dropped,
-             "seed": seed, "test_fraction": test_fraction, "seconds": round(seconds, 1),
+             "seed": seed, "test_fraction": test_fraction, "held_out_note": held_out_note,
+             "seconds": round(seconds, 1),
              "f1_before": before["concepts"]["f1"] if before else None,
              "f1_after": after["concepts"]["f1"] if after else None}
     pack.save(out, note="supervised training on a MedCATtrainer export", training=stats)

@@ -7,7 +7,7 @@ was coded would put the evidence highlights on the wrong words.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Container, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -93,9 +93,12 @@ def join_texts(records: list[dict[str, Any]], notes: Iterable, notes_name: str) 
 class CodeCatalogue:
     """Codes a coder may type when amending or adding: the pack's map targets and classification titles."""
 
-    def __init__(self, codes: dict[str, dict[str, str | None]] | None = None, source: str = "no pack"):
+    def __init__(self, codes: dict[str, dict[str, str | None]] | None = None, source: str = "no pack",
+                 concepts: Callable[[], Container[str]] | None = None):
         self.codes = codes or {}
         self.source = source
+        self._concepts_of_pack = concepts  # called once, when an added code first names a concept
+        self._concepts: Container[str] | None = None
 
     @classmethod
     def from_pipeline(cls, pipeline) -> CodeCatalogue:
@@ -113,7 +116,8 @@ class CodeCatalogue:
                 codes.setdefault(system, {}).setdefault(to_cds(code, system), title)
             except MapError:
                 continue
-        return cls(codes, source=f"pack {pipeline.pack.path}")
+        pack = pipeline.pack
+        return cls(codes, source=f"pack {pack.path}", concepts=lambda: pack.cat.cdb.cui2info)
 
     def check(self, system: str, code: str, field: str) -> tuple[str, str | None]:
         """(CDS code, title) of a typed code; ValueError naming ``field`` when it is not a known code."""
@@ -126,6 +130,18 @@ class CodeCatalogue:
             raise FieldError(field, f"{code!r} is neither a map target nor a titled {system} code in the "
                                     f"{self.source}; fix: check the code")
         return cds, (known or {}).get(cds)
+
+
+    def check_concept(self, sctid: str, field: str) -> None:
+        """A typed SNOMED CT concept id must be a concept of the pack: it becomes training data."""
+        if not (sctid.isdigit() and 6 <= len(sctid) <= 18 and not sctid.startswith("0")):
+            raise FieldError(field, f"{sctid!r} is not a SNOMED CT concept id (6 to 18 digits); fix: leave it "
+                                    "out to use the concept of the mention at the span, or give the concept's id")
+        if self._concepts is None and self._concepts_of_pack is not None:
+            self._concepts = self._concepts_of_pack()
+        if self._concepts is not None and sctid not in self._concepts:
+            raise FieldError(field, f"concept {sctid} is not in the {self.source}; fix: leave it out to use the "
+                                    "concept of the mention at the span, or give a concept of the pack")
 
 
 class FieldError(ValueError):
