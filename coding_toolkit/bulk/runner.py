@@ -25,10 +25,10 @@ from typing import Any
 from coding_toolkit.bulk.ledger import Ledger
 from coding_toolkit.errors import ToolkitError
 from coding_toolkit.io.serialize import dumps_result, suggestion_from_json, suggestion_to_json
-from coding_toolkit.io.sinks.base import abort_sink, spreadsheet_safe
+from coding_toolkit.io.sinks.base import Sink, abort_sink, spreadsheet_safe
 from coding_toolkit.pipeline import NoteRejected, Pipeline, text_hash
 from coding_toolkit.records import Note, NoteResult
-from coding_toolkit.run_config import DEFAULT_BATCH_CHARS, DEFAULT_BATCH_NOTES, RunConfig
+from coding_toolkit.run_config import RunConfig
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +67,9 @@ class RunSummary:
     batches: int = 0
     rejects_file: str | None = None
     reasons: dict[str, int] = field(default_factory=dict)
+    up_to_date: bool = False  # nothing was run: the same notes, pack and settings were annotated already
+    message: str = ""  # why nothing was run
+    illustrative: bool = False  # the codes come from the illustrative starter map
 
     @property
     def processing_failures(self) -> int:
@@ -165,14 +168,15 @@ def _spawned_worker_init(config: RunConfig, parent_pid: int) -> None:
     from coding_toolkit.process import freeze_loaded_objects
 
     torch.set_num_threads(1)  # one process per core already
-    _WORKER_PIPELINE = config.load_pipeline()
+    _WORKER_PIPELINE = Pipeline.from_config(config)
     freeze_loaded_objects()  # a worker's entry: its process, its collector
 
 
 def _make_pool(pipeline: Pipeline, workers: int) -> ProcessPoolExecutor:
     """Fork workers that inherit the loaded pipeline (copy-on-write, no reload) unless torch is
     loaded: a forked child of a process with torch's thread pools can deadlock, so packs with
-    MetaCAT models use spawned workers that each load the pack once."""
+    MetaCAT models use spawned workers that each load the pack once (from the configuration the
+    pipeline was loaded with, ``Pipeline.from_config``)."""
     global _WORKER_PIPELINE
     if "torch" in sys.modules and pipeline.config is not None:
         return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
@@ -249,10 +253,9 @@ class SerialisedResult:
 
 
 def _worker_batch(notes: list[Note], as_lines: bool = False) -> list[NoteResult | SerialisedResult | Rejected]:
-    from coding_toolkit.api import annotate
-
+    """One batch in a worker: the batch the parent made, processed as it is (no re-batching)."""
     assert _WORKER_PIPELINE is not None
-    results = list(annotate(notes, pipeline=_WORKER_PIPELINE))
+    results = process_batch(_WORKER_PIPELINE, notes)
     if not as_lines:
         return results
     return [SerialisedResult(r.note_id, r.episode_id, r.text_hash, dumps_result(r))
@@ -270,21 +273,22 @@ def summaries_as_results(ledger: Ledger, provenance: dict[str, Any]) -> Iterator
                          suggestions=tuple(suggestion_from_json(s) for s in suggestions))
 
 
-def run(notes: Iterable[Note], pipeline: Pipeline, sink, *, ledger_path: str | Path,
-        resume: bool = False, workers: int = 1, settings: dict[str, str] | None = None,
-        batch_notes: int = DEFAULT_BATCH_NOTES, batch_chars: int = DEFAULT_BATCH_CHARS,
+def run(notes: Iterable[Note], config: RunConfig, sink: Sink, *, pipeline: Pipeline, ledger_path: str | Path,
+        resume: bool = False, settings: dict[str, str] | None = None,
         rejects_path: str | Path | None = None, progress: bool = False,
         total: int | None = None, identity: dict[str, str] | None = None) -> RunSummary:
-    """Annotate ``notes`` into ``sink``; see the module docstring for the guarantees.
+    """Annotate ``notes`` into ``sink`` with ``pipeline``, batched and in ``config.workers`` processes
+    as ``config`` says; see the module docstring for the guarantees.
 
-    ``identity``: facts a resume may change (e.g. the input's fingerprint), stored in the ledger
-    with the completion time so that a re-run can tell "up to date" from "changed"."""
+    ``settings``: what a resume must share (``RunConfig.settings`` and the run id), checked against
+    the ledger. ``identity``: facts a resume may change (e.g. the input's fingerprint), stored in the
+    ledger with the completion time so that a re-run can tell "up to date" from "changed"."""
     with _stop_on_terminate():
-        job = _Run(pipeline, sink, Ledger(ledger_path), workers=workers)
+        job = _Run(pipeline, sink, Ledger(ledger_path), workers=config.workers)
         try:
             job.start({"pack_hash": pipeline.pack.hash, **(settings or {})}, identity or {}, resume=resume,
                       progress=progress, total=total)
-            job.feed(notes, batch_notes, batch_chars)
+            job.feed(notes, config.batch_notes, config.batch_chars)
             return job.finish(rejects_path)
         finally:
             job.close()

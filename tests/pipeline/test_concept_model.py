@@ -68,13 +68,14 @@ def test_pipeline_suggests_codes_from_another_linker(tiny_pack):
 def test_bulk_runner_runs_another_linker(tiny_pack, tmp_path):
     from coding_toolkit.bulk import runner
     from coding_toolkit.io.sinks import open_sink
+    from coding_toolkit.run_config import RunConfig
 
     pipeline = _pipeline(tiny_pack)
     notes = [Note(note_id=f"n{i}", text=text) for i, text in
              enumerate(["Hypertension.", "", "Heart failure, hypertension."])]
     out = tmp_path / "out.jsonl"
     sink = open_sink("jsonl", out, run={"pack_hash": pipeline.pack.hash})
-    summary = runner.run(notes, pipeline, sink, ledger_path=tmp_path / "ledger.sqlite",
+    summary = runner.run(notes, RunConfig(), sink, pipeline=pipeline, ledger_path=tmp_path / "ledger.sqlite",
                          rejects_path=tmp_path / "rejects.csv")
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     assert [r["note_id"] for r in rows] == ["n0", "n2"] and summary.rejected == 1

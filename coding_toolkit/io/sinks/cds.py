@@ -23,7 +23,8 @@ from typing import Any
 
 from coding_toolkit.io.sinks.base import fsync_dir, spreadsheet_safe
 from coding_toolkit.records import CodeSuggestion, CodeSystem, NoteResult
-from coding_toolkit.suggest import CodingRules, episode_suggestions, primary_and_others
+from coding_toolkit.suggest import CodingRules, primary_and_others
+from coding_toolkit.suggest.episode import episode_suggestions
 
 STATUS = "SUGGESTED - CODER TO CONFIRM"
 ILLUSTRATIVE = " - ILLUSTRATIVE MAP, NOT FOR CLINICAL USE"
