@@ -5,7 +5,6 @@ the resume ledger (not memory) remembers which note ids were written.
 """
 from __future__ import annotations
 
-import csv
 import json
 import logging
 import multiprocessing
@@ -24,8 +23,9 @@ from typing import Any
 
 from coding_toolkit.bulk.ledger import Ledger
 from coding_toolkit.errors import ToolkitError
+from coding_toolkit.io.csv_file import write_csv
 from coding_toolkit.io.serialize import dumps_result, suggestion_from_json, suggestion_to_json
-from coding_toolkit.io.sinks.base import Sink, abort_sink, spreadsheet_safe
+from coding_toolkit.io.sinks.base import Sink, abort_sink
 from coding_toolkit.pipeline import NoteRejected, Pipeline, text_hash
 from coding_toolkit.records import Note, NoteResult
 from coding_toolkit.run_config import RunConfig
@@ -428,10 +428,5 @@ def _write_rejects(ledger: Ledger, path: Path) -> str | None:
         if path.exists():
             path.unlink()
         return None
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["note_id", "source", "reason"])
-        writer.writerows(spreadsheet_safe(row) for row in rows)  # note ids come from outside
-    os.replace(tmp, path)
+    write_csv(path, [["note_id", "source", "reason"], *rows])  # note ids come from outside: spreadsheet-safe
     return str(path)

@@ -191,20 +191,18 @@ def build_app(pipeline: Pipeline, settings: dict[str, Any]):
         body = b'{"results":[' + b",".join(lines) + b"]"
         body += b',"rejected":' + orjson.dumps(rejected)
         if payload.cds:
-            body += b',"cds":' + orjson.dumps(cds_summary(results))
+            body += b',"cds":' + orjson.dumps(cds_summary(results, pipeline.rules))
         return Response(content=body + b"}", media_type="application/json")
 
     return app
 
 
-def cds_summary(results) -> dict[str, Any]:
-    """CDS code positions, one row per episode (notes without an episode: one row per note)."""
-    from coding_toolkit.io.sinks.cds import CdsSink
+def cds_summary(results, rules) -> dict[str, Any]:
+    """CDS code positions in the service's coding rules (its pipeline's: the policy it was started
+    with), one row per episode (notes without an episode: one row per note)."""
+    from coding_toolkit.suggest.episode import cds_table
 
-    by_episode = any(r.episode_id for r in results)
-    sink = CdsSink("unused.csv", run={"episode_column": "episode_id" if by_episode else None})
-    sink.write(results)
-    header, *rows = sink.table()
+    header, *rows = cds_table(results, rules, by_episode=any(r.episode_id for r in results))
     return {"columns": header, "rows": [dict(zip(header, row)) for row in rows]}
 
 

@@ -301,3 +301,4 @@ def test_help_does_not_import_the_web_stack():
             "bad = [m for m in ('fastapi', 'uvicorn', 'starlette', 'medcat') if m in sys.modules];"
             "assert not bad, bad")
     subprocess.run([sys.executable, "-c", code], check=True)
+

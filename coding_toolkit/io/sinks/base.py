@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, Protocol, runtime_checkable
 
 from coding_toolkit.errors import InputError
+from coding_toolkit.io.csv_file import fsync_dir
 from coding_toolkit.records import NoteResult
 
 log = logging.getLogger(__name__)
@@ -102,20 +103,6 @@ def abort_sink(sink) -> None:
     (abort or sink.close)()
 
 
-def fsync_dir(path: Path) -> None:
-    """Make a create/rename inside ``path`` durable (no-op where directories cannot be opened)."""
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
 class FileSink:
     """Append-only byte stream with fsync per batch and truncate-on-resume.
 
@@ -183,13 +170,3 @@ class FileSink:
 
     def __exit__(self, *exc) -> None:
         self.close()
-
-
-# a spreadsheet runs a cell that starts with one of these as a formula (CSV/formula injection), and
-# note text, ids and names come from outside: such cells get a leading apostrophe (OWASP's advice)
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def spreadsheet_safe(row) -> list:
-    """``row`` with every text cell that a spreadsheet would evaluate neutralised by a leading ``'``."""
-    return [f"'{v}" if isinstance(v, str) and v.startswith(_FORMULA_STARTS) else v for v in row]
