@@ -65,7 +65,7 @@ class RunPlan:
         from coding_toolkit.bulk import runner
 
         config, by_path = self.config, isinstance(self.notes, (str, Path))
-        notes = config.read_notes(self.notes) if by_path else self.notes
+        notes = config.read_notes(self.notes) if isinstance(self.notes, (str, Path)) else self.notes
         total = None
         if progress and by_path:  # a total gives the bar its ETA; counting is cheap next to annotating
             from coding_toolkit.io.notes_reader import count_notes

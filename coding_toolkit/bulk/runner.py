@@ -25,7 +25,7 @@ from coding_toolkit.bulk.ledger import Ledger
 from coding_toolkit.errors import ToolkitError
 from coding_toolkit.io.csv_file import write_csv
 from coding_toolkit.io.serialize import dumps_result, suggestion_from_json, suggestion_to_json
-from coding_toolkit.io.sinks.base import Sink, abort_sink
+from coding_toolkit.io.sinks.base import Sink
 from coding_toolkit.pipeline import NoteRejected, Pipeline, text_hash
 from coding_toolkit.records import Note, NoteResult
 from coding_toolkit.run_config import RunConfig
@@ -302,7 +302,7 @@ class _Run:
     marks the run complete. ``close`` (always) stops the pool, releases the sink if ``finish`` did
     not close it, and closes the ledger: no worker or open output outlives a failed run."""
 
-    def __init__(self, pipeline: Pipeline, sink, ledger: Ledger, *, workers: int):
+    def __init__(self, pipeline: Pipeline, sink: Sink, ledger: Ledger, *, workers: int):
         self.pipeline, self.sink, self.ledger, self.workers = pipeline, sink, ledger, workers
         self.summary = RunSummary()
         self.pool: ProcessPoolExecutor | None = None
@@ -327,13 +327,13 @@ class _Run:
         self.sink_open = True
         # aggregating sinks (CDS) need the notes written before a resume: only for them is each
         # note's suggestion summary kept in the ledger
-        self.keep_summaries = hasattr(sink, "replay")
+        self.keep_summaries = sink.aggregates
         if self.keep_summaries:
             sink.replay(summaries_as_results(ledger, self.pipeline.provenance))
         self.position = ledger.last_position()
         self.pool = _make_pool(self.pipeline, self.workers) if self.workers > 1 else None
         # workers serialise for a sink that takes lines (JSONL) unless summaries are needed
-        self.as_lines = bool(getattr(sink, "accepts_lines", False)) and not self.keep_summaries
+        self.as_lines = sink.accepts_lines and not self.keep_summaries
         self.bar = tqdm(total=total, unit="note", disable=not progress, dynamic_ncols=True, smoothing=0.05)
 
     def feed(self, notes: Iterable[Note], batch_notes: int, batch_chars: int) -> None:
@@ -416,7 +416,7 @@ class _Run:
                 self.bar.close()
             if self.sink_open:  # what was committed stays; an aggregating sink writes nothing partial
                 self.sink_open = False
-                abort_sink(self.sink)
+                self.sink.abort()
         finally:
             self.ledger.close()
 

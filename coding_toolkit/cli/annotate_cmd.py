@@ -6,9 +6,15 @@ import sys
 import click
 
 from coding_toolkit.cli.options import notes_input_options, pipeline_options
-from coding_toolkit.run_config import DEFAULT_BATCH_NOTES, DEFAULT_FORMAT, DEFAULT_WORKERS, RunConfig
-
-FORMATS = ("jsonl", "csv", "cds", "fhir")
+from coding_toolkit.concepts.linkers import LINKERS
+from coding_toolkit.io.sinks.base import FILE_FORMATS
+from coding_toolkit.run_config import (
+    DEFAULT_BATCH_NOTES,
+    DEFAULT_FORMAT,
+    DEFAULT_LINKER,
+    DEFAULT_WORKERS,
+    RunConfig,
+)
 
 
 @click.command()
@@ -16,7 +22,7 @@ FORMATS = ("jsonl", "csv", "cds", "fhir")
 @click.option("--pack", default=None, metavar="PACK_DIR",
               help="Model pack folder, or 'starter' for the embedded starter pack (illustrative map; the default).")
 @click.option("--out", default=None, metavar="FILE", help="Output file (required unless --db is given).")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default=DEFAULT_FORMAT, show_default=True,
+@click.option("--format", "fmt", type=click.Choice(FILE_FORMATS), default=DEFAULT_FORMAT, show_default=True,
               help="jsonl: full records; csv: one row per suggestion; cds: CDS code columns; fhir: R4 Bundles (NDJSON).")
 @click.option("--db", default=None, metavar="URL", help="Also write runs/notes/mentions/suggestions tables here (SQLAlchemy URL or SQLite file).")
 @notes_input_options
@@ -27,10 +33,13 @@ FORMATS = ("jsonl", "csv", "cds", "fhir")
 @click.option("--engine", type=click.Choice(["local", "spark"]), default="local", show_default=True)
 @click.option("--spark-master", default=None, metavar="URL", help="Spark master for --engine spark (default local[*]).")
 @pipeline_options("Longer notes are rejected (listed in the rejects file), not processed.")
+@click.option("--linker", type=click.Choice(sorted(LINKERS)), default=DEFAULT_LINKER, show_default=True,
+              help="Concept linker loaded from the pack folder (concepts/linkers.py).")
 @click.option("--batch-size", default=DEFAULT_BATCH_NOTES, show_default=True, type=click.IntRange(1), help="Notes per batch.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on when stderr is a terminal).")
 def annotate(notes, pack, out, fmt, db, text_column, id_column, episode_column, source_db, workers,
-             resume, overwrite, engine, spark_master, policy_path, rules_path, max_note_chars, batch_size, progress):
+             resume, overwrite, engine, spark_master, policy_path, rules_path, max_note_chars, linker, batch_size,
+             progress):
     """Annotate NOTES and write ICD-10/OPCS-4 code suggestions with evidence.
 
     NOTES is a CSV/TSV, JSONL or Parquet file, a folder of .txt files, or (with --source-db) a SQL query.
@@ -56,7 +65,7 @@ def annotate(notes, pack, out, fmt, db, text_column, id_column, episode_column, 
         from coding_toolkit.bulk.spark import annotate_with_spark
 
         config = RunConfig(pack=pack, policy_path=policy_path, rules_path=rules_path, max_note_chars=max_note_chars,
-                           text_column=text_column, id_column=id_column, episode_column=episode_column)
+                           text_column=text_column, id_column=id_column, episode_column=episode_column, linker=linker)
         click.echo(annotate_with_spark(notes, config=config, out=out, master=spark_master, db=db))
         return
     if resume and overwrite:
@@ -65,7 +74,7 @@ def annotate(notes, pack, out, fmt, db, text_column, id_column, episode_column, 
 
     config = RunConfig(pack=pack, policy_path=policy_path, rules_path=rules_path, max_note_chars=max_note_chars,
                        text_column=text_column, id_column=id_column, episode_column=episode_column,
-                       source_db=source_db, format=fmt, workers=workers, batch_notes=batch_size)
+                       source_db=source_db, format=fmt, workers=workers, batch_notes=batch_size, linker=linker)
     summary = annotate_notes(notes, config, out, db=db, resume=resume, overwrite=overwrite, progress=progress,
                              freeze_model=True)
     if summary.up_to_date:

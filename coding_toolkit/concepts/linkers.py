@@ -36,10 +36,12 @@ def register_linker(name: str, target: str) -> None:
 
 
 def load_linker(name: str, pack_dir: str | Path) -> ConceptModel:
-    """The linker ``name`` loaded from ``pack_dir``; an unknown name is an InputError naming the choices."""
-    target = LINKERS.get(name)
+    """The linker ``name`` (a registered name, or a ``"module:function"`` path itself) loaded from
+    ``pack_dir``; an unknown name is an InputError naming the choices. A path needs no registration,
+    so it also reaches spawned workers and Spark executors, which import only what the name says."""
+    target = LINKERS.get(name) or (name if ":" in name else None)
     if target is None:
-        raise InputError(f"unknown linker '{name}'; known linkers: {', '.join(sorted(LINKERS))}; "
-                         "fix: pass --linker with one of these")
+        raise InputError(f"unknown linker '{name}'; known linkers: {', '.join(sorted(LINKERS))} (or a "
+                         "'module:function' path); fix: pass --linker with one of these")
     module, func = target.split(":")
     return getattr(importlib.import_module(module), func)(pack_dir)

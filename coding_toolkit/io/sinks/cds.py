@@ -9,12 +9,13 @@ the runner re-feeds earlier results (suggestions only) through ``replay``; re-fe
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from coding_toolkit.io.csv_file import write_csv
+from coding_toolkit.io.sinks.base import SinkBase
 from coding_toolkit.mapping.codes import cds_code  # noqa: F401  (review/ imports it from here)
 from coding_toolkit.records import CodeSuggestion, NoteResult
 from coding_toolkit.suggest.config import CodingRules
@@ -28,11 +29,11 @@ def _compact(s: CodeSuggestion) -> CodeSuggestion:
     return replace(s, display=None, title=None, alternatives=tuple(replace(a, title=None) for a in s.alternatives))
 
 
-class CdsSink:
-    accepts_lines = False
+class CdsSink(SinkBase):
+    aggregates = True  # the table is whole only at close: a resumed run replays the notes before
 
     def __init__(self, path: Path, *, run: dict[str, Any] | None = None):
-        self.path = Path(path)
+        self.path: Path = Path(path)
         self.run = run or {}
         self.by_episode = bool(self.run.get("episode_column"))
         self.rules: CodingRules = self.run.get("coding_rules") or CodingRules.load()
@@ -46,11 +47,11 @@ class CdsSink:
         """A run that stopped: write nothing (the table is whole only at close; --resume rebuilds it)."""
         self._notes.clear()
 
-    def replay(self, results: Sequence[NoteResult]) -> None:
+    def replay(self, results: Iterable[NoteResult]) -> None:
         """Earlier notes' suggestions, re-fed from the runner's ledger on resume (this sink aggregates)."""
         self.write(results)
 
-    def write(self, results: Sequence[NoteResult]) -> None:
+    def write(self, results: Iterable[NoteResult]) -> None:
         for r in results:
             self._notes[r.note_id] = NoteResult(
                 note_id=r.note_id, episode_id=r.episode_id, mentions=(),
