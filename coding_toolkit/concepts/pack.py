@@ -203,6 +203,7 @@ def _use_compiled_stages(cat) -> bool:
 def _load_cat(root: Path):
     from medcat.cat import CAT
 
+    medcat_compat.check_installed_version()  # another MedCAT than the one checked: one warning
     try:
         cat = CAT.load_model_pack(str(root / MEDCAT_DIR))
     except Exception as e:
