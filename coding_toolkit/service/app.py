@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+from contextlib import contextmanager
 from typing import Any
 
 import orjson
@@ -74,6 +75,20 @@ class PipelineHost:
         self.pipeline = pipeline
         self.lock = threading.Lock()
         self.loaded_at = medcat_shape.timestamp()
+        # annotating requests being answered (shown by /api/info: monitoring, and tests that must
+        # know a request is being processed without guessing with a sleep)
+        self.in_progress = 0
+        self._count_lock = threading.Lock()
+
+    @contextmanager
+    def request(self):
+        with self._count_lock:
+            self.in_progress += 1
+        try:
+            yield
+        finally:
+            with self._count_lock:
+                self.in_progress -= 1
 
     def run(self, note: Note):
         with self.lock:
@@ -142,7 +157,7 @@ def build_app(pipeline: Pipeline, settings: dict[str, Any]):
 
     @app.get("/api/info")
     async def api_info():
-        return info
+        return {**info, "requests_in_progress": host.in_progress}
 
     @app.get("/api/health")
     async def api_health():
@@ -151,7 +166,8 @@ def build_app(pipeline: Pipeline, settings: dict[str, Any]):
     @app.post("/api/process")
     def api_process(payload: ProcessRequest):
         try:
-            result = annotate_content(payload.content, 0, payload.meta_anns_filters)
+            with host.request():
+                result = annotate_content(payload.content, 0, payload.meta_anns_filters)
         except NoteRejected as err:
             return JSONResponse(status_code=413 if _too_long(err) else 422,
                                 content={"detail": f"content.text: {err}"})
@@ -160,27 +176,29 @@ def build_app(pipeline: Pipeline, settings: dict[str, Any]):
     @app.post("/api/process_bulk")
     def api_process_bulk(payload: BulkRequest):
         results = []
-        for i, content in enumerate(payload.content):
-            try:
-                results.append(annotate_content(content, i, payload.meta_anns_filters))
-            except NoteRejected as err:  # one bad document does not fail the others
-                results.append(medcat_shape.error_result(f"content[{i}].text: {err}", content.model_dump()))
+        with host.request():
+            for i, content in enumerate(payload.content):
+                try:
+                    results.append(annotate_content(content, i, payload.meta_anns_filters))
+                except NoteRejected as err:  # one bad document does not fail the others
+                    results.append(medcat_shape.error_result(f"content[{i}].text: {err}", content.model_dump()))
         return fast_json({"result": results, "medcat_info": medcat_info})
 
     @app.post("/api/suggest")
     def api_suggest(payload: SuggestRequest, request: Request):
         notes = [payload.note] if payload.note is not None else payload.notes
         results, rejected = [], []
-        for i, n in enumerate(notes):
-            try:
-                results.append(host.run(Note(note_id=n.note_id, text=n.text, episode_id=n.episode_id)))
-            except NoteRejected as err:
-                field = "note.text" if payload.note is not None else f"notes[{i}].text"
-                if payload.note is not None:
-                    return JSONResponse(status_code=413 if _too_long(err) else 422,
-                                        content={"detail": f"{field}: {err}"})
-                rejected.append({"index": i, "note_id": n.note_id, "field": field, "category": err.category,
-                                 "reason": str(err)})
+        with host.request():
+            for i, n in enumerate(notes):
+                try:
+                    results.append(host.run(Note(note_id=n.note_id, text=n.text, episode_id=n.episode_id)))
+                except NoteRejected as err:
+                    field = "note.text" if payload.note is not None else f"notes[{i}].text"
+                    if payload.note is not None:
+                        return JSONResponse(status_code=413 if _too_long(err) else 422,
+                                            content={"detail": f"{field}: {err}"})
+                    rejected.append({"index": i, "note_id": n.note_id, "field": field, "category": err.category,
+                                     "reason": str(err)})
         lines = [dumps_result(r) for r in results]
         if payload.note is not None and not payload.cds:
             # byte for byte the line annotate writes to its JSONL file
