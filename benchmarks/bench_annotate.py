@@ -35,12 +35,13 @@ def _notes(path: Path, copies: int):
 def _run_toolkit(pipeline, notes, workers: int, out: Path) -> float:
     from coding_toolkit.bulk import runner
     from coding_toolkit.io.sinks import open_sink
+    from coding_toolkit.run_config import RunConfig
 
     for suffix in ("", ".ledger.sqlite", ".ledger.sqlite-wal", ".ledger.sqlite-shm"):
         Path(f"{out}{suffix}").unlink(missing_ok=True)
     sink = open_sink("jsonl", out, run={"pack_hash": pipeline.pack.hash})
     start = time.perf_counter()
-    runner.run(notes, pipeline, sink, ledger_path=f"{out}.ledger.sqlite", workers=workers)
+    runner.run(notes, RunConfig(workers=workers), sink, pipeline=pipeline, ledger_path=f"{out}.ledger.sqlite")
     return time.perf_counter() - start
 
 

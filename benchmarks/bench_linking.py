@@ -100,6 +100,7 @@ def throughput(pack_path: Path, texts: list[str]) -> dict:
     from coding_toolkit.io.sinks import open_sink
     from coding_toolkit.pipeline import Pipeline
     from coding_toolkit.records import Note
+    from coding_toolkit.run_config import RunConfig
 
     pipeline = Pipeline.from_pack(pack_path)
     plain = CAT.load_model_pack(str(pack_path / "medcat"))
@@ -119,7 +120,7 @@ def throughput(pack_path: Path, texts: list[str]) -> dict:
         sink = open_sink("jsonl", out, run={"pack_hash": pipeline.pack.hash})
         notes = (Note(note_id=str(i), text=t) for i, t in enumerate(texts))
         start = time.perf_counter()
-        runner.run(notes, pipeline, sink, ledger_path=f"{out}.ledger.sqlite", workers=1)
+        runner.run(notes, RunConfig(workers=1), sink, pipeline=pipeline, ledger_path=f"{out}.ledger.sqlite")
         return time.perf_counter() - start
 
     plain_s, tk_s = [], []

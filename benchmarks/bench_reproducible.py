@@ -33,7 +33,7 @@ def main() -> None:
         sys.exit(f"skipped: {NOTES} not found (the shared benchmark notes; see ../shared/benchmarks/README.md)")
 
     from coding_toolkit.concepts.build import build_pack_from_release
-    from coding_toolkit.concepts.pack import read_pack_json
+    from coding_toolkit.concepts.pack_files import read_pack_json
     from coding_toolkit.concepts.vocab import build_vocab
     from coding_toolkit.io.notes_reader import texts_of
 

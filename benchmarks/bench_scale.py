@@ -128,13 +128,14 @@ def _notes(copies: int):
 def _toolkit_run(pipeline, copies: int, workers: int, out: Path) -> tuple[float, dict]:
     from coding_toolkit.bulk import runner
     from coding_toolkit.io.sinks import open_sink
+    from coding_toolkit.run_config import RunConfig
 
     for suffix in ("", ".ledger.sqlite", ".ledger.sqlite-wal", ".ledger.sqlite-shm"):
         Path(f"{out}{suffix}").unlink(missing_ok=True)
     sink = open_sink("jsonl", out, run={"pack_hash": pipeline.pack.hash})
     with MemorySampler() as mem:
         start = time.perf_counter()
-        runner.run(_notes(copies), pipeline, sink, ledger_path=f"{out}.ledger.sqlite", workers=workers)
+        runner.run(_notes(copies), RunConfig(workers=workers), sink, pipeline=pipeline, ledger_path=f"{out}.ledger.sqlite")
         took = time.perf_counter() - start
     return took, mem.mb()
 

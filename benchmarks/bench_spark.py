@@ -77,6 +77,7 @@ def _warm_local(pack: str, notes: Path, out: Path, workers: int) -> float:
     from coding_toolkit.io.notes_reader import read_notes
     from coding_toolkit.io.sinks import open_sink
     from coding_toolkit.pipeline import Pipeline
+    from coding_toolkit.run_config import RunConfig
 
     pipeline = Pipeline.from_pack(pack)
     times = []
@@ -84,7 +85,7 @@ def _warm_local(pack: str, notes: Path, out: Path, workers: int) -> float:
         target = out / f"local{i}.jsonl"
         sink = open_sink("jsonl", target, run={"pack_hash": pipeline.pack.hash})
         start = time.perf_counter()
-        runner.run(read_notes(notes), pipeline, sink, ledger_path=f"{target}.ledger.sqlite", workers=workers)
+        runner.run(read_notes(notes), RunConfig(workers=workers), sink, pipeline=pipeline, ledger_path=f"{target}.ledger.sqlite")
         times.append(time.perf_counter() - start)
     return min(times)
 

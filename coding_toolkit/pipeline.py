@@ -50,7 +50,7 @@ class Pipeline:
     engine: Any  # mapping.engine.MapEngine
     context: Any  # context.stage.ContextStage
     max_note_chars: int = DEFAULT_MAX_NOTE_CHARS
-    # how to load this pipeline again in another process (spawned workers): from_pack's arguments
+    # how to load this pipeline again in another process (spawned workers): from_config's argument
     config: RunConfig | None = None
     # the code-level rules (suggest/data/coding_rules.json, switches from the policy file); None = defaults
     coding_rules: CodingRules | None = None
@@ -68,28 +68,38 @@ class Pipeline:
         self.rules = self.coding_rules
 
     @classmethod
-    def from_pack(cls, path: str | Path | None = None, *, policy_path=None, rules_path=None,
-                  max_note_chars: int = DEFAULT_MAX_NOTE_CHARS, progress: bool = False) -> Pipeline:
-        """Load a pack (the embedded starter pack when ``path`` is None) and its map store."""
-        from coding_toolkit.concepts.pack import load_pack
+    def from_config(cls, config: RunConfig, *, progress: bool = False) -> Pipeline:
+        """The pipeline ``config`` describes: its linker (``concepts/linkers.py``) loaded from its pack
+        folder (the embedded starter pack when ``config.pack`` is None), that folder's map store, and
+        the context rules and policy. How the CLI, the library, workers, Spark and the service load it."""
+        from coding_toolkit.concepts.linkers import load_linker
+        from coding_toolkit.concepts.pack_files import MAPS_FILE
         from coding_toolkit.context.classifier import ContextClassifier
         from coding_toolkit.context.policy import Policy
         from coding_toolkit.context.rules import load_rules
         from coding_toolkit.context.stage import ContextStage
         from coding_toolkit.mapping.engine import MapEngine
 
+        path: str | Path | None = config.pack
         if path is None:
             from coding_toolkit.concepts.starter import starter_pack_path
             path = starter_pack_path(progress=progress)
-        pack = load_pack(path)
-        engine = MapEngine(pack.maps_url)
+        pack = load_linker(config.linker, path)
+        engine = MapEngine(f"sqlite:///{(Path(pack.path) / MAPS_FILE).resolve()}")
         engine.preload()
-        classifier = ContextClassifier(load_rules(rules_path) if rules_path else None)
-        stage = ContextStage(classifier=classifier, policy=Policy.load(policy_path))
+        classifier = ContextClassifier(load_rules(config.rules_path) if config.rules_path else None)
+        stage = ContextStage(classifier=classifier, policy=Policy.load(config.policy_path))
         stage.task_table.check_tasks(pack.meta_tasks, where=f"pack {pack.path}")
-        config = RunConfig(pack=str(pack.path), policy_path=policy_path, rules_path=rules_path,
-                           max_note_chars=max_note_chars)
-        return cls(pack=pack, engine=engine, context=stage, max_note_chars=max_note_chars, config=config)
+        loaded = RunConfig(pack=str(pack.path), policy_path=config.policy_path, rules_path=config.rules_path,
+                           max_note_chars=config.max_note_chars, linker=config.linker)
+        return cls(pack=pack, engine=engine, context=stage, max_note_chars=config.max_note_chars, config=loaded)
+
+    @classmethod
+    def from_pack(cls, path: str | Path | None = None, *, policy_path=None, rules_path=None,
+                  max_note_chars: int = DEFAULT_MAX_NOTE_CHARS, progress: bool = False) -> Pipeline:
+        """Load a pack (the embedded starter pack when ``path`` is None) and its map store."""
+        return cls.from_config(RunConfig(pack=None if path is None else str(path), policy_path=policy_path,
+                                         rules_path=rules_path, max_note_chars=max_note_chars), progress=progress)
 
     # -- provenance -------------------------------------------------------------------------
     @property

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from coding_toolkit.pipeline import Pipeline
     from coding_toolkit.records import Note
 
 # a note longer than this is rejected (reported, not processed): MedCAT's cost grows with length
@@ -25,6 +24,7 @@ DEFAULT_TEXT_COLUMN = "text"
 DEFAULT_ID_COLUMN = "note_id"
 DEFAULT_FORMAT = "jsonl"
 DEFAULT_WORKERS = 1
+DEFAULT_LINKER = "medcat"  # concepts/linkers.py: the registry of linkers by name
 
 
 @dataclass(frozen=True)
@@ -45,17 +45,12 @@ class RunConfig:
     workers: int = DEFAULT_WORKERS
     batch_notes: int = DEFAULT_BATCH_NOTES
     batch_chars: int = DEFAULT_BATCH_CHARS
+    linker: str = DEFAULT_LINKER  # the concept linker loaded from the pack folder (concepts/linkers.py)
 
     @property
     def pipeline_key(self) -> tuple:
-        """What decides the loaded pipeline (one loaded pipeline per key and process)."""
-        return (self.pack, self.policy_path, self.rules_path, self.max_note_chars)
-
-    def load_pipeline(self, *, progress: bool = False) -> Pipeline:
-        from coding_toolkit.pipeline import Pipeline
-
-        return Pipeline.from_pack(self.pack, policy_path=self.policy_path, rules_path=self.rules_path,
-                                  max_note_chars=self.max_note_chars, progress=progress)
+        """What decides the loaded pipeline (``Pipeline.from_config``; one per key and process)."""
+        return (self.pack, self.policy_path, self.rules_path, self.max_note_chars, self.linker)
 
     def read_notes(self, notes: str | Path) -> Iterator[Note]:
         """The notes of a file or folder, or (with ``source_db``) of the SQL query ``notes``, streaming."""
@@ -70,6 +65,9 @@ class RunConfig:
     def settings(self, out: str | None, db: str | None) -> dict[str, str]:
         """What a resumed run must share with the run it continues (kept in its ledger and in the SQL
         ``runs.arguments``): the output, format and what shapes each note's result."""
-        return {"format": self.format, "out": str(Path(out).resolve()) if out else "", "db": db or "",
-                "episode_column": self.episode_column or "", "max_note_chars": str(self.max_note_chars),
-                "policy": self.policy_path or "", "rules": self.rules_path or ""}
+        settings = {"format": self.format, "out": str(Path(out).resolve()) if out else "", "db": db or "",
+                    "episode_column": self.episode_column or "", "max_note_chars": str(self.max_note_chars),
+                    "policy": self.policy_path or "", "rules": self.rules_path or ""}
+        if self.linker != DEFAULT_LINKER:  # recorded only when not the default: earlier ledgers stay valid
+            settings["linker"] = self.linker
+        return settings

@@ -17,9 +17,52 @@ FIXTURES = HERE / "fixtures"
 SHARED = HERE.parent.parent / "shared"
 
 
+# What a developer's plain ``pytest`` leaves out, so that it runs in seconds on a clone: ``--all`` (or
+# ``-m`` naming them) runs them; CI (``CI`` set, as .ci/run does) always runs everything and fails on
+# any skip. Marks come from the tests (``pytest.mark.slow``, ...) and from what they use (below).
+OPT_IN = {"postgres": "needs PostgreSQL (CT_TEST_PG_URL)", "spark": "starts Spark (Java)",
+          "chromium": "drives headless Chromium", "slow": "builds or trains models"}
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").lower() not in ("", "0", "false", "no")
+
+
+def pytest_addoption(parser):
+    parser.addoption("--all", action="store_true", dest="run_all",
+                     help="also run the PostgreSQL, Spark, Chromium and slow tests (CI always does)")
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        used = set(getattr(item, "fixturenames", ()))
+        if "pg_url" in used:
+            item.add_marker(pytest.mark.postgres)
+        if "browser" in used:
+            item.add_marker(pytest.mark.chromium)
+        if "spark" in Path(str(item.fspath)).parts:
+            item.add_marker(pytest.mark.spark)
+    if _in_ci() or config.getoption("run_all") or config.getoption("markexpr"):
+        return
+    for item in items:
+        asked = [OPT_IN[m.name] for m in item.iter_markers() if m.name in OPT_IN]
+        if asked:
+            item.add_marker(pytest.mark.skip(reason=f"{asked[0]}: run with --all (CI runs everything)"))
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """In CI a skipped test is a failed one: nothing may silently not run there."""
+    outcome = yield
+    report = outcome.get_result()
+    if _in_ci() and report.skipped and not hasattr(report, "wasxfail"):
+        reason = report.longrepr[-1] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        report.outcome, report.longrepr = "failed", f"skipped in CI ({reason}); CI must run every test"
+
+
 def _require(reason: str):
     """Skip on a developer machine, but fail in CI: no test may skip itself there."""
-    if os.environ.get("CI"):
+    if _in_ci():
         pytest.fail(f"required in CI: {reason}")
     pytest.skip(reason)
 

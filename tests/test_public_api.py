@@ -28,9 +28,9 @@ def test_all_lists_exactly_the_public_names_and_each_resolves():
 def test_annotate_signature():
     assert str(inspect.signature(ct.annotate)) == (
         "(notes: 'Iterable[Note] | str | Path', config: 'RunConfig | None' = None, sink: 'Any' = None, *, "
-        "db: 'str | None' = None, pipeline: 'Pipeline | None' = None, ledger_path: 'str | Path | None' = None, "
-        "resume: 'bool' = False, rejects_path: 'str | Path | None' = None, progress: 'bool' = False, "
-        "total: 'int | None' = None, run_id: 'str | None' = None, identity: 'dict[str, str] | None' = None) "
+        "db: 'str | None' = None, resume: 'bool' = False, overwrite: 'bool' = False, progress: 'bool' = False, "
+        "pipeline: 'Pipeline | None' = None, ledger_path: 'str | Path | None' = None, "
+        "rejects_path: 'str | Path | None' = None, freeze_model: 'bool' = False) "
         "-> 'RunSummary | Iterator[NoteResult | Rejected]'")
 
 
@@ -38,7 +38,7 @@ def test_run_config_fields_and_defaults_are_the_cli_defaults():
     assert [(f.name, f.default) for f in fields(ct.RunConfig)] == [
         ("pack", None), ("policy_path", None), ("rules_path", None), ("max_note_chars", 1_000_000),
         ("text_column", "text"), ("id_column", "note_id"), ("episode_column", None), ("source_db", None),
-        ("format", "jsonl"), ("workers", 1), ("batch_notes", 64), ("batch_chars", 300_000)]
+        ("format", "jsonl"), ("workers", 1), ("batch_notes", 64), ("batch_chars", 300_000), ("linker", "medcat")]
     from coding_toolkit.cli.annotate_cmd import annotate as command
 
     cli = {p.name: p.default for p in command.params}

@@ -5,7 +5,6 @@ the resume ledger (not memory) remembers which note ids were written.
 """
 from __future__ import annotations
 
-import csv
 import json
 import logging
 import multiprocessing
@@ -24,11 +23,12 @@ from typing import Any
 
 from coding_toolkit.bulk.ledger import Ledger
 from coding_toolkit.errors import ToolkitError
+from coding_toolkit.io.csv_file import write_csv
 from coding_toolkit.io.serialize import dumps_result, suggestion_from_json, suggestion_to_json
-from coding_toolkit.io.sinks.base import abort_sink, spreadsheet_safe
+from coding_toolkit.io.sinks.base import Sink
 from coding_toolkit.pipeline import NoteRejected, Pipeline, text_hash
 from coding_toolkit.records import Note, NoteResult
-from coding_toolkit.run_config import DEFAULT_BATCH_CHARS, DEFAULT_BATCH_NOTES, RunConfig
+from coding_toolkit.run_config import RunConfig
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +67,9 @@ class RunSummary:
     batches: int = 0
     rejects_file: str | None = None
     reasons: dict[str, int] = field(default_factory=dict)
+    up_to_date: bool = False  # nothing was run: the same notes, pack and settings were annotated already
+    message: str = ""  # why nothing was run
+    illustrative: bool = False  # the codes come from the illustrative starter map
 
     @property
     def processing_failures(self) -> int:
@@ -165,14 +168,15 @@ def _spawned_worker_init(config: RunConfig, parent_pid: int) -> None:
     from coding_toolkit.process import freeze_loaded_objects
 
     torch.set_num_threads(1)  # one process per core already
-    _WORKER_PIPELINE = config.load_pipeline()
+    _WORKER_PIPELINE = Pipeline.from_config(config)
     freeze_loaded_objects()  # a worker's entry: its process, its collector
 
 
 def _make_pool(pipeline: Pipeline, workers: int) -> ProcessPoolExecutor:
     """Fork workers that inherit the loaded pipeline (copy-on-write, no reload) unless torch is
     loaded: a forked child of a process with torch's thread pools can deadlock, so packs with
-    MetaCAT models use spawned workers that each load the pack once."""
+    MetaCAT models use spawned workers that each load the pack once (from the configuration the
+    pipeline was loaded with, ``Pipeline.from_config``)."""
     global _WORKER_PIPELINE
     if "torch" in sys.modules and pipeline.config is not None:
         return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
@@ -259,10 +263,9 @@ class SerialisedResult:
 
 
 def _worker_batch(notes: list[Note], as_lines: bool = False) -> list[NoteResult | SerialisedResult | Rejected]:
-    from coding_toolkit.api import annotate
-
+    """One batch in a worker: the batch the parent made, processed as it is (no re-batching)."""
     assert _WORKER_PIPELINE is not None
-    results = list(annotate(notes, pipeline=_WORKER_PIPELINE))
+    results = process_batch(_WORKER_PIPELINE, notes)
     if not as_lines:
         return results
     return [SerialisedResult(r.note_id, r.episode_id, r.text_hash, dumps_result(r))
@@ -280,21 +283,22 @@ def summaries_as_results(ledger: Ledger, provenance: dict[str, Any]) -> Iterator
                          suggestions=tuple(suggestion_from_json(s) for s in suggestions))
 
 
-def run(notes: Iterable[Note], pipeline: Pipeline, sink, *, ledger_path: str | Path,
-        resume: bool = False, workers: int = 1, settings: dict[str, str] | None = None,
-        batch_notes: int = DEFAULT_BATCH_NOTES, batch_chars: int = DEFAULT_BATCH_CHARS,
+def run(notes: Iterable[Note], config: RunConfig, sink: Sink, *, pipeline: Pipeline, ledger_path: str | Path,
+        resume: bool = False, settings: dict[str, str] | None = None,
         rejects_path: str | Path | None = None, progress: bool = False,
         total: int | None = None, identity: dict[str, str] | None = None) -> RunSummary:
-    """Annotate ``notes`` into ``sink``; see the module docstring for the guarantees.
+    """Annotate ``notes`` into ``sink`` with ``pipeline``, batched and in ``config.workers`` processes
+    as ``config`` says; see the module docstring for the guarantees.
 
-    ``identity``: facts a resume may change (e.g. the input's fingerprint), stored in the ledger
-    with the completion time so that a re-run can tell "up to date" from "changed"."""
+    ``settings``: what a resume must share (``RunConfig.settings`` and the run id), checked against
+    the ledger. ``identity``: facts a resume may change (e.g. the input's fingerprint), stored in the
+    ledger with the completion time so that a re-run can tell "up to date" from "changed"."""
     with _stop_on_terminate():
-        job = _Run(pipeline, sink, Ledger(ledger_path), workers=workers)
+        job = _Run(pipeline, sink, Ledger(ledger_path), workers=config.workers)
         try:
             job.start({"pack_hash": pipeline.pack.hash, **(settings or {})}, identity or {}, resume=resume,
                       progress=progress, total=total)
-            job.feed(notes, batch_notes, batch_chars)
+            job.feed(notes, config.batch_notes, config.batch_chars)
             return job.finish(rejects_path)
         except RunStopped as stop:
             done = job.summary
@@ -314,7 +318,7 @@ class _Run:
     marks the run complete. ``close`` (always) stops the pool, releases the sink if ``finish`` did
     not close it, and closes the ledger: no worker or open output outlives a failed run."""
 
-    def __init__(self, pipeline: Pipeline, sink, ledger: Ledger, *, workers: int):
+    def __init__(self, pipeline: Pipeline, sink: Sink, ledger: Ledger, *, workers: int):
         self.pipeline, self.sink, self.ledger, self.workers = pipeline, sink, ledger, workers
         self.summary = RunSummary()
         self.pool: ProcessPoolExecutor | None = None
@@ -339,13 +343,13 @@ class _Run:
         self.sink_open = True
         # aggregating sinks (CDS) need the notes written before a resume: only for them is each
         # note's suggestion summary kept in the ledger
-        self.keep_summaries = hasattr(sink, "replay")
+        self.keep_summaries = sink.aggregates
         if self.keep_summaries:
             sink.replay(summaries_as_results(ledger, self.pipeline.provenance))
         self.position = ledger.last_position()
         self.pool = _make_pool(self.pipeline, self.workers) if self.workers > 1 else None
         # workers serialise for a sink that takes lines (JSONL) unless summaries are needed
-        self.as_lines = bool(getattr(sink, "accepts_lines", False)) and not self.keep_summaries
+        self.as_lines = sink.accepts_lines and not self.keep_summaries
         self.bar = tqdm(total=total, unit="note", disable=not progress, dynamic_ncols=True, smoothing=0.05)
 
     def feed(self, notes: Iterable[Note], batch_notes: int, batch_chars: int) -> None:
@@ -432,7 +436,7 @@ class _Run:
                 self.bar.close()
             if self.sink_open:  # what was committed stays; an aggregating sink writes nothing partial
                 self.sink_open = False
-                abort_sink(self.sink)
+                self.sink.abort()
         finally:
             self.ledger.close()
 
@@ -444,10 +448,5 @@ def _write_rejects(ledger: Ledger, path: Path) -> str | None:
         if path.exists():
             path.unlink()
         return None
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["note_id", "source", "reason"])
-        writer.writerows(spreadsheet_safe(row) for row in rows)  # note ids come from outside
-    os.replace(tmp, path)
+    write_csv(path, [["note_id", "source", "reason"], *rows])  # note ids come from outside: spreadsheet-safe
     return str(path)

@@ -1,17 +1,20 @@
 """``coding-toolkit annotate``: the main job."""
 from __future__ import annotations
 
-import contextlib
 import sys
-import uuid
-from pathlib import Path
 
 import click
 
 from coding_toolkit.cli.options import notes_input_options, pipeline_options
-from coding_toolkit.run_config import DEFAULT_BATCH_NOTES, DEFAULT_FORMAT, DEFAULT_WORKERS, RunConfig
-
-FORMATS = ("jsonl", "csv", "cds", "fhir")
+from coding_toolkit.concepts.linkers import LINKERS
+from coding_toolkit.io.sinks.base import FILE_FORMATS
+from coding_toolkit.run_config import (
+    DEFAULT_BATCH_NOTES,
+    DEFAULT_FORMAT,
+    DEFAULT_LINKER,
+    DEFAULT_WORKERS,
+    RunConfig,
+)
 
 
 @click.command()
@@ -19,7 +22,7 @@ FORMATS = ("jsonl", "csv", "cds", "fhir")
 @click.option("--pack", default=None, metavar="PACK_DIR",
               help="Model pack folder, or 'starter' for the embedded starter pack (illustrative map; the default).")
 @click.option("--out", default=None, metavar="FILE", help="Output file (required unless --db is given).")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default=DEFAULT_FORMAT, show_default=True,
+@click.option("--format", "fmt", type=click.Choice(FILE_FORMATS), default=DEFAULT_FORMAT, show_default=True,
               help="jsonl: full records; csv: one row per suggestion; cds: CDS code columns; fhir: R4 Bundles (NDJSON).")
 @click.option("--db", default=None, metavar="URL", help="Also write runs/notes/mentions/suggestions tables here (SQLAlchemy URL or SQLite file).")
 @notes_input_options
@@ -30,17 +33,18 @@ FORMATS = ("jsonl", "csv", "cds", "fhir")
 @click.option("--engine", type=click.Choice(["local", "spark"]), default="local", show_default=True)
 @click.option("--spark-master", default=None, metavar="URL", help="Spark master for --engine spark (default local[*]).")
 @pipeline_options("Longer notes are rejected (listed in the rejects file), not processed.")
+@click.option("--linker", type=click.Choice(sorted(LINKERS)), default=DEFAULT_LINKER, show_default=True,
+              help="Concept linker loaded from the pack folder (concepts/linkers.py).")
 @click.option("--batch-size", default=DEFAULT_BATCH_NOTES, show_default=True, type=click.IntRange(1), help="Notes per batch.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on when stderr is a terminal).")
 def annotate(notes, pack, out, fmt, db, text_column, id_column, episode_column, source_db, workers,
-             resume, overwrite, engine, spark_master, policy_path, rules_path, max_note_chars, batch_size, progress):
+             resume, overwrite, engine, spark_master, policy_path, rules_path, max_note_chars, linker, batch_size,
+             progress):
     """Annotate NOTES and write ICD-10/OPCS-4 code suggestions with evidence.
 
     NOTES is a CSV/TSV, JSONL or Parquet file, a folder of .txt files, or (with --source-db) a SQL query.
     Rejected notes (empty, too long, duplicate id, undecodable) are listed in OUT.rejects.csv.
     """
-    from coding_toolkit.errors import InputError
-
     if out is None and db is None:
         raise click.UsageError("give --out FILE, --db URL, or both")
     from coding_toolkit.io.outputs import check_db_output, check_output
@@ -67,69 +71,26 @@ def annotate(notes, pack, out, fmt, db, text_column, id_column, episode_column, 
         from coding_toolkit.bulk.spark import annotate_with_spark
 
         config = RunConfig(pack=pack, policy_path=policy_path, rules_path=rules_path, max_note_chars=max_note_chars,
-                           text_column=text_column, id_column=id_column, episode_column=episode_column)
+                           text_column=text_column, id_column=id_column, episode_column=episode_column, linker=linker)
         click.echo(annotate_with_spark(notes, config=config, out=out, master=spark_master, db=db))
         return
-    from coding_toolkit.api import annotate as annotate_notes
-    from coding_toolkit.bulk import rerun
-    from coding_toolkit.bulk.ledger import Ledger
-    from coding_toolkit.concepts.pack import load_pack
-    from coding_toolkit.process import freeze_loaded_objects
-
     if resume and overwrite:
         raise click.UsageError("--resume continues an output and --overwrite replaces it: give one of them")
-    if out and Path(out).is_dir():
-        raise InputError(f"--out {out} is a folder; give a file name such as {Path(out) / 'suggestions.jsonl'}")
-    if pack is None:
-        from coding_toolkit.concepts.starter import starter_pack_path
-        pack = str(starter_pack_path(progress=progress))
+    from coding_toolkit.api import annotate as annotate_notes
+
     config = RunConfig(pack=pack, policy_path=policy_path, rules_path=rules_path, max_note_chars=max_note_chars,
                        text_column=text_column, id_column=id_column, episode_column=episode_column,
-                       source_db=source_db, format=fmt, workers=workers, batch_notes=batch_size)
-    settings = config.settings(out, db)
-    if not source_db:
-        from coding_toolkit.io.notes_reader import notes_format
-        notes_format(notes)  # a missing file or unknown format: one line, before anything else
-    identity = {**settings, "pack_hash": load_pack(pack, verify=False, lazy=True).hash,
-                "input": rerun.input_fingerprint(notes, source_db), "text_column": text_column,
-                "id_column": id_column}
-    ledger_path = rerun.ledger_path_for(out, db)
-    decision = rerun.decide(ledger_path, out=out, resume=resume, overwrite=overwrite, identity=identity)
-    if decision.up_to_date:
-        click.echo(decision.message)
+                       source_db=source_db, format=fmt, workers=workers, batch_notes=batch_size, linker=linker)
+    summary = annotate_notes(notes, config, out, db=db, resume=resume, overwrite=overwrite, progress=progress,
+                             freeze_model=True)
+    if summary.up_to_date:
+        click.echo(summary.message)
         return
-    notes_iter = config.read_notes(notes)
-    total = None
-    if progress:  # a total gives the bar its ETA; counting is cheap next to annotating (docs/benchmarks.md)
-        from coding_toolkit.io.notes_reader import count_notes
-        total = count_notes(None if source_db else notes, text_column=text_column, id_column=id_column,
-                            episode_column=episode_column, source_db=source_db,
-                            query=notes if source_db else None)
-    pipeline = config.load_pipeline(progress=progress)
-    freeze_loaded_objects()  # the loaded model is long-lived: keep the collector from rescanning it
-    # a resumed run keeps its id, so SQL rows re-written after a kill replace, never duplicate
-    run_id = Ledger.existing_run_id(ledger_path) if resume else None
-    prov = pipeline.provenance
-    try:
-        summary = annotate_notes(notes_iter, config, out, db=db, pipeline=pipeline, ledger_path=ledger_path,
-                                 resume=resume, rejects_path=rerun.rejects_path_for(out, Path(ledger_path)), progress=progress,
-                                 total=total, run_id=run_id or uuid.uuid4().hex,
-                                 identity={k: identity[k] for k in ("input", "text_column", "id_column")})
-    except BaseException:
-        # stopped before its first note was committed (e.g. a wrong column): leave nothing that would
-        # block the corrected command
-        prior = Ledger.inspect(ledger_path)
-        if not resume and prior is not None and prior["batches"] == 0:
-            rerun.discard(ledger_path)
-            if out:  # written by this run only (a header at most): decide() allowed replacing it
-                with contextlib.suppress(OSError):  # never hide the error that stopped the run
-                    Path(out).unlink(missing_ok=True)
-        raise
     where = ", ".join(x for x in (out, db) if x)
     click.echo(f"annotated {summary.written} notes -> {where}"
                + (f"; skipped {summary.skipped_done} already written" if summary.skipped_done else "")
                + (f"; rejected {summary.rejected} (see {summary.rejects_file})" if summary.rejected else ""))
-    if prov.get("illustrative"):
+    if summary.illustrative:
         click.echo("note: codes come from the ILLUSTRATIVE starter map, not the NHS map; not for clinical use",
                    err=True)
     if summary.mostly_failed():

@@ -86,7 +86,7 @@ def info(pack_dir, as_json, other) -> None:
     pack = load_pack(pack_dir, lazy=True)  # counts are recorded in pack.json: no need to unpickle
     data = info_dict(pack)
     if other is not None:
-        from coding_toolkit.concepts.pack import compare_packs
+        from coding_toolkit.concepts.pack_files import compare_packs
         other_pack = load_pack(other, lazy=True)  # its hash checked too
         data["compare"] = {"pack": str(other_pack.path), **compare_packs(pack.path, other_pack.path)}
     if as_json:

@@ -137,7 +137,7 @@ def build_pack(entries: Iterable[ConceptEntry], out_dir, *, notes=None, map_rele
     """
     from medcat.cat import CAT
 
-    from coding_toolkit.concepts.pack import MAPS_FILE, MEDCAT_DIR, check_new_dir, write_pack_json
+    from coding_toolkit.concepts.pack_files import MAPS_FILE, MEDCAT_DIR, check_new_dir, write_pack_json
     from coding_toolkit.concepts.reproducible import build_time, canonicalise_medcat_dir
     from coding_toolkit.concepts.vocab import build_vocab
 

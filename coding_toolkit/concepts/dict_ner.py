@@ -178,7 +178,7 @@ def _guard(ner) -> str | None:
 
     if not medcat_compat.regex_token_fields_hold(ner.tokenizer):
         return "the regex tokens' private fields changed"
-    if not (hasattr(ner.cdb, "_subnames") and hasattr(ner.cdb, "_reset_subnames")):
+    if not medcat_compat.cdb_has_subnames(ner.cdb):
         return "CDB._subnames/_reset_subnames not found"
     if not medcat_compat.parameters_are(type(ner).predict_entities, ("doc", "ents")):
         return "NER.predict_entities takes other parameters"

@@ -75,8 +75,7 @@ def make_tokenize(regex: re.Pattern, tagger):
 
     def tokenize(text: str):
         doc = Document(text)
-        tokens = doc._tokens
-        starts = doc._char_indices
+        tokens, starts = medcat_compat.document_token_lists(doc)
         append, add_start = tokens.append, starts.append
         pos = 0
         for index, (ws, with_ws, tok) in enumerate(findall(text)):

@@ -64,7 +64,21 @@ CHECKED_AGAINST: dict[str, dict] = {
     "tokenizer_regex": {
         "medcat": ("2.9.0",), "used_by": "concepts/vocab.py",
         "relies_on": "RegexTokenizer.REGEX, group 2 = a token without its whitespace"},
+    "metacat_internals": {
+        "medcat": ("2.9.0",), "used_by": "concepts/metacat.py (train meta, predict_spans)",
+        "relies_on": "medcat.components.addons.meta_cat: data_utils.prepare_from_json(doc, cntx_left, "
+                     "cntx_right, tokenizer, replace_center, lowercase), ml_utils.predict, "
+                     "mctokenizers.bpe_tokenizer.TokenizerWrapperBPE, MetaCAT/MetaCATAddon(config, "
+                     "tokenizer, metacat), config.config_meta_cat.ConfigMetaCAT (not a documented API)"},
+    "saved_model_layout": {
+        "medcat": ("2.9.0",), "used_by": "concepts/reproducible.py (canonical pack bytes)",
+        "relies_on": "medcat.storage.serialisers: a saved part is a dill pickle named raw_dict.dat "
+                     "(DillSerialiser.RAW_FILE) read back with RemappingUnpickler; the model card's "
+                     "save/training time fields"},
 }
+
+# the MedCAT versions every touch above was checked against: another installed version warns once
+CHECKED_VERSIONS: frozenset[str] = frozenset(v for entry in CHECKED_AGAINST.values() for v in entry["medcat"])
 
 # medcat.tokenizing.regex_impl.tokenizer.RegexTokenizer.REGEX of the versions above: used only if
 # MedCAT no longer has it (with a warning), so word vectors keep the tokens the linker looks up
@@ -89,6 +103,24 @@ def not_applied(touch: str, reason: str) -> None:
 
 def version_checked(touch: str) -> bool:
     return medcat_version() in CHECKED_AGAINST[touch]["medcat"]
+
+
+def check_installed_version(version: str | None = None) -> bool:
+    """Whether the installed MedCAT (or ``version``) is one the toolkit was checked against; if not,
+    one WARNING per process and version (each touch's guard still decides whether it applies)."""
+    version = version or medcat_version()
+    if version in CHECKED_VERSIONS:
+        return True
+    _warn_unchecked(version)
+    return False
+
+
+@functools.cache
+def _warn_unchecked(version: str) -> None:
+    log.warning("MedCAT %s is installed; this toolkit was checked against medcat %s. Packs load and "
+                "annotate, but check the output (benchmarks/check_same_output.py) or install a checked "
+                "version; see docs/architecture.md ('MedCAT adapter')", version,
+                ", ".join(sorted(CHECKED_VERSIONS)))
 
 
 # -- the loaded pipeline ----------------------------------------------------------------------
@@ -280,6 +312,17 @@ def release_document(doc) -> None:
     types = regex_tokenizer_types()
     if types is not None and type(doc) is types[2]:
         doc.__dict__.clear()
+
+
+def document_token_lists(doc) -> tuple[list, list]:
+    """A regex Document's own token list and token start offsets, to fill in place
+    (``Document._tokens``/``_char_indices``: touch "ct_same_tokens_as")."""
+    return doc._tokens, doc._char_indices
+
+
+def cdb_has_subnames(cdb) -> bool:
+    """Whether the CDB keeps MedCAT's name-prefix set the NER walk uses (touch "dict_ner")."""
+    return hasattr(cdb, "_subnames") and hasattr(cdb, "_reset_subnames")
 
 
 def cdb_subnames(cdb) -> set:

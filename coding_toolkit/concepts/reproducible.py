@@ -6,7 +6,7 @@ Three things made two builds of one release differ, and each is handled here or 
   config (a pickle) and in ``model_card.json``; :func:`canonicalise_medcat_dir` sets them to the
   *content time* (``SOURCE_DATE_EPOCH`` when
   set, else the Unix epoch). The real build time is kept in ``pack.json`` outside the hash
-  (``pack.NOT_HASHED``), as are the map import's time and release path.
+  (``pack_files.NOT_HASHED``), as are the map import's time and release path.
 * **pickled sets and environment records**: a set pickles in its iteration order, which depends
   on Python's per-process string hash (``PYTHONHASHSEED``); :class:`DeterministicPickler` writes
   every set and frozenset sorted, and the installed-package record MedCAT saves is sorted.

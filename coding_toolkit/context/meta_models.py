@@ -79,11 +79,3 @@ class TaskTable:
                 out[task] = (our_value, f"metacat:{name}")
         return out
 
-
-def __getattr__(name: str):
-    # the stage moved to context/stage.py; old imports keep working
-    if name == "ContextStage":
-        from coding_toolkit.context.stage import ContextStage
-
-        return ContextStage
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

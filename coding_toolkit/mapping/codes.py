@@ -130,3 +130,8 @@ def base_code(code: str, system: str) -> str | None:
     """Display form without dagger/asterisk (``E14.3``): the key classification titles are kept under."""
     display = to_display(code, system)
     return display.rstrip(DAGGER + ASTERISK) if display else None
+
+
+def cds_code(code: str) -> str:
+    """CDS form of a map target: no dot, no space (older map rows write ``I394 A``)."""
+    return code.replace(" ", "").replace(".", "")

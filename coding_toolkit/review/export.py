@@ -15,33 +15,20 @@ whose concept the coder marked wrong becomes a negative example (docs/review.md)
 """
 from __future__ import annotations
 
-import csv
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
-from coding_toolkit.io.sinks.cds import CdsSink, cds_code
+from coding_toolkit.io import csv_file
+from coding_toolkit.mapping.codes import cds_code
 from coding_toolkit.records import CodeSuggestion, NoteResult
 from coding_toolkit.review.app import Review
+from coding_toolkit.suggest.config import RULE_NAMES, CodingRules
+from coding_toolkit.suggest.episode import cds_table
 
 CONFIRMED = "CONFIRMED BY CODER"
 CSV_COLUMNS = ("note_id", "episode_id", "system", "code", "display", "title", "decision", "suggested_code",
                "reviewer", "decided_at", "reason")
-
-
-def _atomic_write(path: Path, write) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            write(fh)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def _decisions_by_note(review: Review) -> dict[str, list[dict[str, Any]]]:
@@ -135,25 +122,31 @@ def final_codes(review: Review) -> dict[str, list[dict[str, Any]]]:
     return out
 
 
-def write_cds(review: Review, path: Path) -> int:
-    """CDS code positions of the confirmed codes (per episode when the notes have episodes)."""
+def run_rules(review: Review) -> CodingRules:
+    """The coding rules of the run whose suggestions were reviewed: its switches, as every reviewed
+    record's provenance states them (``coding_rules``); the defaults where a record states none."""
+    switches: dict[str, bool] = {}
+    for note in review.notes.values():
+        stated = (note["record"].get("provenance") or {}).get("coding_rules") or {}
+        switches.update((k, v) for k, v in stated.items() if k in RULE_NAMES and isinstance(v, bool))
+    return CodingRules.load(overrides=switches, where="the reviewed records' provenance")
+
+
+def write_cds(review: Review, path: Path, rules: CodingRules | None = None) -> int:
+    """CDS code positions of the confirmed codes (per episode when the notes have episodes), ordered
+    by ``rules`` (default: the reviewed run's, ``run_rules``)."""
     finals = final_codes(review)
-    by_episode = any(review.notes[n]["episode_id"] for n in finals)
-    sink = CdsSink(path, run={"episode_column": "episode_id" if by_episode else None})
-    for note_id, codes in finals.items():
-        kinds = {"D": "dagger", "A": "asterisk"}
-        sink.write([NoteResult(
-            note_id=note_id, episode_id=review.notes[note_id]["episode_id"], mentions=(), provenance={},
-            suggestions=tuple(CodeSuggestion(system=c["system"], code=c["code"], display=None, title=c["title"],
-                                             sctids=c["sctids"], evidence=c["evidence"] or (0,), advice=c["advice"],
-                                             confidence=c["confidence"], kind=kinds.get(c["code"][-1:]))
-                              for c in codes))])
-    header, *rows = sink.table()
-    status = header.index("SUGGESTION_STATUS")
-    header[status] = "CODING_STATUS"
-    for row in rows:
-        row[status] = CONFIRMED
-    _atomic_write(path, lambda fh: csv.writer(fh, lineterminator="\r\n").writerows([header, *rows]))
+    kinds = {"D": "dagger", "A": "asterisk"}
+    results = [NoteResult(
+        note_id=note_id, episode_id=review.notes[note_id]["episode_id"], mentions=(), provenance={},
+        suggestions=tuple(CodeSuggestion(system=c["system"], code=c["code"], display=None, title=c["title"],
+                                         sctids=c["sctids"], evidence=c["evidence"] or (0,), advice=c["advice"],
+                                         confidence=c["confidence"], kind=kinds.get(c["code"][-1:]))
+                          for c in codes)) for note_id, codes in finals.items()]
+    header, *rows = cds_table(results, rules or run_rules(review),
+                              by_episode=any(r.episode_id for r in results), status=CONFIRMED)
+    header[header.index("SUGGESTION_STATUS")] = "CODING_STATUS"
+    csv_file.write_csv(path, [header, *rows])
     return len(rows)
 
 
@@ -166,13 +159,13 @@ def write_csv(review: Review, path: Path) -> int:
             rows.append([note_id, review.notes[note_id]["episode_id"] or "", c["system"], c["code"],
                          to_display(c["code"], c["system"]) or "", c["title"] or "", c["decision"],
                          c["suggested_code"], c["reviewer"] or "", c["decided_at"], c["reason"] or ""])
-    _atomic_write(path, lambda fh: csv.writer(fh, lineterminator="\r\n").writerows([CSV_COLUMNS, *rows]))
+    csv_file.write_csv(path, [CSV_COLUMNS, *rows])  # ids and reviewers' reasons come from outside: spreadsheet-safe
     return len(rows)
 
 
 def write_mct(review: Review, path: Path) -> dict[str, int]:
     export, counts = mct_export(review)
-    _atomic_write(path, lambda fh: json.dump(export, fh, ensure_ascii=False, indent=1))
+    csv_file.write_atomic(path, lambda fh: json.dump(export, fh, ensure_ascii=False, indent=1))
     return counts
 
 

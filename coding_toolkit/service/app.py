@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+from contextlib import contextmanager
 from typing import Any
 
 import orjson
@@ -75,6 +76,20 @@ class PipelineHost:
         self.pipeline = pipeline
         self.lock = threading.Lock()
         self.loaded_at = medcat_shape.timestamp()
+        # annotating requests being answered (shown by /api/info: monitoring, and tests that must
+        # know a request is being processed without guessing with a sleep)
+        self.in_progress = 0
+        self._count_lock = threading.Lock()
+
+    @contextmanager
+    def request(self):
+        with self._count_lock:
+            self.in_progress += 1
+        try:
+            yield
+        finally:
+            with self._count_lock:
+                self.in_progress -= 1
 
     def run(self, note: Note):
         with self.lock:
@@ -143,7 +158,7 @@ def build_app(pipeline: Pipeline, settings: dict[str, Any]):
 
     @app.get("/api/info")
     async def api_info():
-        return info
+        return {**info, "requests_in_progress": host.in_progress}
 
     @app.get("/api/health")
     async def api_health():
@@ -152,7 +167,8 @@ def build_app(pipeline: Pipeline, settings: dict[str, Any]):
     @app.post("/api/process")
     def api_process(payload: ProcessRequest):
         try:
-            result = annotate_content(payload.content, 0, payload.meta_anns_filters)
+            with host.request():
+                result = annotate_content(payload.content, 0, payload.meta_anns_filters)
         except NoteRejected as err:
             return JSONResponse(status_code=413 if _too_long(err) else 422,
                                 content={"detail": f"content.text: {err}"})
@@ -161,11 +177,12 @@ def build_app(pipeline: Pipeline, settings: dict[str, Any]):
     @app.post("/api/process_bulk")
     def api_process_bulk(payload: BulkRequest):
         results = []
-        for i, content in enumerate(payload.content):
-            try:
-                results.append(annotate_content(content, i, payload.meta_anns_filters))
-            except NoteRejected as err:  # one bad document does not fail the others
-                results.append(medcat_shape.error_result(f"content[{i}].text: {err}", content.model_dump()))
+        with host.request():
+            for i, content in enumerate(payload.content):
+                try:
+                    results.append(annotate_content(content, i, payload.meta_anns_filters))
+                except NoteRejected as err:  # one bad document does not fail the others
+                    results.append(medcat_shape.error_result(f"content[{i}].text: {err}", content.model_dump()))
         return fast_json({"result": results, "medcat_info": medcat_info})
 
     @app.post("/api/suggest")
@@ -173,21 +190,22 @@ def build_app(pipeline: Pipeline, settings: dict[str, Any]):
         notes = [payload.note] if payload.note is not None else payload.notes
         results, rejected = [], []
         seen: set[str] = set()
-        for i, n in enumerate(notes):
-            if n.note_id in seen:  # as annotate does: the first note with an id is kept, a later one rejected
-                rejected.append({"index": i, "note_id": n.note_id, "field": f"notes[{i}].note_id",
-                                 "category": "duplicate note_id", "reason": DUPLICATE_ID_REASON})
-                continue
-            seen.add(n.note_id)
-            try:
-                results.append(host.run(Note(note_id=n.note_id, text=n.text, episode_id=n.episode_id)))
-            except NoteRejected as err:
-                field = "note.text" if payload.note is not None else f"notes[{i}].text"
-                if payload.note is not None:
-                    return JSONResponse(status_code=413 if _too_long(err) else 422,
-                                        content={"detail": f"{field}: {err}"})
-                rejected.append({"index": i, "note_id": n.note_id, "field": field, "category": err.category,
-                                 "reason": str(err)})
+        with host.request():
+            for i, n in enumerate(notes):
+                if n.note_id in seen:  # as annotate does: the first note with an id is kept, a later one rejected
+                    rejected.append({"index": i, "note_id": n.note_id, "field": f"notes[{i}].note_id",
+                                     "category": "duplicate note_id", "reason": DUPLICATE_ID_REASON})
+                    continue
+                seen.add(n.note_id)
+                try:
+                    results.append(host.run(Note(note_id=n.note_id, text=n.text, episode_id=n.episode_id)))
+                except NoteRejected as err:
+                    field = "note.text" if payload.note is not None else f"notes[{i}].text"
+                    if payload.note is not None:
+                        return JSONResponse(status_code=413 if _too_long(err) else 422,
+                                            content={"detail": f"{field}: {err}"})
+                    rejected.append({"index": i, "note_id": n.note_id, "field": field, "category": err.category,
+                                     "reason": str(err)})
         lines = [dumps_result(r) for r in results]
         if payload.note is not None and not payload.cds:
             # byte for byte the line annotate writes to its JSONL file
@@ -198,20 +216,18 @@ def build_app(pipeline: Pipeline, settings: dict[str, Any]):
         body = b'{"results":[' + b",".join(lines) + b"]"
         body += b',"rejected":' + orjson.dumps(rejected)
         if payload.cds:
-            body += b',"cds":' + orjson.dumps(cds_summary(results))
+            body += b',"cds":' + orjson.dumps(cds_summary(results, pipeline.rules))
         return Response(content=body + b"}", media_type="application/json")
 
     return app
 
 
-def cds_summary(results) -> dict[str, Any]:
-    """CDS code positions, one row per episode (notes without an episode: one row per note)."""
-    from coding_toolkit.io.sinks.cds import CdsSink
+def cds_summary(results, rules) -> dict[str, Any]:
+    """CDS code positions in the service's coding rules (its pipeline's: the policy it was started
+    with), one row per episode (notes without an episode: one row per note)."""
+    from coding_toolkit.suggest.episode import cds_table
 
-    by_episode = any(r.episode_id for r in results)
-    sink = CdsSink("unused.csv", run={"episode_column": "episode_id" if by_episode else None})
-    sink.write(results)
-    header, *rows = sink.table()
+    header, *rows = cds_table(results, rules, by_episode=any(r.episode_id for r in results))
     return {"columns": header, "rows": [dict(zip(header, row)) for row in rows]}
 
 

@@ -16,7 +16,7 @@ ranking                    ``ranking.py``                     ``rank`` per syste
 episode                    ``episode.py``                     the same rules over an episode's notes
 =========================  =================================  ==========================================
 
-Sinks only format: they follow ``CodeSuggestion.rank`` (the CDS sink asks ``episode_suggestions``).
+Sinks only format: they follow ``CodeSuggestion.rank``; the CDS table is ``episode.cds_table``.
 """
 from __future__ import annotations
 
@@ -24,7 +24,6 @@ from collections.abc import Callable, Sequence
 
 from coding_toolkit.records import AnnotatedMention, CodeSuggestion
 from coding_toolkit.suggest.config import CodingRules
-from coding_toolkit.suggest.episode import episode_suggestions
 from coding_toolkit.suggest.main_heading import mark_stated_under_heading
 from coding_toolkit.suggest.merge import merge_mentions, merge_suggestions
 from coding_toolkit.suggest.note_alternatives import resolve_alternatives
@@ -32,7 +31,8 @@ from coding_toolkit.suggest.ranking import primary_and_others, rank, rank_key
 from coding_toolkit.suggest.service_names import filter_service_names
 from coding_toolkit.suggest.specificity import supersede_unspecified
 
-__all__ = ["CodingRules", "suggestions_for", "apply_code_rules", "filter_service_names", "episode_suggestions",
+# episode.py (episode_suggestions, cds_table) builds on apply_code_rules: import it from there
+__all__ = ["CodingRules", "suggestions_for", "apply_code_rules", "filter_service_names",
            "primary_and_others", "rank", "rank_key", "merge_suggestions"]
 
 

@@ -109,3 +109,21 @@ def test_word_vector_tokens_are_medcats_tokens():
 def test_each_touch_says_what_it_relies_on(touch):
     entry = medcat_compat.CHECKED_AGAINST[touch]
     assert entry["medcat"] and entry["relies_on"] and (ROOT / "coding_toolkit" / entry["used_by"].split()[0]).exists()
+
+
+def test_an_unchecked_medcat_version_warns_once(caplog):
+    assert medcat_compat.check_installed_version()  # the installed one is checked (test above)
+    with caplog.at_level("WARNING", logger="coding_toolkit.concepts.medcat_compat"):
+        assert not medcat_compat.check_installed_version("2.99.0")
+        assert not medcat_compat.check_installed_version("2.99.0")
+    warned = [r.getMessage() for r in caplog.records if "2.99.0" in r.getMessage()]
+    assert len(warned) == 1 and "checked against medcat 2.9.0" in warned[0]
+
+
+def test_private_medcat_attributes_are_read_only_in_medcat_compat():
+    """fast_tokens and dict_ner reach MedCAT's private members through medcat_compat only."""
+    import re
+
+    for name in ("fast_tokens.py", "dict_ner.py"):
+        source = (ROOT / "coding_toolkit" / "concepts" / name).read_text(encoding="utf-8")
+        assert not re.findall(r"(?:doc|cdb)\._[a-z]\w*|\"_subnames\"", source), name

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from coding_toolkit.concepts import reproducible
-from coding_toolkit.concepts.pack import content_hash, hashed_provenance, load_pack
+from coding_toolkit.concepts.pack import load_pack
+from coding_toolkit.concepts.pack_files import content_hash, hashed_provenance
 from coding_toolkit.errors import PackError
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"

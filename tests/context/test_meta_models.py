@@ -50,9 +50,8 @@ def test_custom_table_and_ignore():
         TaskTable.load({"tasks": {"Bad": {"task": "mood", "values": {}}}})
 
 
-def test_the_stage_is_exported_and_the_old_import_still_works():
+def test_the_stage_is_exported_from_the_context_package():
     import coding_toolkit.context as context
-    from coding_toolkit.context import meta_models
 
-    assert context.ContextStage is ContextStage is meta_models.ContextStage
+    assert context.ContextStage is ContextStage
     assert ContextStage.__module__ == "coding_toolkit.context.stage"

@@ -7,6 +7,8 @@ import sys
 
 import pytest
 
+pytestmark = pytest.mark.slow  # trains MetaCAT models
+
 
 @pytest.fixture(autouse=True)
 def _torch():

@@ -105,3 +105,22 @@ def test_illustrative_map_is_marked(tmp_path):
     )
     rows = _write(tmp_path, [[r]])
     assert "ILLUSTRATIVE MAP, NOT FOR CLINICAL USE" in rows[1][1]
+
+
+def test_cds_table_applies_the_rules_it_is_given(tiny_pack):
+    """One pure table for the sink, the service and the review export: the rules passed decide."""
+    from coding_toolkit.pipeline import Pipeline
+    from coding_toolkit.records import Note
+    from coding_toolkit.suggest.config import CodingRules
+    from coding_toolkit.suggest.episode import cds_table
+
+    pipeline = Pipeline.from_pack(tiny_pack)
+    results = [pipeline.process(Note(note_id=i, text=t, episode_id="E1")) for i, t in
+               (("a", "Essential hypertension, well controlled."), ("b", "Final diagnosis: asthma."))]
+    on = cds_table(results, CodingRules.load(), by_episode=True)
+    off = cds_table(results, CodingRules.load(overrides={"primary_from_heading": False}), by_episode=True)
+    assert on[0][:5] == ["EPISODE_ID", "NOTE_IDS", "SUGGESTION_STATUS", "PRIMARY DIAGNOSIS (ICD)",
+                         "SECONDARY DIAGNOSIS (ICD) 1"]
+    # the code stated under a main-diagnosis heading ranks first only where that rule is on
+    assert on[1][:5] == ["E1", "a;b", STATUS, "J459", "I10X"]
+    assert off[1][:5] == ["E1", "a;b", STATUS, "I10X", "J459"]

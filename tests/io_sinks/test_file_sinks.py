@@ -25,12 +25,42 @@ def test_unknown_format_lists_valid_names(tmp_path):
     assert "valid formats: cds, csv, fhir, jsonl, sql" in str(e.value)
 
 
-def test_every_format_is_a_sink(tmp_path):
+def test_every_format_meets_the_sink_contract(tmp_path):
+    """Each registered sink has every ``Sink`` member, with the values the runner relies on."""
+    members = {name for name in Sink.__annotations__} | {
+        name for name in vars(Sink) if not name.startswith("_")}
+    assert members == {"path", "accepts_lines", "aggregates", "open", "write", "replay", "abort", "close"}
+    seen = {}
     for fmt in FORMATS:
-        sink = open_sink(
-            fmt, tmp_path / f"out.{fmt}", db_url=f"sqlite:///{tmp_path}/o.db" if fmt == "sql" else None
-        )
-        assert isinstance(sink, Sink)
+        out = tmp_path / f"out.{fmt}"
+        sink = open_sink(fmt, out, db_url=f"sqlite:///{tmp_path}/o.db" if fmt == "sql" else None)
+        assert all(hasattr(sink, name) for name in members), fmt
+        seen[fmt] = (sink.path == out, sink.accepts_lines, sink.aggregates)
+    # only JSONL takes pre-serialised lines, only CDS aggregates (replayed on resume); SQL is no file
+    assert seen == {"jsonl": (True, True, False), "csv": (True, False, False), "cds": (True, False, True),
+                    "fhir": (True, False, False), "sql": (False, False, False)}
+
+
+def test_the_cli_format_choices_are_the_registered_file_formats():
+    from coding_toolkit.cli.annotate_cmd import annotate
+    from coding_toolkit.io.sinks import FILE_FORMATS
+
+    fmt, = [p for p in annotate.params if p.name == "fmt"]
+    assert list(fmt.type.choices) == list(FILE_FORMATS) == [f for f in FORMATS if f != "sql"]
+
+
+def test_a_cds_sink_with_sql_replays_to_the_aggregating_sink_only(tmp_path):
+    sink = open_sink("cds", tmp_path / "o.cds", db_url=f"sqlite:///{tmp_path}/o.db", run={"run_id": "r1"})
+    assert sink.path == tmp_path / "o.cds" and sink.aggregates and not sink.accepts_lines
+    sink.open()
+    sink.replay([note_a()])  # an earlier part of the run: into the table, not into the database again
+    sink.write([note_b()])
+    sink.close()
+    rows = list(csv.reader((tmp_path / "o.cds").open(encoding="utf-8")))
+    assert [r[0] for r in rows[1:]] == ["n1", "n2"]
+    import sqlite3
+
+    assert [r[0] for r in sqlite3.connect(tmp_path / "o.db").execute("select note_id from notes")] == ["n2"]
 
 
 def test_jsonl_round_trips_through_the_file(tmp_path):

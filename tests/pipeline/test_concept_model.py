@@ -6,6 +6,8 @@ import json
 import re
 from pathlib import Path
 
+import pytest
+
 from coding_toolkit.concepts.model import ConceptModel
 from coding_toolkit.records import Mention, Note
 
@@ -68,15 +70,46 @@ def test_pipeline_suggests_codes_from_another_linker(tiny_pack):
 def test_bulk_runner_runs_another_linker(tiny_pack, tmp_path):
     from coding_toolkit.bulk import runner
     from coding_toolkit.io.sinks import open_sink
+    from coding_toolkit.run_config import RunConfig
 
     pipeline = _pipeline(tiny_pack)
     notes = [Note(note_id=f"n{i}", text=text) for i, text in
              enumerate(["Hypertension.", "", "Heart failure, hypertension."])]
     out = tmp_path / "out.jsonl"
     sink = open_sink("jsonl", out, run={"pack_hash": pipeline.pack.hash})
-    summary = runner.run(notes, pipeline, sink, ledger_path=tmp_path / "ledger.sqlite",
+    summary = runner.run(notes, RunConfig(), sink, pipeline=pipeline, ledger_path=tmp_path / "ledger.sqlite",
                          rejects_path=tmp_path / "rejects.csv")
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     assert [r["note_id"] for r in rows] == ["n0", "n2"] and summary.rejected == 1
     assert [m["sctid"] for m in rows[1]["mentions"]] == ["84114007", "38341003"]
     assert not summary.mostly_failed()
+
+
+def load_dictionary_linker(pack_dir) -> DictionaryLinker:
+    """A linker's loader as ``concepts/linkers.py`` names it: the pack folder in, a ConceptModel out."""
+    linker = DictionaryLinker(NAMES)
+    linker.path = Path(pack_dir)  # the pack folder also holds the map store the pipeline reads
+    return linker
+
+
+def test_a_linker_is_one_name_for_the_library_and_the_workers(tiny_pack, tmp_path, monkeypatch):
+    import coding_toolkit as ct
+    from coding_toolkit.concepts import linkers
+    from coding_toolkit.pipeline import Pipeline
+
+    target = "tests.pipeline.test_concept_model:load_dictionary_linker"
+    monkeypatch.setitem(linkers.LINKERS, "dictionary", target)
+    registered = Pipeline.from_config(ct.RunConfig(pack=str(tiny_pack), linker="dictionary"))
+    # (pytest may import this module a second time under its package name: compare by name)
+    assert type(registered.pack).__name__ == "DictionaryLinker" and registered.config.linker == "dictionary"
+    # a "module:function" path needs no registration, so spawned workers (torch loaded) load it too
+    config = ct.RunConfig(pack=str(tiny_pack), linker=target, workers=2, batch_notes=1)
+    pipeline = Pipeline.from_config(config)
+    notes = [Note(note_id=f"n{i}", text=t) for i, t in enumerate(["Hypertension.", "No heart failure.", "Hypertension."])]
+    out = tmp_path / "out.jsonl"
+    summary = ct.annotate(notes, config, out, pipeline=pipeline)  # two workers, one linker name
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert summary.written == 3 and [r["provenance"]["pack_hash"] for r in rows] == ["dictionary-linker-1"] * 3
+    assert [[m["status"] for m in r["mentions"]] for r in rows] == [["kept"], ["filtered"], ["kept"]]
+    with pytest.raises(ct.InputError, match="unknown linker 'nope'; known linkers: dictionary, medcat"):
+        Pipeline.from_config(ct.RunConfig(pack=str(tiny_pack), linker="nope"))

@@ -1,5 +1,6 @@
 """Episode level: the note rules again across all notes of an episode (what the CDS sink writes)."""
-from coding_toolkit.suggest import CodingRules, episode_suggestions, primary_and_others, suggestions_for
+from coding_toolkit.suggest import CodingRules, primary_and_others, suggestions_for
+from coding_toolkit.suggest.episode import episode_suggestions
 
 from .helpers import CKD, CKD3, FALL, HIP_FRACTURE, RETINOPATHY, T2DM, kept
 

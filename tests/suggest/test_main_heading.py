@@ -6,7 +6,8 @@ import pytest
 
 from coding_toolkit.io.serialize import suggestion_from_json, suggestion_to_json
 from coding_toolkit.records import Note
-from coding_toolkit.suggest import CodingRules, episode_suggestions, suggestions_for
+from coding_toolkit.suggest import CodingRules, suggestions_for
+from coding_toolkit.suggest.episode import episode_suggestions
 
 from .helpers import AF, FALL, HIP_FRACTURE, HTN, RETINOPATHY, T2DM, kept
 

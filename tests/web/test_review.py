@@ -336,3 +336,15 @@ def test_a_review_file_from_before_the_concept_column_opens(tmp_path):
     store = DecisionStore(db)
     saved = store.add(note_id="n", system="ICD-10", code="I10X", decision="reject", concept="wrong")
     assert saved["concept"] == "wrong"
+
+
+def test_exports_are_spreadsheet_safe(review_server, tmp_path):
+    """Issue 26: a reviewer's reason (or an id) starting with '=' reaches a spreadsheet as text, not a formula."""
+    formula = '=HYPERLINK("http://attacker.example","click")'
+    assert _decide(review_server, note_id="n01", system="ICD-10", code="I10X", decision="accept", reason=formula,
+                   reviewer="@coder1").status_code == 200
+    out = tmp_path / "codes.csv"
+    _run("review", "export", "--db", str(review_server.db), "--format", "csv", "--out", str(out))
+    rows = list(csv.DictReader(out.open(newline="", encoding="utf-8")))
+    accepted, = [r for r in rows if r["code"] == "I10X"]
+    assert accepted["reason"] == "'" + formula and accepted["reviewer"] == "'@coder1"

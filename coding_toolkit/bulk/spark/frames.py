@@ -12,6 +12,7 @@ from coding_toolkit.errors import InputError
 from coding_toolkit.run_config import (
     DEFAULT_BATCH_CHARS,
     DEFAULT_BATCH_NOTES,
+    DEFAULT_LINKER,
     DEFAULT_MAX_NOTE_CHARS,
     RunConfig,
 )
@@ -22,7 +23,8 @@ def annotate_notes_frame(notes_df: DataFrame, pack_path, *, text_column: str = "
                          source_column: str | None = None, order_column: str | None = None,
                          problem_column: str | None = None, max_batch_chars: int = DEFAULT_BATCH_CHARS, max_batch_notes: int = DEFAULT_BATCH_NOTES,
                          max_note_chars: int = DEFAULT_MAX_NOTE_CHARS, policy_path=None, rules_path=None,
-                         ship_pack: bool = True, partitions: int | None = None) -> DataFrame:
+                         ship_pack: bool = True, partitions: int | None = None,
+                         linker: str = DEFAULT_LINKER) -> DataFrame:
     """Annotate ``notes_df`` once; one persisted row per note (schema ``NOTE_SCHEMA``).
 
     ``status`` is "ok" (``result`` holds the JSONL contract line) or "rejected" (``reason``).
@@ -42,7 +44,7 @@ def annotate_notes_frame(notes_df: DataFrame, pack_path, *, text_column: str = "
     cfg = _WorkerConfig(pack_name=pack_name, pack_hash=pack_hash, pack_path=shared_path,
                         policy=policy, coding_rules=coding_rules, rules=_read_optional(rules_path, "rules"),
                         run=RunConfig(max_note_chars=max_note_chars, batch_notes=max_batch_notes,
-                                      batch_chars=max_batch_chars))
+                                      batch_chars=max_batch_chars, linker=linker))
     n = partitions or 2 * spark.sparkContext.defaultParallelism
     # an explicit partition count is never coalesced by adaptive execution, so all cores get work
     notes = notes_df.select(

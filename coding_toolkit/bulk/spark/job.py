@@ -14,7 +14,7 @@ from coding_toolkit.bulk.spark.session import _URI, _session
 from coding_toolkit.bulk.spark.shipping import _pack_content_hash
 from coding_toolkit.bulk.spark.writers import write_parquet, write_sql
 from coding_toolkit.errors import InputError
-from coding_toolkit.run_config import DEFAULT_MAX_NOTE_CHARS, RunConfig
+from coding_toolkit.run_config import DEFAULT_LINKER, DEFAULT_MAX_NOTE_CHARS, RunConfig
 
 
 def _stage_local_notes(notes, staging: Path, text_column, id_column, episode_column) -> Path:
@@ -108,7 +108,8 @@ def annotate_with_spark(notes, *, pack=None, out, text_column: str = "text", id_
             cols = dict(text_column="text", id_column="note_id", episode_column="episode_id",
                         source_column="source", order_column="order", problem_column="problem")
         frame = annotate_notes_frame(df, pack, max_note_chars=max_note_chars, policy_path=policy_path,
-                                     rules_path=rules_path, ship_pack=ship_pack, **cols)
+                                     rules_path=rules_path, ship_pack=ship_pack,
+                                     linker=config.linker if config is not None else DEFAULT_LINKER, **cols)
         counts = write_parquet(frame, out_dir, buckets=buckets)
         if db:
             # the same OUT and pack give the same run id, so a re-run replaces its rows

@@ -42,14 +42,14 @@ def _read_policy(path) -> tuple[str | None, str | None]:
 
 
 def _pack_content_hash(pack_path) -> str:
-    from coding_toolkit.concepts.pack import read_pack_json
+    from coding_toolkit.concepts.pack_files import read_pack_json
 
     return read_pack_json(Path(pack_path).resolve())["content_hash"]
 
 
 def _ship_pack(spark: SparkSession, pack_path, ship: bool) -> tuple[str, str, str | None]:
     """Check the pack on the driver (cheap: pack.json only) and register it with Spark."""
-    from coding_toolkit.concepts.pack import read_pack_json
+    from coding_toolkit.concepts.pack_files import read_pack_json
 
     root = Path(pack_path).resolve() if "://" not in str(pack_path) else Path(pack_path)
     content_hash = read_pack_json(root)["content_hash"]

@@ -74,11 +74,13 @@ def _worker_pipeline(cfg: _WorkerConfig):
         return _PIPELINE[1]
     _PIPELINE = None  # drop an earlier pack before loading another: one model in memory
     import coding_toolkit.offline  # noqa: F401  (before medcat)
+    from coding_toolkit.pipeline import Pipeline
     from coding_toolkit.process import freeze_loaded_objects
 
     path = cfg.pack_path or SparkFiles.get(cfg.pack_name)
-    pipeline = replace(cfg.run, pack=path, policy_path=_materialise(_worker_policy(cfg), ".policy.json"),
-                       rules_path=_materialise(cfg.rules, ".rules.json")).load_pipeline()
+    pipeline = Pipeline.from_config(replace(cfg.run, pack=path,
+                                            policy_path=_materialise(_worker_policy(cfg), ".policy.json"),
+                                            rules_path=_materialise(cfg.rules, ".rules.json")))
     if pipeline.pack.hash != cfg.pack_hash:
         raise PackError(f"{path}: the executor's pack has hash {pipeline.pack.hash[:16]}..., the driver's "
                         f"{cfg.pack_hash[:16]}... (the pack folder changed during the Spark session); "
@@ -107,8 +109,7 @@ def _annotate_partitions(cfg: _WorkerConfig):
     def run(frames):
         import pandas as pd
 
-        from coding_toolkit.api import annotate
-        from coding_toolkit.bulk.runner import Rejected, batched
+        from coding_toolkit.bulk.runner import Rejected, batched, process_batch
         from coding_toolkit.io.notes_reader import clean_id
         from coding_toolkit.records import Note
 
@@ -141,7 +142,7 @@ def _annotate_partitions(cfg: _WorkerConfig):
             for batch in batched(notes, cfg.run.batch_notes, cfg.run.batch_chars):
                 pipeline = _worker_pipeline(cfg)  # loaded on the first batch that needs it
                 out = []
-                for note, res in zip(batch, annotate(batch, cfg.run, pipeline=pipeline)):
+                for note, res in zip(batch, process_batch(pipeline, batch)):  # batched once, here
                     if isinstance(res, Rejected):
                         out.append(_note_row(res.note_id, note.episode_id, res.source, "rejected", res.reason))
                     else:

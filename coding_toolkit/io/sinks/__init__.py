@@ -7,6 +7,6 @@ position = sink.write(batch)      # durable on return; record it in the resume l
 sink.close()
 """
 
-from coding_toolkit.io.sinks.base import FORMATS, Sink, open_sink
+from coding_toolkit.io.sinks.base import FILE_FORMATS, FORMATS, Sink, SinkBase, open_sink
 
-__all__ = ["FORMATS", "Sink", "open_sink"]
+__all__ = ["FILE_FORMATS", "FORMATS", "Sink", "SinkBase", "open_sink"]

@@ -11,11 +11,12 @@ from __future__ import annotations
 import importlib
 import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any, BinaryIO, Protocol, runtime_checkable
+from typing import Any, BinaryIO, Protocol
 
 from coding_toolkit.errors import InputError
+from coding_toolkit.io.csv_file import fsync_dir
 from coding_toolkit.records import NoteResult
 
 log = logging.getLogger(__name__)
@@ -30,15 +31,54 @@ FORMATS: dict[str, str] = {
 }
 
 
-@runtime_checkable
+# the --format choices: every registered format but the SQL tables (those are --db)
+FILE_FORMATS: tuple[str, ...] = tuple(name for name in FORMATS if name != "sql")
+
+
 class Sink(Protocol):
+    """What the bulk runner (``bulk/runner.py``) asks of an output; ``SinkBase`` gives the defaults."""
+
+    #: the output file (None: not a file, e.g. the SQL tables); its run ledger is keyed by it
+    path: Path | None
+    #: ``write`` takes results already serialised by the workers (objects with a ``line``: JSONL)
+    accepts_lines: bool
+    #: writes only in ``close`` from everything it was given: on resume the runner ``replay``s the
+    #: notes written before (their suggestions, from the ledger), so it keeps them in the ledger
+    aggregates: bool
+
     def open(self, resume_position: int | None = None) -> None:
         """Start writing; on resume truncate the output to ``resume_position``."""
 
     def write(self, results: Sequence[NoteResult]) -> int | None:
         """Write one batch durably; return the new byte position (None when not a byte stream)."""
 
-    def close(self) -> None: ...
+    def replay(self, results: Iterable[NoteResult]) -> None:
+        """Take back the notes an earlier part of a resumed run wrote (aggregating sinks only)."""
+
+    def abort(self) -> None:
+        """Release the output after a failed or stopped run (what was committed stays)."""
+
+    def close(self) -> None:
+        """Finish the output (a completed run)."""
+
+
+class SinkBase:
+    """The defaults of the ``Sink`` members: a streaming sink that needs no replay and whose abort
+    is a close (what was written and committed is kept; ``--resume`` continues after it)."""
+
+    path: Path | None = None
+    accepts_lines = False
+    aggregates = False
+
+    def replay(self, results: Iterable[NoteResult]) -> None:
+        if self.aggregates:
+            raise NotImplementedError(f"{type(self).__name__} aggregates, so it must implement replay()")
+
+    def abort(self) -> None:
+        self.close()
+
+    def close(self) -> None:
+        raise NotImplementedError
 
 
 def open_sink(
@@ -64,11 +104,13 @@ def open_sink(
     return file_sink
 
 
-class TeeSink:
+class TeeSink(SinkBase):
     """A file sink and the SQL tables written together; the file's byte position is the one recorded."""
 
     def __init__(self, primary: Sink, *others: Sink):
         self.sinks = (primary, *others)
+        self.path = primary.path
+        self.aggregates = any(sink.aggregates for sink in self.sinks)
 
     def open(self, resume_position: int | None = None) -> None:
         self.sinks[0].open(resume_position=resume_position)
@@ -81,9 +123,10 @@ class TeeSink:
             sink.write(results)
         return position
 
-    def replay(self, results: Sequence[NoteResult]) -> None:
+    def replay(self, results: Iterable[NoteResult]) -> None:
+        results = list(results)
         for sink in self.sinks:
-            if hasattr(sink, "replay"):
+            if sink.aggregates:
                 sink.replay(results)
 
     def close(self) -> None:
@@ -92,31 +135,10 @@ class TeeSink:
 
     def abort(self) -> None:
         for sink in self.sinks:
-            abort_sink(sink)
+            sink.abort()
 
 
-def abort_sink(sink) -> None:
-    """Release a sink after a failed or stopped run: ``abort()`` where a sink writes its output only
-    when closed (CDS), so no partial table appears; else ``close()`` (what was written is kept)."""
-    abort = getattr(sink, "abort", None)
-    (abort or sink.close)()
-
-
-def fsync_dir(path: Path) -> None:
-    """Make a create/rename inside ``path`` durable (no-op where directories cannot be opened)."""
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-class FileSink:
+class FileSink(SinkBase):
     """Append-only byte stream with fsync per batch and truncate-on-resume.
 
     Subclasses implement ``encode(results) -> bytes`` and may return a header from ``header()``,
@@ -124,7 +146,7 @@ class FileSink:
     """
 
     def __init__(self, path: Path, *, run: dict[str, Any] | None = None):
-        self.path = Path(path)
+        self.path: Path = Path(path)
         self.run = run or {}
         self._fh: BinaryIO | None = None
 
@@ -183,13 +205,3 @@ class FileSink:
 
     def __exit__(self, *exc) -> None:
         self.close()
-
-
-# a spreadsheet runs a cell that starts with one of these as a formula (CSV/formula injection), and
-# note text, ids and names come from outside: such cells get a leading apostrophe (OWASP's advice)
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def spreadsheet_safe(row) -> list:
-    """``row`` with every text cell that a spreadsheet would evaluate neutralised by a leading ``'``."""
-    return [f"'{v}" if isinstance(v, str) and v.startswith(_FORMULA_STARTS) else v for v in row]

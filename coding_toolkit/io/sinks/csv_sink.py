@@ -12,7 +12,8 @@ import csv
 import io
 from collections.abc import Sequence
 
-from coding_toolkit.io.sinks.base import FileSink, spreadsheet_safe
+from coding_toolkit.io.csv_file import spreadsheet_safe
+from coding_toolkit.io.sinks.base import FileSink
 from coding_toolkit.records import NoteResult
 
 COLUMNS = (

@@ -40,6 +40,7 @@ from sqlalchemy.schema import CreateColumn
 from coding_toolkit import __version__
 from coding_toolkit.dburl import normalise_url, safe_url
 from coding_toolkit.errors import InputError
+from coding_toolkit.io.sinks.base import SinkBase
 from coding_toolkit.records import NoteResult
 
 
@@ -180,7 +181,7 @@ def add_missing_columns(engine: Engine, tables) -> list[str]:
 log = logging.getLogger(__name__)
 
 
-class SqlSink:
+class SqlSink(SinkBase):
     """Writes results to a database; ``db_url`` defaults to SQLite at ``out``."""
 
     def __init__(

@@ -6,8 +6,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 
@@ -18,8 +19,19 @@ from coding_toolkit.mapping import titles as titles_mod
 from coding_toolkit.mapping.refsets import RefsetInfo, version_key
 from coding_toolkit.mapping.store.report import ImportReport, illustrative_title_files
 
-if TYPE_CHECKING:
-    from coding_toolkit.mapping.store.map_store import MapStore
+
+class MapStore(Protocol):
+    """What an import needs of ``map_store.MapStore`` (which calls this module: no import back)."""
+
+    engine: sa.Engine
+    tables: dict[str, sa.Table]
+    refset_table: Any
+
+    def create(self) -> None: ...
+    def _connect(self, *, write: bool = False) -> AbstractContextManager[sa.Connection]: ...
+    def title_counts(self) -> dict[str, int]: ...
+    def missing_titles(self) -> dict[str, list[str]]: ...
+
 
 log = logging.getLogger(__name__)
 INSERT_BATCH = 10_000
