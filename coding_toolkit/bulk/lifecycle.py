@@ -12,7 +12,6 @@ block the corrected command (its ledger and the header it wrote).
 from __future__ import annotations
 
 import contextlib
-
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace

@@ -301,10 +301,11 @@ def run(notes: Iterable[Note], config: RunConfig, sink: Sink, *, pipeline: Pipel
             job.feed(notes, config.batch_notes, config.batch_chars)
             return job.finish(rejects_path)
         except RunStopped as stop:
-            done = job.summary
+            written, rejected = job.ledger.committed()
+            this_run = max(0, written - job.summary.skipped_done)
             raise RunStopped(
-                f"stopped by {stop.stopped_by}; {done.written + done.skipped_done} notes are committed to the "
-                f"output ({done.written} in this run) and {done.rejected} rejected, all kept; fix: run the same "
+                f"stopped by {stop.stopped_by}; {written} notes are committed to the "
+                f"output ({this_run} in this run) and {rejected} rejected, all kept; fix: run the same "
                 "command with --resume to continue", stop.signum) from None
         finally:
             job.close()
