@@ -107,7 +107,7 @@ def evaluate(pack, export_path, *, engine=None) -> dict:
 
     ``engine``: a MapEngine for the code level; defaults to the pack's own maps.
     """
-    from coding_toolkit.concepts.train import check_export_concepts
+    from coding_toolkit.concepts.export import check_export_concepts
     from coding_toolkit.errors import TrainingError
 
     export = as_export(export_path)
