@@ -397,7 +397,8 @@ class _Run:
             try:
                 self.position = self.sink.write(done)
             except OSError as err:  # a full disk: the message names the output (write() errors name no file)
-                err.filename = err.filename or getattr(self.sink, "path", None)
+                if err.filename is None and err.errno is not None:
+                    err.filename = getattr(self.sink, "path", None)
                 raise
         self.ledger.commit_batch(
             self.batch_no, self.position,

@@ -22,7 +22,7 @@ def evaluate(pack_dir, export_path, as_json) -> None:
     from coding_toolkit.concepts.pack import load_pack
 
     export = load_export(export_path)  # validate before the (slower) model load
-    result = run(load_pack(pack_dir), export)
+    result = run(load_pack(pack_dir), export, source=export_path)
     if as_json:
         click.echo(json.dumps(result, indent=2, sort_keys=True))
         return

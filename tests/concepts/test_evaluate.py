@@ -69,7 +69,8 @@ def test_an_export_of_concepts_the_pack_lacks_is_refused_not_scored_zero(loaded_
     path = tmp_path / "foreign.json"
     path.write_text(json.dumps(foreign))
     result = CliRunner().invoke(cli, ["evaluate", "--pack", str(loaded_pack.path), "--export", str(path)])
-    assert result.exit_code == 2 and "none of its 2 annotated concepts" in result.output
+    assert result.exit_code == 2 and f"Error: {path}: none of its 2 annotated concepts" in result.output
+    assert "Heart attack" not in result.output, "never the export's text"
     # one concept of two not in the pack: scored, with a warning that says how many
     half = {"projects": [{"name": "p", "documents": [_doc(text, [("Heart attack", "22298006", {}),
                                                                   ("HTN", "C0020538", {})])]}]}
