@@ -45,17 +45,19 @@ class RunConfig:
     workers: int = DEFAULT_WORKERS
     batch_notes: int = DEFAULT_BATCH_NOTES
     batch_chars: int = DEFAULT_BATCH_CHARS
+    profile_path: str | None = None  # a trust's coding profile (``coding-toolkit learn``); None: none
 
     @property
     def pipeline_key(self) -> tuple:
         """What decides the loaded pipeline (one loaded pipeline per key and process)."""
-        return (self.pack, self.policy_path, self.rules_path, self.max_note_chars)
+        return (self.pack, self.policy_path, self.rules_path, self.max_note_chars, self.profile_path)
 
     def load_pipeline(self, *, progress: bool = False) -> Pipeline:
         from coding_toolkit.pipeline import Pipeline
 
         return Pipeline.from_pack(self.pack, policy_path=self.policy_path, rules_path=self.rules_path,
-                                  max_note_chars=self.max_note_chars, progress=progress)
+                                  max_note_chars=self.max_note_chars, progress=progress,
+                                  profile_path=self.profile_path)
 
     def read_notes(self, notes: str | Path) -> Iterator[Note]:
         """The notes of a file or folder, or (with ``source_db``) of the SQL query ``notes``, streaming."""
@@ -72,4 +74,5 @@ class RunConfig:
         ``runs.arguments``): the output, format and what shapes each note's result."""
         return {"format": self.format, "out": str(Path(out).resolve()) if out else "", "db": db or "",
                 "episode_column": self.episode_column or "", "max_note_chars": str(self.max_note_chars),
-                "policy": self.policy_path or "", "rules": self.rules_path or ""}
+                "policy": self.policy_path or "", "rules": self.rules_path or "",
+                **({"profile": self.profile_path} if self.profile_path else {})}

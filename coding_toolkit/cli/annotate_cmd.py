@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from coding_toolkit.cli.options import notes_input_options, pipeline_options
+from coding_toolkit.cli.options import notes_input_options, pipeline_options, profile_option
 from coding_toolkit.run_config import DEFAULT_BATCH_NOTES, DEFAULT_FORMAT, DEFAULT_WORKERS, RunConfig
 
 FORMATS = ("jsonl", "csv", "cds", "fhir")
@@ -29,10 +29,12 @@ FORMATS = ("jsonl", "csv", "cds", "fhir")
 @click.option("--engine", type=click.Choice(["local", "spark"]), default="local", show_default=True)
 @click.option("--spark-master", default=None, metavar="URL", help="Spark master for --engine spark (default local[*]).")
 @pipeline_options("Longer notes are rejected (listed in the rejects file), not processed.")
+@profile_option
 @click.option("--batch-size", default=DEFAULT_BATCH_NOTES, show_default=True, type=click.IntRange(1), help="Notes per batch.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on when stderr is a terminal).")
 def annotate(notes, pack, out, fmt, db, text_column, id_column, episode_column, source_db, workers,
-             resume, overwrite, engine, spark_master, policy_path, rules_path, max_note_chars, batch_size, progress):
+             resume, overwrite, engine, spark_master, policy_path, rules_path, max_note_chars, batch_size, progress,
+             profile_path=None):
     """Annotate NOTES and write ICD-10/OPCS-4 code suggestions with evidence.
 
     NOTES is a CSV/TSV, JSONL or Parquet file, a folder of .txt files, or (with --source-db) a SQL query.
@@ -49,10 +51,11 @@ def annotate(notes, pack, out, fmt, db, text_column, id_column, episode_column, 
         pack = str(resolve_pack_path(pack))
     if engine == "spark":
         ctx = click.get_current_context()
-        ignored = [f"--{name.replace('_', '-')}" for name in ("fmt", "workers", "resume", "overwrite", "batch_size")
+        ignored = [f"--{name.replace('_', '-')}" for name in ("fmt", "workers", "resume", "overwrite", "batch_size",
+                                                              "profile_path")
                    if ctx.get_parameter_source(name) is not click.core.ParameterSource.DEFAULT]
         if ignored:
-            raise click.UsageError(f"{', '.join(ignored).replace('--fmt', '--format')} cannot be used with "
+            raise click.UsageError(f"{', '.join(ignored).replace('--fmt', '--format').replace('-path', '')} cannot be used with "
                                    "--engine spark: it writes partitioned Parquet under --out and re-runs "
                                    "without duplicates (see docs/spark.md)")
         if out is None:
@@ -78,7 +81,8 @@ def annotate(notes, pack, out, fmt, db, text_column, id_column, episode_column, 
         pack = str(starter_pack_path(progress=progress))
     config = RunConfig(pack=pack, policy_path=policy_path, rules_path=rules_path, max_note_chars=max_note_chars,
                        text_column=text_column, id_column=id_column, episode_column=episode_column,
-                       source_db=source_db, format=fmt, workers=workers, batch_notes=batch_size)
+                       source_db=source_db, format=fmt, workers=workers, batch_notes=batch_size,
+                       profile_path=profile_path and str(Path(profile_path).resolve()))
     settings = config.settings(out, db)
     if not source_db:
         from coding_toolkit.io.notes_reader import notes_format
