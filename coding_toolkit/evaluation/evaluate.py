@@ -15,7 +15,7 @@ from coding_toolkit.evaluation.run import (
     annotate_variant,
     group_episodes,
     match_episodes,
-    read_results,
+    results_of,
 )
 from coding_toolkit.evaluation.scoring import Scorer
 
@@ -60,8 +60,8 @@ def differences(base: dict, other: dict) -> dict[str, Any]:
 def evaluate_coded(coded_path: str, notes: str, variants: Sequence[Variant], *, episode_column: str | None = None,
                    profile=None, show_text: bool = False, progress: bool = False) -> dict[str, Any]:
     coded = read_coded(coded_path, episode_column)  # its errors come before any model load
-    runs = [annotate_variant(notes, v, progress=progress) for v in variants]
-    grouped = [group_episodes(read_results(r.path, with_mentions=show_text)) for r in runs]
+    runs = [annotate_variant(notes, v, progress=progress, keep_mentions=show_text) for v in variants]
+    grouped = [group_episodes(results_of(r, with_mentions=show_text)) for r in runs]
     scored, rejects = match_episodes(coded, grouped, notes, [r.rejects_file for r in runs])
     out_variants = []
     for run, episodes in zip(runs, grouped):

@@ -20,7 +20,7 @@ from coding_toolkit.evaluation.run import (
     annotate_variant,
     group_episodes,
     match_episodes,
-    read_results,
+    results_of,
 )
 from coding_toolkit.evaluation.scoring import Scorer
 
@@ -44,7 +44,7 @@ def learn_profile(coded_path: str, notes: str, variant: Variant, *, episode_colu
 
     coded = read_coded(coded_path, episode_column)
     run = annotate_variant(notes, variant, progress=progress)
-    episodes = group_episodes(read_results(run.path, with_mentions=False))
+    episodes = group_episodes(results_of(run, with_mentions=False))
     scored, rejects = match_episodes(coded, [episodes], notes, [run.rejects_file])
     profile = CodingProfile(min_suggested=min_suggested, max_share=max_share, prior_weight=prior_weight)
     test = []

@@ -166,6 +166,7 @@ class CodingProfile:
             return result
         prior = self.prior_share
         kept: list[CodeSuggestion] = []
+        calibrated: dict[tuple[str, str], dict[str, Any]] = {}  # (system, code): one suggestion per code
         dropped: dict[int, str] = {}  # mention index -> reason
         for s in result.suggestions:
             key = suggestion_key(s)
@@ -175,24 +176,29 @@ class CodingProfile:
                 for i in s.evidence:
                     dropped.setdefault(i, RARELY_CODED.format(coded=coded, suggested=suggested))
                 continue
-            changes: dict[str, Any] = {}
+            kept.append(s)
             if key is not None:
-                changes["confidence"] = round((coded + self.prior_weight * prior) / (suggested + self.prior_weight), 4)
+                changes: dict[str, Any] = {
+                    "confidence": round((coded + self.prior_weight * prior) / (suggested + self.prior_weight), 4)}
                 order = self._chosen_order(s, key)
                 if order is not None:
                     changes["alternatives"] = order
-            kept.append(evolve(s, **changes) if changes else s)
-        still_used = {i for s in kept for i in s.evidence}
+                calibrated[(str(s.system), s.code)] = changes
+        if rules is None:
+            from coding_toolkit.suggest import CodingRules
+            rules = CodingRules.load()
+        # ranked on the pipeline's own evidence (the codes' order stays, less the filtered ones); the
+        # calibrated confidence is set after, so it does not reorder the note's codes
+        ranked = [(s, calibrated.get((str(s.system), s.code))) for s in (rank(kept, rules) if dropped else kept)]
+        still_used = {i for s, _ in ranked for i in s.evidence}
         mentions = result.mentions
         if dropped:
             mentions = tuple(
                 evolve(am, decision=FilterDecision("filtered", dropped[i]))
                 if i in dropped and i not in still_used and am.decision.status == "kept" else am
                 for i, am in enumerate(mentions))
-        if rules is None:
-            from coding_toolkit.suggest import CodingRules
-            rules = CodingRules.load()
-        return evolve(result, mentions=mentions, suggestions=rank(kept, rules))
+        return evolve(result, mentions=mentions,
+                      suggestions=tuple(evolve(s, **changes) if changes else s for s, changes in ranked))
 
     def _chosen_order(self, s: CodeSuggestion, key: tuple[str, str]) -> tuple | None:
         if not s.alternatives:

@@ -40,6 +40,51 @@ class Annotated:
     rejects_file: str | None = None
     rejected: int = 0
     reused: bool = False
+    results: list[NoteResult] | None = None  # collected while written (a fresh run)
+
+
+class CollectingSink:
+    """The JSONL work file's sink, keeping what the scoring needs of each note as it is written, so a
+    fresh run is scored without reading its output back (a resumed run reads it back: ``read_results``)."""
+
+    accepts_lines = True  # as the JSONL sink: parallel workers hand over serialised lines
+
+    def __init__(self, inner, *, keep_mentions: bool):
+        self.inner, self.path, self.keep_mentions = inner, inner.path, keep_mentions
+        self.results: list[NoteResult] = []
+        self.resumed = False
+
+    def open(self, resume_position: int | None = None) -> None:
+        self.resumed = resume_position is not None
+        self.inner.open(resume_position=resume_position)
+
+    def write(self, results) -> int | None:
+        position = self.inner.write(results)
+        for r in results:
+            if not isinstance(r, NoteResult):  # a worker's serialised line
+                r = _result_from_line(r.line, with_mentions=self.keep_mentions)
+            elif not self.keep_mentions:
+                r = replace(r, mentions=())
+            self.results.append(r)
+        return position
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+def _result_from_line(line: bytes, *, with_mentions: bool) -> NoteResult:
+    from coding_toolkit.io.serialize import result_from_json
+
+    data = _loads(line)
+    if not with_mentions:
+        data["mentions"] = ()
+    return result_from_json(data)
+
+
+try:  # the same optional speed-up as io/serialize.py
+    from orjson import loads as _loads
+except ImportError:  # pragma: no cover - depends on the environment
+    _loads = json.loads
 
 
 @dataclass
@@ -77,11 +122,13 @@ def work_dir(notes: str, config: RunConfig) -> Path:
     return folder
 
 
-def annotate_variant(notes: str, variant: Variant, *, progress: bool = False) -> Annotated:
+def annotate_variant(notes: str, variant: Variant, *, progress: bool = False, keep_mentions: bool = False,
+                     ) -> Annotated:
     """Annotate ``notes`` for ``variant`` into its work file, or reuse/continue an earlier run of it."""
-    from coding_toolkit.api import annotate, pipeline_for
+    from coding_toolkit.api import annotate, pipeline_for, run_record
     from coding_toolkit.bulk import rerun
     from coding_toolkit.bulk.ledger import Ledger
+    from coding_toolkit.io.sinks import open_sink
 
     config = variant.config
     pipeline = pipeline_for(config, progress=progress)
@@ -101,30 +148,30 @@ def annotate_variant(notes: str, variant: Variant, *, progress: bool = False) ->
         return done
     if not same:
         rerun.discard(ledger)
-    summary = annotate(config.read_notes(notes), config, str(out), pipeline=pipeline, ledger_path=ledger,
-                       resume=same, rejects_path=rejects, progress=progress,
-                       run_id=(Ledger.existing_run_id(ledger) if same else None) or uuid.uuid4().hex,
-                       identity=identity)
+    run_id = (Ledger.existing_run_id(ledger) if same else None) or uuid.uuid4().hex
+    sink = CollectingSink(open_sink("jsonl", out, run=run_record(pipeline, config, config.settings(str(out), None),
+                                                                   run_id)), keep_mentions=keep_mentions)
+    summary = annotate(config.read_notes(notes), config, sink, pipeline=pipeline, ledger_path=ledger,
+                       resume=same, rejects_path=rejects, progress=progress, run_id=run_id, identity=identity)
     done.rejected = summary.rejected
     done.rejects_file = summary.rejects_file
+    if not sink.resumed:
+        done.results = sink.results
     return done
+
+
+def results_of(run: Annotated, *, with_mentions: bool) -> Iterator[NoteResult]:
+    """A variant's results: those its run collected, else (reused or resumed) read from its work file."""
+    if run.results is not None:
+        return iter(run.results)
+    return read_results(run.path, with_mentions=with_mentions)
 
 
 def read_results(path: Path, *, with_mentions: bool) -> Iterator[NoteResult]:
     """The results of a work file; without ``with_mentions`` only what the scoring needs (suggestions)."""
-    from coding_toolkit.io.serialize import result_from_json
-
-    try:
-        import orjson
-        loads = orjson.loads
-    except ImportError:  # pragma: no cover - depends on the environment
-        loads = json.loads
     with open(path, "rb") as fh:
         for line in fh:
-            data = loads(line)
-            if not with_mentions:
-                data["mentions"] = ()
-            yield result_from_json(data)
+            yield _result_from_line(line, with_mentions=with_mentions)
 
 
 def group_episodes(results: Iterator[NoteResult]) -> Episodes:
