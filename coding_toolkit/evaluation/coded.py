@@ -144,15 +144,15 @@ def read_coded(path: str | Path, episode_column: str | None = None) -> CodedHist
                 ep.problems.append(f"line {line}: no codes in any CDS column")
         else:
             ep = building.setdefault(episode, _Building(line))
-            system = system_name(row[lower["system"]])
-            if system is None:
+            named = system_name(row[lower["system"]])
+            if named is None:
                 ep.problems.append(f"line {line}: unknown system {row[lower['system']]!r}; fix: ICD-10 or OPCS-4")
                 continue
             raw = row[lower["position"]]
             if not raw.isdigit() or int(raw) < 1:
                 ep.problems.append(f"line {line}: position {raw!r} is not a whole number from 1 (1 = primary)")
                 continue
-            _add(ep, line, "code", system, row[lower["code"]], int(raw))
+            _add(ep, line, "code", named, row[lower["code"]], int(raw))
     for episode, ep in building.items():
         if ep.problems:
             history.rejects.append(Reject(episode, f"{path}:{ep.line}", "; ".join(ep.problems)))

@@ -84,7 +84,7 @@ def _result_from_line(line: bytes, *, with_mentions: bool) -> NoteResult:
 try:  # the same optional speed-up as io/serialize.py
     from orjson import loads as _loads
 except ImportError:  # pragma: no cover - depends on the environment
-    _loads = json.loads
+    _loads = json.loads  # type: ignore[assignment]
 
 
 @dataclass
@@ -137,13 +137,13 @@ def annotate_variant(notes: str, variant: Variant, *, progress: bool = False, ke
     identity = {"input": rerun.input_fingerprint(notes, config.source_db), "text_column": config.text_column,
                 "id_column": config.id_column}
     prior = Ledger.inspect(ledger)
-    same = (prior is not None and prior["batches"] > 0 and out.exists()
+    same = bool(prior is not None and prior["batches"] > 0 and out.exists()
             and prior["run"].get("pack_hash") == pipeline.pack.hash
             and all(prior["run"].get(k) == v for k, v in {**config.settings(str(out), None), **identity}.items()))
     rejects = rerun.rejects_path_for(str(out), ledger)
     done = Annotated(variant, out, pipeline.rules, pipeline.pack.hash, pipeline.provenance,
                      rejects_file=str(rejects) if rejects.exists() else None)
-    if same and prior["run"].get("complete"):
+    if same and prior is not None and prior["run"].get("complete"):
         done.reused = True
         return done
     if not same:
@@ -151,7 +151,7 @@ def annotate_variant(notes: str, variant: Variant, *, progress: bool = False, ke
     run_id = (Ledger.existing_run_id(ledger) if same else None) or uuid.uuid4().hex
     sink = CollectingSink(open_sink("jsonl", out, run=run_record(pipeline, config, config.settings(str(out), None),
                                                                    run_id)), keep_mentions=keep_mentions)
-    summary = annotate(config.read_notes(notes), config, sink, pipeline=pipeline, ledger_path=ledger,
+    summary: Any = annotate(config.read_notes(notes), config, sink, pipeline=pipeline, ledger_path=ledger,
                        resume=same, rejects_path=rejects, progress=progress, run_id=run_id, identity=identity)
     done.rejected = summary.rejected
     done.rejects_file = summary.rejects_file

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from coding_toolkit.concepts.evaluate import prf
 from coding_toolkit.evaluation.coded import CodedEpisode
@@ -26,11 +27,11 @@ _SYSTEMS = {str(CodeSystem.ICD10): ICD, str(CodeSystem.ICD10_INT): ICD, str(Code
 
 
 def suggested_keys(suggestions: Iterable[CodeSuggestion]) -> set[tuple[str, str]]:
-    out = set()
+    out: set[tuple[str, str]] = set()
     for s in suggestions:
         system = _SYSTEMS.get(str(s.system))
         key = score_key(s.code, system) if system else None
-        if key:
+        if system and key:
             out.add((system, key))
     return out
 
@@ -47,7 +48,7 @@ def first_icd(ranked: Sequence[CodeSuggestion]) -> str | None:
 class Scorer:
     """Adds up one variant's episodes; ``result()`` is the JSON the CLI prints."""
 
-    rules: object = None  # suggest.CodingRules of the run (None: the defaults)
+    rules: Any = None  # suggest.CodingRules of the run (None: the defaults)
     collect_examples: bool = False
     episodes: int = 0
     notes: int = 0
@@ -56,7 +57,7 @@ class Scorer:
     # (system, key, "fp" | "fn") -> [(note_id, start, end, label)] where the code was (or could have been) found
     examples: dict = field(default_factory=lambda: defaultdict(list))
 
-    def add(self, coded: CodedEpisode, results: Sequence[NoteResult]) -> dict[str, set]:
+    def add(self, coded: CodedEpisode, results: Sequence[NoteResult]) -> dict[str, set[tuple[str, str]]]:
         """Score one episode (its notes' results); returns its tp/fp/fn/alt sets."""
         from coding_toolkit.suggest import episode_suggestions
 
@@ -69,7 +70,8 @@ class Scorer:
         for s in ranked:
             system = _SYSTEMS.get(str(s.system))
             alternatives |= {(system, k) for a in s.alternatives if system and (k := score_key(a.code, system))}
-        sets = {"tp": suggested & coded.codes, "fp": suggested - coded.codes, "fn": coded.codes - suggested}
+        codes = set(coded.codes)
+        sets = {"tp": suggested & codes, "fp": suggested - codes, "fn": codes - suggested}
         sets["alt"] = sets["fn"] & alternatives
         for name, keys in sets.items():
             for key in keys:
@@ -83,23 +85,25 @@ class Scorer:
             self._examples(results, sets)
         return sets
 
-    def _examples(self, results: Sequence[NoteResult], sets: dict[str, set]) -> None:
+    def _examples(self, results: Sequence[NoteResult], sets: dict[str, set[tuple[str, str]]]) -> None:
         wanted = {("fp", k) for k in sets["fp"]} | {("fn", k) for k in sets["fn"]}
-        wanted = {(kind, k) for kind, k in wanted if len(self.examples[(*k, kind)]) < EXAMPLES}
+        wanted = {(kind, k) for kind, k in wanted if len(self.examples[(k[0], k[1], kind)]) < EXAMPLES}
         for r in results:
             if not wanted:
                 return
             for am in r.mentions:
                 for row in am.codes:
                     system = _SYSTEMS.get(str(row.system))
-                    key = (system, score_key(row.target, system)) if system else None
+                    code = score_key(row.target, system) if system else None
+                    if system is None or code is None:
+                        continue
                     for kind in ("fp", "fn"):
-                        if key and (kind, key) in wanted:
+                        if (kind, (system, code)) in wanted:
                             label = am.decision.reason or am.decision.status
-                            found = self.examples[(*key, kind)]
+                            found = self.examples[(system, code, kind)]
                             found.append((r.note_id, am.mention.start, am.mention.end, label))
                             if len(found) >= EXAMPLES:
-                                wanted.discard((kind, key))
+                                wanted.discard((kind, (system, code)))
 
     def result(self) -> dict:
         totals: Counter = Counter()
