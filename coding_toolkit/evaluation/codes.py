@@ -20,6 +20,7 @@ _SYSTEMS = {"ICD10": ICD, "ICD": ICD, "ICD105THEDITION": ICD, "ICD10INTERNATIONA
             "OPCS4": OPCS, "OPCS": OPCS}
 
 
+@lru_cache(maxsize=256)  # a file spells its systems a few ways, on every row
 def system_name(value: str) -> str | None:
     """``ICD-10`` or ``OPCS-4`` for the usual spellings (``icd10``, ``OPCS 4``, ...), None otherwise."""
     return _SYSTEMS.get("".join(ch for ch in (value or "").upper() if ch.isalnum()))

@@ -18,6 +18,7 @@ from typing import Any
 from coding_toolkit.evaluation.coded import CodedEpisode, CodedHistory, Reject
 from coding_toolkit.records import NoteResult
 from coding_toolkit.run_config import RunConfig
+from coding_toolkit.suggest.merge import evolve
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,7 @@ class CollectingSink:
             if not isinstance(r, NoteResult):  # a worker's serialised line
                 r = _result_from_line(r.line, with_mentions=self.keep_mentions)
             elif not self.keep_mentions:
-                r = replace(r, mentions=())
+                r = evolve(r, mentions=())
             self.results.append(r)
         return position
 

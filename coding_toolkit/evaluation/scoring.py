@@ -36,6 +36,15 @@ def suggested_keys(suggestions: Iterable[CodeSuggestion]) -> set[tuple[str, str]
     return out
 
 
+def _alternative_keys(ranked: Sequence[CodeSuggestion]) -> set[tuple[str, str]]:
+    out: set[tuple[str, str]] = set()
+    for s in ranked:
+        system = _SYSTEMS.get(str(s.system))
+        if system:
+            out.update((system, k) for a in s.alternatives if (k := score_key(a.code, system)))
+    return out
+
+
 def first_icd(ranked: Sequence[CodeSuggestion]) -> str | None:
     """Score key of the CDS primary diagnosis of ranked suggestions (None when the position stays empty)."""
     from coding_toolkit.suggest import primary_and_others
@@ -66,13 +75,9 @@ class Scorer:
         ranked = (results[0].suggestions if len(results) == 1
                   else episode_suggestions((r.suggestions for r in results), self.rules))
         suggested = suggested_keys(ranked)
-        alternatives = set()
-        for s in ranked:
-            system = _SYSTEMS.get(str(s.system))
-            alternatives |= {(system, k) for a in s.alternatives if system and (k := score_key(a.code, system))}
         codes = set(coded.codes)
         sets = {"tp": suggested & codes, "fp": suggested - codes, "fn": codes - suggested}
-        sets["alt"] = sets["fn"] & alternatives
+        sets["alt"] = sets["fn"] & _alternative_keys(ranked) if sets["fn"] else set()
         for name, keys in sets.items():
             for key in keys:
                 self.counts[key][name] += 1
