@@ -98,6 +98,10 @@ class Pipeline:
         if profile_path:
             from coding_toolkit.evaluation.profile import CodingProfile
             pipeline.profile = CodingProfile.load(profile_path)
+            learnt_on = pipeline.profile.learnt.get("pack_hash")
+            if learnt_on and learnt_on != pack.hash:
+                log.warning("coding profile %s was learnt with pack %s, not %s: run coding-toolkit learn again "
+                            "with this pack", profile_path, learnt_on, pack.hash)
         return pipeline
 
     # -- provenance -------------------------------------------------------------------------

@@ -137,7 +137,8 @@ def _print_coded(result: dict) -> None:
                                                    for r in rows))
         if "profile" in entry:
             prof = entry["profile"]
-            click.echo(f"coding profile on its {prof['held_out_episodes']} held-out episodes:")
+            where = "held-out" if prof["learnt_from_this_coded"] else "(none learnt from)"
+            click.echo(f"coding profile on {prof['held_out_episodes']} {where} episodes:")
             click.echo("  " + _row("before", prof["before"]["codes"])
                        + f"  primary {prof['before']['primary_agreement']:.3f}")
             click.echo("  " + _row("after", prof["after"]["codes"]) + f"  primary {prof['after']['primary_agreement']:.3f}")

@@ -7,6 +7,7 @@ learn from (its seeded split) are also scored before and after the profile.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from coding_toolkit.evaluation.coded import read_coded
@@ -28,19 +29,22 @@ def brief(score: dict) -> dict:
             "primary": score["primary"], "alternatives": score["alternatives"]}
 
 
-def profile_before_after(profile, scored, by_episode, rules) -> dict[str, Any]:
-    """Scores of the episodes ``profile`` held out, without and with it."""
+def profile_before_after(profile, scored, by_episode, rules, coded_path: str) -> dict[str, Any]:
+    """Scores without and with ``profile``: on the episodes it held out when CODED is the file it was
+    learnt from, else on every episode (none of them was learnt from)."""
     from coding_toolkit.evaluation.profile import held_out
 
     seed = int(profile.learnt.get("seed", 0))
     share = float(profile.learnt.get("held_out_share", 0.0))
+    same_history = profile.learnt.get("coded") == str(Path(coded_path).resolve())
     before, after = Scorer(rules=rules), Scorer(rules=rules)
     for episode in scored:
-        if held_out(episode.episode_id, seed, share):
+        if not same_history or held_out(episode.episode_id, seed, share):
             results = by_episode[episode.episode_id]
             before.add(episode, results)
             after.add(episode, [profile.apply(r, rules) for r in results])
-    return {"held_out_episodes": before.episodes, "seed": seed, "held_out_share": share,
+    return {"held_out_episodes": before.episodes, "learnt_from_this_coded": same_history, "seed": seed,
+            "held_out_share": share,
             "before": brief(before.result()), "after": brief(after.result())}
 
 
@@ -73,7 +77,7 @@ def evaluate_coded(coded_path: str, notes: str, variants: Sequence[Variant], *, 
                  "map_release": run.provenance.get("map_release"), "work_file": str(run.path),
                  "reused_annotations": run.reused, "notes_rejected_file": run.rejects_file, **scorer.result()}
         if profile is not None:
-            entry["profile"] = profile_before_after(profile, scored, episodes.by_episode, run.rules)
+            entry["profile"] = profile_before_after(profile, scored, episodes.by_episode, run.rules, coded_path)
         if show_text:
             entry["_examples"] = dict(scorer.examples)
         out_variants.append(entry)

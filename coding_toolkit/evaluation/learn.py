@@ -9,6 +9,7 @@ code (4-character CDS, as the scoring compares); when the code has map alternati
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
 from coding_toolkit import __version__
@@ -70,7 +71,7 @@ def learn_profile(coded_path: str, notes: str, variant: Variant, *, episode_colu
             if key:
                 reliability.append((s.confidence, key in episode.codes))
     rare = sum(1 for s, c in profile.pairs.values() if s >= min_suggested and c / s < max_share)
-    profile.learnt = {"coded": str(coded_path), "coded_shape": coded.shape, "episodes_learnt": len(scored) - len(test),
+    profile.learnt = {"coded": str(Path(coded_path).resolve()), "coded_shape": coded.shape, "episodes_learnt": len(scored) - len(test),
                       "episodes_held_out": len(test), "seed": seed, "held_out_share": held_out_share,
                       "pack_hash": run.pack_hash, "policy": variant.config.policy_path,
                       "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),

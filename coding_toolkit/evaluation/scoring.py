@@ -20,6 +20,7 @@ from coding_toolkit.concepts.evaluate import prf
 from coding_toolkit.evaluation.coded import CodedEpisode
 from coding_toolkit.evaluation.codes import ICD, OPCS, chapter, chapter_order, display_key, score_key
 from coding_toolkit.records import CodeSuggestion, CodeSystem, NoteResult
+from coding_toolkit.suggest import episode_suggestions, primary_and_others
 
 TOP = 20  # false positives and misses listed
 EXAMPLES = 2  # evidence snippets per listed code (HTML report with --show-text only)
@@ -47,8 +48,6 @@ def _alternative_keys(ranked: Sequence[CodeSuggestion]) -> set[tuple[str, str]]:
 
 def first_icd(ranked: Sequence[CodeSuggestion]) -> str | None:
     """Score key of the CDS primary diagnosis of ranked suggestions (None when the position stays empty)."""
-    from coding_toolkit.suggest import primary_and_others
-
     primary = primary_and_others(ranked, CodeSystem.ICD10)[0]
     return score_key(primary, ICD) if primary else None
 
@@ -68,8 +67,6 @@ class Scorer:
 
     def add(self, coded: CodedEpisode, results: Sequence[NoteResult]) -> dict[str, set[tuple[str, str]]]:
         """Score one episode (its notes' results); returns its tp/fp/fn/alt sets."""
-        from coding_toolkit.suggest import episode_suggestions
-
         # one note: its suggestions are already in the episode order (the episode rules over one note's
         # ranked codes change nothing: tests/evaluation check it on the example notes), so skip them
         ranked = (results[0].suggestions if len(results) == 1

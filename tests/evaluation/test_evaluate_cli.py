@@ -155,3 +155,10 @@ def test_learn_fits_on_training_episodes_only_and_annotate_uses_the_profile(data
     prof = json.loads(res.stdout)["profile"]
     assert prof["held_out_episodes"] == 60 - len(training)
     assert prof["after"]["codes"] == after and prof["before"]["codes"] == before
+    # another CODED file (say next year's): none of its episodes was learnt from, all are scored
+    other = tmp_path / "next_year.csv"
+    other.write_text(history_coded.read_text())
+    res = _run("evaluate", "--coded", other, "--notes", history, "--pack", tiny_pack, "--episode-column",
+               "episode_id", "--profile", profile, "--json", "--no-progress")
+    prof = json.loads(res.stdout)["profile"]
+    assert prof["held_out_episodes"] == 60 and not prof["learnt_from_this_coded"]
