@@ -87,8 +87,10 @@ def _evaluate_coded(packs, coded_path, notes, text_column, id_column, episode_co
     resolved = [str(Path(p).resolve()) if p else None for p in (policy_path, *policies)]
     # --policy (or the built-in policy) first, then each --policy-variant
     chosen = variants([_pack(p) for p in packs], resolved if policies else resolved[:1] if policy_path else [], base)
+    from coding_toolkit.process import freeze_loaded_objects
+
     result = evaluate_coded(coded_path, notes, chosen, episode_column=episode_column, profile=profile,
-                            show_text=show_text, progress=progress)
+                            show_text=show_text, progress=progress, loaded=freeze_loaded_objects)
     if html_path:
         from coding_toolkit.evaluation.report import write_report
         write_report(result, html_path, notes=notes if show_text else None, config=base)

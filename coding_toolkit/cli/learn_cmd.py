@@ -51,6 +51,7 @@ def learn(coded_path, notes, out, pack, text_column, id_column, episode_column, 
     from coding_toolkit.evaluation.learn import learn_profile
     from coding_toolkit.evaluation.run import variants
     from coding_toolkit.io.notes_reader import notes_format
+    from coding_toolkit.process import freeze_loaded_objects
 
     if Path(out).is_dir():
         raise click.UsageError(f"--out {out} is a folder; give a file name such as profile.json")
@@ -67,7 +68,8 @@ def learn(coded_path, notes, out, pack, text_column, id_column, episode_column, 
     variant = variants([pack], [policy] if policy else [], base)[0]
     profile, summary = learn_profile(coded_path, notes, variant, episode_column=episode_column, seed=seed,
                                      held_out_share=held_out_share, min_suggested=min_suggested,
-                                     max_share=max_share, prior_weight=prior_weight, progress=progress)
+                                     max_share=max_share, prior_weight=prior_weight, progress=progress,
+                                     loaded=freeze_loaded_objects)
     profile.save(out)
     if as_json:
         click.echo(json.dumps({**summary, "out": out}, indent=2, sort_keys=True))

@@ -6,7 +6,7 @@ learn from (its seeded split) are also scored before and after the profile.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -62,9 +62,10 @@ def differences(base: dict, other: dict) -> dict[str, Any]:
 
 
 def evaluate_coded(coded_path: str, notes: str, variants: Sequence[Variant], *, episode_column: str | None = None,
-                   profile=None, show_text: bool = False, progress: bool = False) -> dict[str, Any]:
+                   profile=None, show_text: bool = False, progress: bool = False,
+                   loaded: Callable[[], None] | None = None) -> dict[str, Any]:
     coded = read_coded(coded_path, episode_column)  # its errors come before any model load
-    runs = [annotate_variant(notes, v, progress=progress, keep_mentions=show_text) for v in variants]
+    runs = [annotate_variant(notes, v, progress=progress, keep_mentions=show_text, loaded=loaded) for v in variants]
     grouped = [group_episodes(results_of(r, with_mentions=show_text)) for r in runs]
     scored, rejects = match_episodes(coded, grouped, notes, [r.rejects_file for r in runs])
     out_variants = []

@@ -8,6 +8,7 @@ code (4-character CDS, as the scoring compares); when the code has map alternati
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -40,11 +41,12 @@ def calibration(pairs: list[tuple[float, bool]]) -> list[dict[str, Any]]:
 
 def learn_profile(coded_path: str, notes: str, variant: Variant, *, episode_column: str | None = None,
                   seed: int, held_out_share: float, min_suggested: int, max_share: float, prior_weight: float,
-                  progress: bool = False) -> tuple[CodingProfile, dict[str, Any]]:
+                  progress: bool = False, loaded: Callable[[], None] | None = None,
+                  ) -> tuple[CodingProfile, dict[str, Any]]:
     from coding_toolkit.suggest import episode_suggestions
 
     coded = read_coded(coded_path, episode_column)
-    run = annotate_variant(notes, variant, progress=progress)
+    run = annotate_variant(notes, variant, progress=progress, loaded=loaded)
     episodes = group_episodes(results_of(run, with_mentions=False))
     scored, rejects = match_episodes(coded, [episodes], notes, [run.rejects_file])
     profile = CodingProfile(min_suggested=min_suggested, max_share=max_share, prior_weight=prior_weight)

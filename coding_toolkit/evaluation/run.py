@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -124,8 +124,11 @@ def work_dir(notes: str, config: RunConfig) -> Path:
 
 
 def annotate_variant(notes: str, variant: Variant, *, progress: bool = False, keep_mentions: bool = False,
-                     ) -> Annotated:
-    """Annotate ``notes`` for ``variant`` into its work file, or reuse/continue an earlier run of it."""
+                     loaded: Callable[[], None] | None = None) -> Annotated:
+    """Annotate ``notes`` for ``variant`` into its work file, or reuse/continue an earlier run of it.
+
+    ``loaded`` is called once the variant's pipeline is loaded (the CLI freezes the loaded objects
+    there, ``process.freeze_loaded_objects``: the entry point's decision, not the library's)."""
     from coding_toolkit.api import annotate, pipeline_for, run_record
     from coding_toolkit.bulk import rerun
     from coding_toolkit.bulk.ledger import Ledger
@@ -133,6 +136,8 @@ def annotate_variant(notes: str, variant: Variant, *, progress: bool = False, ke
 
     config = variant.config
     pipeline = pipeline_for(config, progress=progress)
+    if loaded is not None:
+        loaded()
     out = work_dir(notes, config) / "suggestions.jsonl"
     ledger = rerun.ledger_path_for(str(out), None)
     identity = {"input": rerun.input_fingerprint(notes, config.source_db), "text_column": config.text_column,
