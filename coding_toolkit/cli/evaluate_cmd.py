@@ -121,6 +121,8 @@ def _print_coded(result: dict) -> None:
         p = entry["primary"]
         alt = entry["alternatives"]
         click.echo(f"\n== {entry['label']}")
+        if entry.get("notes_rejected_file"):
+            click.echo(f"notes rejected while annotating are listed in {entry['notes_rejected_file']}")
         click.echo(_row("codes (4-character, both systems)", entry["codes"]))
         for system, m in entry["by_system"].items():
             click.echo(_row(f"  {system}", m))

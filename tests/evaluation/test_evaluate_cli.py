@@ -65,6 +65,25 @@ def test_scores_match_the_hand_count(data, tiny_pack):
     assert again["reused_annotations"] and again["codes"] == out["codes"]
 
 
+def test_annotate_cds_output_read_as_coded_scores_perfectly(data, tiny_pack, tmp_path):
+    """The wide shape as annotate --format cds writes it: the suggestions scored against themselves."""
+    folder, notes, _ = data
+    cds = tmp_path / "suggested.csv"
+    res = _run("annotate", notes, "--pack", tiny_pack, "--out", cds, "--format", "cds", "--episode-column",
+               "episode_id", "--no-progress")
+    assert res.exit_code == 0, res.output
+    res = _run("evaluate", "--coded", cds, "--notes", notes, "--pack", tiny_pack, "--episode-column", "episode_id",
+               "--json", "--no-progress")
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    assert out["coded_shape"] == "wide"
+    assert out["codes"]["precision"] == out["codes"]["recall"] == 1.0 and out["codes"]["tp"] > 10
+    assert out["primary_agreement"] == 1.0
+    # the two notes without a suggestion give rows without codes: listed, not scored
+    assert {r["episode_id"] for r in out["rejected"]} == {"X-n06", "X-n07"}
+    assert all("no codes in any CDS column" in r["reason"] for r in out["rejected"])
+
+
 def test_side_by_side_policies_on_the_same_episodes(data, tiny_pack, tmp_path):
     folder, notes, coded = data
     from coding_toolkit.context import policy as policy_module
