@@ -96,12 +96,8 @@ class Pipeline:
                            max_note_chars=max_note_chars, profile_path=profile_path)
         pipeline = cls(pack=pack, engine=engine, context=stage, max_note_chars=max_note_chars, config=config)
         if profile_path:
-            from coding_toolkit.evaluation.profile import CodingProfile
-            pipeline.profile = CodingProfile.load(profile_path)
-            learnt_on = pipeline.profile.learnt.get("pack_hash")
-            if learnt_on and learnt_on != pack.hash:
-                log.warning("coding profile %s was learnt with pack %s, not %s: run coding-toolkit learn again "
-                            "with this pack", profile_path, learnt_on, pack.hash)
+            from coding_toolkit.evaluation.profile import load_profile
+            pipeline.profile = load_profile(profile_path, pack_hash=pack.hash)
         return pipeline
 
     # -- provenance -------------------------------------------------------------------------

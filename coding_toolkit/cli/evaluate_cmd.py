@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from coding_toolkit.cli.options import notes_file_options, pipeline_options, profile_option
-from coding_toolkit.run_config import DEFAULT_WORKERS, RunConfig
+from coding_toolkit.run_config import DEFAULT_BATCH_NOTES, DEFAULT_WORKERS, RunConfig
 
 SHOWN_REJECTS = 10
 
@@ -38,6 +38,8 @@ def _row(label: str, m: dict) -> str:
 @profile_option
 @click.option("--workers", default=DEFAULT_WORKERS, show_default=True, type=click.IntRange(1, 64),
               help="Processes annotating the notes (as annotate --workers).")
+@click.option("--batch-size", default=DEFAULT_BATCH_NOTES, show_default=True, type=click.IntRange(1),
+              help="Notes per batch (as annotate --batch-size).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.option("--html", "html_path", default=None, type=click.Path(dir_okay=False), metavar="REPORT.html",
               help="Write a self-contained HTML report with plots (no external files).")
@@ -45,7 +47,8 @@ def _row(label: str, m: dict) -> str:
               help="Put two evidence snippets per listed code in the HTML report (note text: patient data).")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on when stderr is a terminal).")
 def evaluate(packs, export_path, coded_path, notes, text_column, id_column, episode_column, policy_path,
-             rules_path, max_note_chars, policies, profile_path, workers, as_json, html_path, show_text, progress):
+             rules_path, max_note_chars, policies, profile_path, workers, batch_size, as_json, html_path, show_text,
+             progress):
     """Score suggestions: against a MedCATtrainer export (--pack P --export E), or against the codes your
     coders assigned (--coded CODED --notes NOTES): micro precision/recall/F1 of 4-character codes per
     episode, primary agreement, per chapter and per code; several --pack/--policy-variant side by side."""
@@ -53,7 +56,8 @@ def evaluate(packs, export_path, coded_path, notes, text_column, id_column, epis
         raise click.UsageError("give --export (MedCATtrainer) or --coded with --notes, not both")
     if coded_path:
         _evaluate_coded(packs, coded_path, notes, text_column, id_column, episode_column, policy_path, rules_path,
-                        max_note_chars, policies, profile_path, workers, as_json, html_path, show_text, progress)
+                        max_note_chars, policies, profile_path, workers, batch_size, as_json, html_path, show_text,
+                        progress)
         return
     if not export_path:
         raise click.UsageError("give --pack P --export EXPORT.json, or --coded CODED --notes NOTES")
@@ -63,7 +67,8 @@ def evaluate(packs, export_path, coded_path, notes, text_column, id_column, epis
 
 
 def _evaluate_coded(packs, coded_path, notes, text_column, id_column, episode_column, policy_path, rules_path,
-                    max_note_chars, policies, profile_path, workers, as_json, html_path, show_text, progress):
+                    max_note_chars, policies, profile_path, workers, batch_size, as_json, html_path, show_text,
+                    progress):
     import sys
 
     from coding_toolkit.evaluation.evaluate import evaluate_coded
@@ -83,7 +88,7 @@ def _evaluate_coded(packs, coded_path, notes, text_column, id_column, episode_co
         from coding_toolkit.evaluation.profile import CodingProfile
         profile = CodingProfile.load(profile_path)
     base = RunConfig(rules_path=rules_path, max_note_chars=max_note_chars, text_column=text_column,
-                     id_column=id_column, episode_column=episode_column, workers=workers)
+                     id_column=id_column, episode_column=episode_column, workers=workers, batch_notes=batch_size)
     resolved = [str(Path(p).resolve()) if p else None for p in (policy_path, *policies)]
     # --policy (or the built-in policy) first, then each --policy-variant
     chosen = variants([_pack(p) for p in packs], resolved if policies else resolved[:1] if policy_path else [], base)

@@ -14,7 +14,7 @@ from coding_toolkit.evaluation.profile import (
     DEFAULT_PRIOR_WEIGHT,
     DEFAULT_SEED,
 )
-from coding_toolkit.run_config import DEFAULT_WORKERS, RunConfig
+from coding_toolkit.run_config import DEFAULT_BATCH_NOTES, DEFAULT_WORKERS, RunConfig
 
 
 @click.command("learn")
@@ -39,10 +39,13 @@ from coding_toolkit.run_config import DEFAULT_WORKERS, RunConfig
               help="Pseudo-episodes at the trust's overall share that calibration adds to each (concept, code).")
 @click.option("--workers", default=DEFAULT_WORKERS, show_default=True, type=click.IntRange(1, 64),
               help="Processes annotating the notes.")
+@click.option("--batch-size", default=DEFAULT_BATCH_NOTES, show_default=True, type=click.IntRange(1),
+              help="Notes per batch (as annotate --batch-size).")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on when stderr is a terminal).")
 def learn(coded_path, notes, out, pack, text_column, id_column, episode_column, policy_path, rules_path,
-          max_note_chars, held_out_share, seed, min_suggested, max_share, prior_weight, workers, as_json, progress):
+          max_note_chars, held_out_share, seed, min_suggested, max_share, prior_weight, workers, batch_size, as_json,
+          progress):
     """Learn how this trust codes: per (concept, code), how often a suggestion was coded, from one part of
     the episodes (seeded split by episode); scored before/after on the rest. Use it with annotate/serve
     --profile."""
@@ -63,7 +66,7 @@ def learn(coded_path, notes, out, pack, text_column, id_column, episode_column, 
     else:
         pack = None
     base = RunConfig(rules_path=rules_path, max_note_chars=max_note_chars, text_column=text_column,
-                     id_column=id_column, episode_column=episode_column, workers=workers)
+                     id_column=id_column, episode_column=episode_column, workers=workers, batch_notes=batch_size)
     policy = str(Path(policy_path).resolve()) if policy_path else None
     variant = variants([pack], [policy] if policy else [], base)[0]
     profile, summary = learn_profile(coded_path, notes, variant, episode_column=episode_column, seed=seed,

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -26,6 +27,8 @@ from typing import Any
 from coding_toolkit.errors import InputError
 from coding_toolkit.evaluation.codes import ICD, OPCS, score_key
 from coding_toolkit.records import CodeSuggestion, CodeSystem, FilterDecision, NoteResult
+
+log = logging.getLogger(__name__)
 
 FORMAT = "coding_toolkit coding profile"
 VERSION = 1
@@ -214,5 +217,12 @@ class CodingProfile:
         return tuple(order) if order != list(s.alternatives) else None
 
 
-def load_profile(path: str | Path | None) -> CodingProfile | None:
-    return CodingProfile.load(path) if path else None
+def load_profile(path: str | Path, *, pack_hash: str | None = None) -> CodingProfile:
+    """The profile at ``path``, for a pipeline with pack ``pack_hash`` (a WARNING when it was learnt with
+    another pack: its counts are those of another pack's suggestions)."""
+    profile = CodingProfile.load(path)
+    learnt_on = profile.learnt.get("pack_hash")
+    if pack_hash and learnt_on and learnt_on != pack_hash:
+        log.warning("coding profile %s was learnt with pack %s, not %s: run coding-toolkit learn again with this "
+                    "pack", path, learnt_on, pack_hash)
+    return profile

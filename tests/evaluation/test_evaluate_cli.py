@@ -181,3 +181,45 @@ def test_learn_fits_on_training_episodes_only_and_annotate_uses_the_profile(data
                "episode_id", "--profile", profile, "--json", "--no-progress")
     prof = json.loads(res.stdout)["profile"]
     assert prof["held_out_episodes"] == 60 and not prof["learnt_from_this_coded"]
+
+
+def test_parallel_workers_score_the_same(data, tiny_pack):
+    folder, notes, coded = data
+    outs = []
+    for workers in ("1", "2"):
+        copy = folder / f"notes_workers_{workers}.jsonl"  # its own work file: annotated afresh
+        copy.write_text(notes.read_text())
+        res = _run("evaluate", "--coded", coded, "--notes", copy, "--pack", tiny_pack, "--episode-column",
+                   "episode_id", "--workers", workers, "--batch-size", "2", "--json", "--no-progress")
+        assert res.exit_code == 0, res.output
+        outs.append(json.loads(res.stdout))
+    assert not outs[1]["reused_annotations"]
+    # workers hand over serialised lines, parsed for the scoring as they are written
+    assert outs[0]["codes"] == outs[1]["codes"] and outs[0]["by_code"] == outs[1]["by_code"]
+
+
+def test_a_stopped_evaluation_continues_without_losing_or_repeating_a_note(data, tiny_pack, monkeypatch):
+    from coding_toolkit.evaluation.evaluate import evaluate_coded
+    from coding_toolkit.evaluation.run import variants
+    from coding_toolkit.run_config import RunConfig
+
+    folder, notes, coded = data
+    copy = folder / "notes_resume.jsonl"  # its own work file
+    copy.write_text(notes.read_text())
+    variant = variants([str(tiny_pack)], [], RunConfig(episode_column="episode_id", batch_notes=2))[0]
+    read = RunConfig.read_notes
+
+    def stops_after_four(self, path):
+        for i, note in enumerate(read(self, path)):
+            if i == 4:
+                raise KeyboardInterrupt  # as a Ctrl-C after two committed batches
+            yield note
+
+    monkeypatch.setattr(RunConfig, "read_notes", stops_after_four)
+    with pytest.raises(KeyboardInterrupt):
+        evaluate_coded(str(coded), str(copy), [variant], episode_column="episode_id")
+    monkeypatch.setattr(RunConfig, "read_notes", read)
+    resumed = evaluate_coded(str(coded), str(copy), [variant], episode_column="episode_id")
+    lines = [json.loads(line)["note_id"] for line in Path(resumed["work_file"]).read_text().splitlines()]
+    assert sorted(lines) == sorted(json.loads(line)["note_id"] for line in notes.read_text().splitlines())
+    assert resumed["codes"] == {"precision": 0.5, "recall": 0.6667, "f1": 0.5714, "tp": 8, "fp": 8, "fn": 4}

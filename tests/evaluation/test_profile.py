@@ -109,3 +109,17 @@ def test_bad_profile_files_are_named_with_the_fix(tmp_path, text, message):
     with pytest.raises(InputError, match=message) as err:
         CodingProfile.load(path)
     assert str(path) in str(err.value) and "fix" in str(err.value)
+
+
+def test_a_profile_learnt_with_another_pack_is_loaded_with_a_warning(tmp_path, caplog):
+    from coding_toolkit.evaluation.profile import load_profile
+
+    profile = _profile()
+    profile.learnt = {"pack_hash": "sha256:aaa"}
+    path = tmp_path / "profile.json"
+    profile.save(path)
+    with caplog.at_level("WARNING", logger="coding_toolkit.evaluation.profile"):
+        load_profile(path, pack_hash="sha256:aaa")
+        assert not caplog.records
+        load_profile(path, pack_hash="sha256:bbb")
+    assert "learnt with pack sha256:aaa, not sha256:bbb" in caplog.text
