@@ -75,4 +75,15 @@ class RunConfig:
         return {"format": self.format, "out": str(Path(out).resolve()) if out else "", "db": db or "",
                 "episode_column": self.episode_column or "", "max_note_chars": str(self.max_note_chars),
                 "policy": self.policy_path or "", "rules": self.rules_path or "",
-                **({"profile": self.profile_path} if self.profile_path else {})}
+                **({"profile": _with_digest(self.profile_path)} if self.profile_path else {})}
+
+
+def _with_digest(path: str) -> str:
+    """A file named with its content's hash: a profile learnt again under the same name is another setting."""
+    import hashlib
+
+    try:
+        digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
+    except OSError:
+        digest = "unreadable"
+    return f"{path} sha256:{digest}"

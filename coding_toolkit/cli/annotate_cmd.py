@@ -51,11 +51,13 @@ def annotate(notes, pack, out, fmt, db, text_column, id_column, episode_column, 
         pack = str(resolve_pack_path(pack))
     if engine == "spark":
         ctx = click.get_current_context()
-        ignored = [f"--{name.replace('_', '-')}" for name in ("fmt", "workers", "resume", "overwrite", "batch_size",
-                                                              "profile_path")
+        if profile_path:
+            raise click.UsageError("--profile is not supported with --engine spark yet; fix: annotate with "
+                                   "--engine local to apply a coding profile")
+        ignored = [f"--{name.replace('_', '-')}" for name in ("fmt", "workers", "resume", "overwrite", "batch_size")
                    if ctx.get_parameter_source(name) is not click.core.ParameterSource.DEFAULT]
         if ignored:
-            raise click.UsageError(f"{', '.join(ignored).replace('--fmt', '--format').replace('-path', '')} cannot be used with "
+            raise click.UsageError(f"{', '.join(ignored).replace('--fmt', '--format')} cannot be used with "
                                    "--engine spark: it writes partitioned Parquet under --out and re-runs "
                                    "without duplicates (see docs/spark.md)")
         if out is None:

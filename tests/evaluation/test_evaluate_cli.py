@@ -223,3 +223,18 @@ def test_a_stopped_evaluation_continues_without_losing_or_repeating_a_note(data,
     lines = [json.loads(line)["note_id"] for line in Path(resumed["work_file"]).read_text().splitlines()]
     assert sorted(lines) == sorted(json.loads(line)["note_id"] for line in notes.read_text().splitlines())
     assert resumed["codes"] == {"precision": 0.5, "recall": 0.6667, "f1": 0.5714, "tp": 8, "fp": 8, "fn": 4}
+
+
+def test_annotate_with_a_changed_profile_is_not_up_to_date(data, tiny_pack, tmp_path):
+    from coding_toolkit.evaluation.profile import CodingProfile
+
+    folder, notes, _ = data
+    path = tmp_path / "profile.json"
+    CodingProfile(min_suggested=20).save(path)
+    out = tmp_path / "out.jsonl"
+    args = ("annotate", notes, "--pack", tiny_pack, "--out", out, "--profile", path, "--no-progress")
+    assert _run(*args).exit_code == 0
+    assert "is up to date" in _run(*args).output
+    CodingProfile(min_suggested=5).save(path)  # learnt again under the same name
+    res = _run(*args)
+    assert res.exit_code == 2 and "different --profile" in res.output
