@@ -171,11 +171,16 @@ class CodingProfile:
         kept: list[CodeSuggestion] = []
         calibrated: dict[tuple[str, str], dict[str, Any]] = {}  # (system, code): one suggestion per code
         dropped: dict[int, str] = {}  # mention index -> reason
+        rare = {id(s) for s in result.suggestions if self._rarely_coded(s)}
+        # a note's only codes of a system are kept: with nothing else stated, a code this trust rarely
+        # assigns next to a diagnosis (a symptom) may be exactly what its coder assigns
+        alone = {str(s.system) for s in result.suggestions} - {
+            str(s.system) for s in result.suggestions if id(s) not in rare}
         for s in result.suggestions:
             key = suggestion_key(s)
             counts = self._support(s, key) if key else None
             suggested, coded = counts or (0, 0)
-            if counts and suggested >= self.min_suggested and coded / suggested < self.max_share:
+            if id(s) in rare and str(s.system) not in alone:
                 for i in s.evidence:
                     dropped.setdefault(i, RARELY_CODED.format(coded=coded, suggested=suggested))
                 continue
@@ -202,6 +207,11 @@ class CodingProfile:
                 for i, am in enumerate(mentions))
         return evolve(result, mentions=mentions,
                       suggestions=tuple(evolve(s, **changes) if changes else s for s, changes in ranked))
+
+    def _rarely_coded(self, s: CodeSuggestion) -> bool:
+        key = suggestion_key(s)
+        counts = self._support(s, key) if key else None
+        return bool(counts and counts[0] >= self.min_suggested and counts[1] / counts[0] < self.max_share)
 
     def _chosen_order(self, s: CodeSuggestion, key: tuple[str, str]) -> tuple | None:
         if not s.alternatives:

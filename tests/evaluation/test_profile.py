@@ -72,6 +72,14 @@ def test_counting_and_applying():
     assert [s.code for s in sparse.apply(note).suggestions] == ["E143D", "R060"]
 
 
+def test_a_notes_only_code_of_its_system_is_never_filtered():
+    profile = _profile()
+    only_symptom = NoteResult("n1", (_mention("267036007", 0),), (_s("R060", "267036007"),), provenance={})
+    out = profile.apply(only_symptom)
+    assert [s.code for s in out.suggestions] == ["R060"] and out.mentions[0].decision.status == "kept"
+    assert out.suggestions[0].confidence < 0.1  # but its confidence says how rarely it is coded here
+
+
 def test_a_kept_mention_supporting_another_code_stays_kept():
     profile = _profile()
     note = NoteResult("n1", (_mention("267036007", 0),),
