@@ -60,7 +60,8 @@ class _Building:
     problems: list[str] = field(default_factory=list)
 
 
-def _rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
+def _rows(path: Path) -> Iterator[tuple[int, list[str]]]:
+    """(line, stripped cells): the header first, then every non-blank row."""
     if not path.is_file():
         raise InputError(f"{path}: CODED file not found; fix: give the CSV/TSV of your coded episodes")
     delimiter = "\t" if path.suffix.lower() in (".tsv", ".tab", ".txt") else ","
@@ -71,24 +72,24 @@ def _rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
             if not header:
                 raise InputError(f"{path}: empty file, no header; fix: the first line names the columns "
                                  f"({', '.join(LONG_COLUMNS)}, or the CDS columns {PRIMARY_DIAGNOSIS} ...)")
-            header = [h.strip() for h in header]
-            yield 1, {"": header}  # type: ignore[dict-item]
+            yield 1, [h.strip() for h in header]
             for row in reader:
-                if not any(cell.strip() for cell in row):
+                cells = [cell.strip() for cell in row]
+                if not any(cells):
                     continue
-                if len(row) != len(header):
-                    raise InputError(f"{path}:{reader.line_num}: {len(row)} fields, the header has {len(header)}; "
+                if len(cells) != len(header):
+                    raise InputError(f"{path}:{reader.line_num}: {len(cells)} fields, the header has {len(header)}; "
                                      "fix: quote values holding the delimiter")
-                yield reader.line_num, dict(zip(header, (cell.strip() for cell in row)))
+                yield reader.line_num, cells
     except UnicodeDecodeError as err:
         raise InputError(f"{path}: not UTF-8 text ({err.reason} at byte {err.start}); fix: save it as UTF-8") from None
 
 
-def _wide_columns(header: list[str]) -> list[tuple[str, str, int]] | None:
-    """(column, system, position) of the CDS code columns in position order, or None without them."""
-    out: list[tuple[str, str, int]] = []
-    for column in header:
-        m = _NUMBERED.match(column.upper())
+def _wide_columns(header: list[str]) -> list[tuple[int, str, int]] | None:
+    """(column index, system, position) of the CDS code columns in position order, or None without them."""
+    out: list[tuple[int, str, int]] = []
+    for column, name_in_file in enumerate(header):
+        m = _NUMBERED.match(name_in_file.upper())
         if not m:
             continue
         name, number = m.group(1).strip(), int(m.group(2) or 0)
@@ -100,7 +101,7 @@ def _wide_columns(header: list[str]) -> list[tuple[str, str, int]] | None:
             out.append((column, OPCS, 1))
         elif name == PROCEDURE:
             out.append((column, OPCS, max(number, 2)))
-    if not any(column.upper() == PRIMARY_DIAGNOSIS for column, _, _ in out):
+    if not any(header[column].upper() == PRIMARY_DIAGNOSIS for column, _, _ in out):
         return None
     return sorted(out, key=lambda c: (c[1], c[2]))
 
@@ -109,10 +110,9 @@ def read_coded(path: str | Path, episode_column: str | None = None) -> CodedHist
     """The coded episodes of ``path`` and the episodes rejected with their reasons."""
     path = Path(path)
     rows = _rows(path)
-    _, first = next(rows)
-    header: list[str] = first[""]  # type: ignore[assignment]
-    lower = {h.lower(): h for h in header}
-    id_column = next((lower[c.lower()] for c in (episode_column, "episode_id") if c and c.lower() in lower), None)
+    _, header = next(rows)
+    lower = {h.lower(): i for i, h in enumerate(header)}  # column name -> index
+    id_index = next((lower[c.lower()] for c in (episode_column, "episode_id") if c and c.lower() in lower), None)
     wide = _wide_columns(header)
     long_missing = [c for c in LONG_COLUMNS[1:] if c not in lower]
     if wide is None and long_missing:
@@ -120,16 +120,18 @@ def read_coded(path: str | Path, episode_column: str | None = None) -> CodedHist
             f"{path}: the header is neither the long shape ({', '.join(LONG_COLUMNS)}; missing "
             f"{', '.join(long_missing)}) nor CDS columns ({PRIMARY_DIAGNOSIS}, {SECONDARY_DIAGNOSIS} 1..n, "
             f"{PRIMARY_PROCEDURE}, {PROCEDURE} 2..n); found: {', '.join(header)}; fix: rename the columns")
-    if id_column is None:
+    if id_index is None:
         wanted = f"'{episode_column}' or 'episode_id'" if episode_column else "'episode_id'"
         raise InputError(f"{path}: no episode column ({wanted}) in the header ({', '.join(header)}); fix: add it, "
                          "or name yours with --episode-column")
     history = CodedHistory(str(path), "wide" if wide is not None else "long")
     building: dict[str, _Building] = {}
+    system_at, position_at, code_at = (lower.get(c, -1) for c in LONG_COLUMNS[1:])  # the long shape only
     for line, row in rows:
-        episode = row[id_column]
+        episode = row[id_index]
         if not episode:
-            history.rejects.append(Reject("", f"{path}:{line}", f"empty {id_column}; fix: give every row its episode"))
+            history.rejects.append(Reject("", f"{path}:{line}", f"empty {header[id_index]}; fix: give every row "
+                                                                 "its episode"))
             continue
         if wide is not None:
             if episode in building:
@@ -139,20 +141,20 @@ def read_coded(path: str | Path, episode_column: str | None = None) -> CodedHist
             ep = building[episode] = _Building(line)
             for column, system, position in wide:
                 if row[column]:
-                    _add(ep, line, column, system, row[column], position)
+                    _add(ep, line, header[column], system, row[column], position)
             if not ep.codes and not ep.problems:
                 ep.problems.append(f"line {line}: no codes in any CDS column")
         else:
             ep = building.setdefault(episode, _Building(line))
-            named = system_name(row[lower["system"]])
+            named = system_name(row[system_at])
             if named is None:
-                ep.problems.append(f"line {line}: unknown system {row[lower['system']]!r}; fix: ICD-10 or OPCS-4")
+                ep.problems.append(f"line {line}: unknown system {row[system_at]!r}; fix: ICD-10 or OPCS-4")
                 continue
-            raw = row[lower["position"]]
+            raw = row[position_at]
             if not raw.isdigit() or int(raw) < 1:
                 ep.problems.append(f"line {line}: position {raw!r} is not a whole number from 1 (1 = primary)")
                 continue
-            _add(ep, line, "code", named, row[lower["code"]], int(raw))
+            _add(ep, line, "code", named, row[code_at], int(raw))
     for episode, ep in building.items():
         if ep.problems:
             history.rejects.append(Reject(episode, f"{path}:{ep.line}", "; ".join(ep.problems)))
