@@ -9,6 +9,8 @@ in this order:
     context.ContextStage           mentions + their rows -> [(ContextLabels, FilterDecision)], each one's heading
     suggest.filter_service_names   "Stroke Unit" mentions -> filtered, reason "service name"
     suggest.suggestions_for        [AnnotatedMention] + headings -> ranked [CodeSuggestion] (coding rules applied)
+    CodingProfile.apply            with a trust's coding profile (``learn``): calibrated confidence, rarely
+                                   coded codes filtered, alternatives in the trust's order (evaluation/profile.py)
 """
 from __future__ import annotations
 
@@ -56,6 +58,8 @@ class Pipeline:
     coding_rules: CodingRules | None = None
     # the rules in force: ``coding_rules``, or the defaults with the policy's switches
     rules: CodingRules = field(init=False, repr=False)
+    # a trust's coding profile (evaluation.profile.CodingProfile), applied after the suggestion stage
+    profile: Any = None
 
     def __post_init__(self):
         if self.coding_rules is None:
@@ -91,15 +95,22 @@ class Pipeline:
         stage = ContextStage(classifier=classifier, policy=Policy.load(config.policy_path))
         stage.task_table.check_tasks(pack.meta_tasks, where=f"pack {pack.path}")
         loaded = RunConfig(pack=str(pack.path), policy_path=config.policy_path, rules_path=config.rules_path,
-                           max_note_chars=config.max_note_chars, linker=config.linker)
-        return cls(pack=pack, engine=engine, context=stage, max_note_chars=config.max_note_chars, config=loaded)
+                           max_note_chars=config.max_note_chars, linker=config.linker,
+                           profile_path=config.profile_path)
+        pipeline = cls(pack=pack, engine=engine, context=stage, max_note_chars=config.max_note_chars, config=loaded)
+        if config.profile_path:
+            from coding_toolkit.evaluation.profile import load_profile
+            pipeline.profile = load_profile(config.profile_path, pack_hash=pack.hash)
+        return pipeline
 
     @classmethod
     def from_pack(cls, path: str | Path | None = None, *, policy_path=None, rules_path=None,
-                  max_note_chars: int = DEFAULT_MAX_NOTE_CHARS, progress: bool = False) -> Pipeline:
+                  max_note_chars: int = DEFAULT_MAX_NOTE_CHARS, progress: bool = False,
+                  profile_path=None) -> Pipeline:
         """Load a pack (the embedded starter pack when ``path`` is None) and its map store."""
         return cls.from_config(RunConfig(pack=None if path is None else str(path), policy_path=policy_path,
-                                         rules_path=rules_path, max_note_chars=max_note_chars), progress=progress)
+                                         rules_path=rules_path, max_note_chars=max_note_chars,
+                                         profile_path=profile_path), progress=progress)
 
     # -- provenance -------------------------------------------------------------------------
     @property
@@ -117,6 +128,8 @@ class Pipeline:
                 # which code-level rules shaped the suggestions (auditors: docs/coders.md, "Coding rules")
                 "coding_rules": self.rules.switches(),
             }
+            if self.profile is not None:
+                cached["coding_profile"] = self.profile.provenance
             if cached["illustrative"]:
                 cached["warning"] = ILLUSTRATIVE_LABEL
             self._provenance = cached
@@ -144,7 +157,8 @@ class Pipeline:
         annotated = filter_service_names(text, tuple(
             AnnotatedMention(mention=m, labels=labels, decision=decision, codes=c)
             for m, c, (labels, decision) in zip(mentions, codes, decisions)), self.rules)
-        return NoteResult(
+        result = NoteResult(
             note_id=note.note_id, episode_id=note.episode_id, mentions=annotated,
             suggestions=suggestions_for(annotated, self.rules, headings), provenance=self.provenance,
             text_hash=text_hash(text))
+        return self.profile.apply(result, self.rules) if self.profile is not None else result

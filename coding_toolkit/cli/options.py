@@ -50,6 +50,14 @@ def pipeline_options(max_note_chars_help: str):
     return wrap
 
 
+def profile_option(func):
+    """--profile: a trust's coding profile from ``coding-toolkit learn`` (docs/evaluation.md)."""
+    return click.option("--profile", "profile_path", default=None, type=click.Path(exists=True, dir_okay=False),
+                        metavar="PROFILE.json",
+                        help="Coding profile from 'coding-toolkit learn': calibrated confidence, codes this trust "
+                             "rarely assigns filtered, alternatives in its coders' order.")(func)
+
+
 def _progress_default(ctx, param, value):
     return sys.stderr.isatty() if value is None else value
 

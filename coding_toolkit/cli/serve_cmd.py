@@ -5,7 +5,7 @@ import os
 
 import click
 
-from coding_toolkit.cli.options import pipeline_options
+from coding_toolkit.cli.options import pipeline_options, profile_option
 from coding_toolkit.cli.web_options import checked_server_settings, server_options
 
 
@@ -16,6 +16,7 @@ from coding_toolkit.cli.web_options import checked_server_settings, server_optio
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
               help="Worker processes; each loads the pack once.")
 @pipeline_options("Longer notes are refused with 413.")
+@profile_option
 @click.option("--max-body-bytes", default=None, type=click.IntRange(1024), metavar="N",
               help="Request body limit (413 above it). Default: 4 x --max-note-chars + 64 KiB "
                    "(one note of the longest allowed length in any UTF-8).")
@@ -24,7 +25,7 @@ from coding_toolkit.cli.web_options import checked_server_settings, server_optio
 @click.option("--access-log/--no-access-log", default=True, show_default=True,
               help="Log method, path and status of each request (never bodies).")
 def serve(pack, host, port, token_file, insecure_no_auth, workers, policy_path, rules_path, max_note_chars,
-          max_body_bytes, entity_output_mode, access_log):
+          max_body_bytes, entity_output_mode, access_log, profile_path=None):
     """Serve the annotation pipeline over HTTP (MedCATservice API + /api/suggest)."""
     from coding_toolkit.concepts.pack import load_pack
     from coding_toolkit.web import server
@@ -37,7 +38,8 @@ def serve(pack, host, port, token_file, insecure_no_auth, workers, policy_path, 
     else:
         pack = None
     settings.update(pack=pack, policy_path=policy_path and os.path.abspath(policy_path),
-                    rules_path=rules_path and os.path.abspath(rules_path), max_note_chars=max_note_chars,
+                    rules_path=rules_path and os.path.abspath(rules_path),
+                    profile_path=profile_path and os.path.abspath(profile_path), max_note_chars=max_note_chars,
                     max_body_bytes=max_body_bytes or 4 * max_note_chars + 65536,
                     entity_output_mode=entity_output_mode)
     click.echo(f"pack checked; loading it in {workers} worker(s): http://{host}:{port} is up when uvicorn says "

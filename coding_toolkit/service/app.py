@@ -236,7 +236,8 @@ def create_app():
     settings = settings_from_env()
     pipeline = Pipeline.from_pack(settings.get("pack"), policy_path=settings.get("policy_path"),
                                   rules_path=settings.get("rules_path"),
-                                  max_note_chars=int(settings["max_note_chars"]))
+                                  max_note_chars=int(settings["max_note_chars"]),
+                                  profile_path=settings.get("profile_path"))
     from coding_toolkit.process import freeze_loaded_objects
 
     freeze_loaded_objects()  # the worker process's entry: the model stays loaded for its lifetime
