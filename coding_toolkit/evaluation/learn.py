@@ -43,7 +43,7 @@ def learn_profile(coded_path: str, notes: str, variant: Variant, *, episode_colu
                   seed: int, held_out_share: float, min_suggested: int, max_share: float, prior_weight: float,
                   progress: bool = False, loaded: Callable[[], None] | None = None,
                   ) -> tuple[CodingProfile, dict[str, Any]]:
-    from coding_toolkit.suggest import episode_suggestions
+    from coding_toolkit.suggest.episode import episode_suggestions
 
     coded = read_coded(coded_path, episode_column)
     run = annotate_variant(notes, variant, progress=progress, loaded=loaded)

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from coding_toolkit.evaluation.coded import CodedEpisode, CodedHistory, Reject
+from coding_toolkit.io.sinks.base import SinkBase
 from coding_toolkit.records import NoteResult
 from coding_toolkit.run_config import RunConfig
 from coding_toolkit.suggest.merge import evolve
@@ -44,7 +44,7 @@ class Annotated:
     results: list[NoteResult] | None = None  # collected while written (a fresh run)
 
 
-class CollectingSink:
+class CollectingSink(SinkBase):
     """The JSONL work file's sink, keeping what the scoring needs of each note as it is written, so a
     fresh run is scored without reading its output back (a resumed run reads it back: ``read_results``)."""
 
@@ -68,6 +68,9 @@ class CollectingSink:
                 r = evolve(r, mentions=())
             self.results.append(r)
         return position
+
+    def abort(self) -> None:
+        self.inner.abort()
 
     def close(self) -> None:
         self.inner.close()
@@ -129,9 +132,10 @@ def annotate_variant(notes: str, variant: Variant, *, progress: bool = False, ke
 
     ``loaded`` is called once the variant's pipeline is loaded (the CLI freezes the loaded objects
     there, ``process.freeze_loaded_objects``: the entry point's decision, not the library's)."""
-    from coding_toolkit.api import annotate, pipeline_for, run_record
+    from coding_toolkit.api import pipeline_for
     from coding_toolkit.bulk import rerun
     from coding_toolkit.bulk.ledger import Ledger
+    from coding_toolkit.bulk.lifecycle import plan_run, run_record
     from coding_toolkit.io.sinks import open_sink
 
     config = variant.config
@@ -152,13 +156,12 @@ def annotate_variant(notes: str, variant: Variant, *, progress: bool = False, ke
     if same and prior is not None and prior["run"].get("complete"):
         done.reused = True
         return done
-    if not same:
-        rerun.discard(ledger)
-    run_id = (Ledger.existing_run_id(ledger) if same else None) or uuid.uuid4().hex
-    sink = CollectingSink(open_sink("jsonl", out, run=run_record(pipeline, config, config.settings(str(out), None),
-                                                                   run_id)), keep_mentions=keep_mentions)
-    summary: Any = annotate(config.read_notes(notes), config, sink, pipeline=pipeline, ledger_path=ledger,
-                       resume=same, rejects_path=rejects, progress=progress, run_id=run_id, identity=identity)
+    # the work file is the evaluation's own: a run of the same notes and settings continues, any other is replaced
+    plan = plan_run(notes, config, str(out), None, resume=same, overwrite=not same, progress=progress,
+                    ledger_path=ledger, rejects_path=rejects)
+    sink = CollectingSink(open_sink("jsonl", out, run=run_record(pipeline, plan.config, plan.settings, plan.run_id)),
+                          keep_mentions=keep_mentions)
+    summary: Any = plan.execute(pipeline, sink, progress=progress)
     done.rejected = summary.rejected
     done.rejects_file = summary.rejects_file
     if not sink.resumed:

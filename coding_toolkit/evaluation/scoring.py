@@ -20,7 +20,8 @@ from coding_toolkit.concepts.evaluate import prf
 from coding_toolkit.evaluation.coded import CodedEpisode
 from coding_toolkit.evaluation.codes import ICD, OPCS, chapter, chapter_order, display_key, score_key
 from coding_toolkit.records import CodeSuggestion, CodeSystem, NoteResult
-from coding_toolkit.suggest import episode_suggestions, primary_and_others
+from coding_toolkit.suggest import primary_and_others
+from coding_toolkit.suggest.episode import episode_suggestions
 
 TOP = 20  # false positives and misses listed
 EXAMPLES = 2  # evidence snippets per listed code (HTML report with --show-text only)

@@ -76,7 +76,7 @@ def test_one_note_episode_order_is_the_note_order_on_the_example_notes():
     from coding_toolkit.api import pipeline_for
     from coding_toolkit.records import Note
     from coding_toolkit.run_config import RunConfig
-    from coding_toolkit.suggest import episode_suggestions
+    from coding_toolkit.suggest.episode import episode_suggestions
 
     pipeline = pipeline_for(RunConfig())
     examples = Path(__file__).parent.parent.parent / "examples" / "notes.jsonl"
