@@ -7,7 +7,7 @@ in this order:
     pack.annotate                  text -> [Mention]       (a concepts.model.ConceptModel: concepts.pack.Pack)
     mapping.engine.MapEngine       sctid -> [MapRow] per mention (default marked)
     context.ContextStage           mentions + their rows -> [(ContextLabels, FilterDecision)], each one's heading
-    suggest.filter_service_names   "Stroke Unit" mentions -> filtered, reason "service name"
+    suggest.review_mentions        service names, uncertain final diagnosis, explained symptoms
     suggest.suggestions_for        [AnnotatedMention] + headings -> ranked [CodeSuggestion] (coding rules applied)
 """
 from __future__ import annotations
@@ -22,7 +22,7 @@ from coding_toolkit import __version__
 from coding_toolkit.concepts.model import ConceptModel
 from coding_toolkit.records import AnnotatedMention, Note, NoteResult
 from coding_toolkit.run_config import DEFAULT_MAX_NOTE_CHARS, RunConfig
-from coding_toolkit.suggest import CodingRules, filter_service_names, suggestions_for
+from coding_toolkit.suggest import CodingRules, review_mentions, suggestions_for
 
 log = logging.getLogger(__name__)
 
@@ -131,10 +131,10 @@ class Pipeline:
         lookup = self.engine.lookup
         codes = [tuple(lookup(m.sctid)) for m in mentions]
         decisions, headings = self.context.run_with_headings(text, mentions, codes)
-        annotated = filter_service_names(text, tuple(
+        annotated = review_mentions(text, tuple(
             AnnotatedMention(mention=m, labels=labels, decision=decision, codes=c)
-            for m, c, (labels, decision) in zip(mentions, codes, decisions)), self.rules)
+            for m, c, (labels, decision) in zip(mentions, codes, decisions)), headings, self.rules)
         return NoteResult(
             note_id=note.note_id, episode_id=note.episode_id, mentions=annotated,
-            suggestions=suggestions_for(annotated, self.rules, headings), provenance=self.provenance,
+            suggestions=suggestions_for(annotated, self.rules, headings, text), provenance=self.provenance,
             text_hash=text_hash(text))

@@ -6,6 +6,13 @@ unit, clinic, service, team or document. It is filtered with reason ``service na
 context filter said), so it gives no code and a coder still sees it. The word lists are data
 (``data/coding_rules.json``: ``service_names.following`` / ``preceding``). "Heart failure" in a
 sentence, or "heart failure. Nurse to review", is untouched.
+
+Heading lines (``service_names.heading_line``): every mention on the note's title line
+("DISCHARGE SUMMARY - Stroke Medicine", "Endoscopy report and discharge": its first non-empty line, in
+capitals, with " - " or a title word, when more lines follow and it has no colon), on a line
+naming a document ("CARDIOLOGY - DISCHARGE SUMMARY"), or followed by a capitalised specialty word with
+no colon after it on its line ("Stroke Medicine", "Vascular Surgery") is a service name too. "Cataract
+surgery" in a sentence ("listed for left cataract surgery") is untouched.
 """
 from __future__ import annotations
 
@@ -16,6 +23,7 @@ from functools import lru_cache
 from coding_toolkit.records import AnnotatedMention, FilterDecision
 from coding_toolkit.suggest.config import CodingRules
 from coding_toolkit.suggest.merge import evolve
+from coding_toolkit.suggest.note_text import line_bounds
 
 
 def _alternation(phrases: Sequence[str]) -> str:
@@ -53,11 +61,38 @@ def is_service_name(text: str, start: int, end: int, rules: CodingRules) -> bool
     return False
 
 
+def _is_title(text: str, line_start: int, line_end: int, rules: CodingRules) -> bool:
+    """The note's first non-empty line, a title: more lines follow, no colon, no sentence end, and written
+    as a title (capitals, "X - Y", or a title word: report, letter, summary ...)."""
+    line = text[line_start:line_end].strip()
+    if line_start != len(text) - len(text.lstrip()) or not text[line_end:].strip() or ":" in line \
+            or line.endswith("."):
+        return False
+    words = set(re.findall(r"[a-z]+", line.lower()))
+    return line.upper() == line or " - " in line or bool(words & set(rules.heading_title_words))
+
+
+def on_heading_line(text: str, start: int, end: int, rules: CodingRules) -> bool:
+    """A mention on a title or document line, or directly followed by a specialty word on a line without a
+    colon after it, names a service (``service_names.heading_line``)."""
+    line_start, line_end = line_bounds(text, start)
+    line = text[line_start:line_end].lower()
+    if _is_title(text, line_start, line_end, rules):
+        return True
+    if any(re.search(rf"(?<!\w){re.escape(w)}(?!\w)", line) for w in rules.heading_document_words):
+        return True
+    words = _patterns(rules.heading_service_words, ())[0]
+    found = words.match(text, end) if words is not None else None
+    # a specialty is written as a title ("Stroke Medicine"); "cataract surgery" in a sentence is an operation
+    return found is not None and found.group().lstrip()[:1].isupper() and ":" not in text[end:line_end]
+
+
 def filter_service_names(text: str, mentions: Sequence[AnnotatedMention], rules: CodingRules
                          ) -> tuple[AnnotatedMention, ...]:
     if not rules.service_names:
         return tuple(mentions)
     decision = FilterDecision("filtered", rules.service_reason)
     return tuple(evolve(am, decision=decision)
-                 if is_service_name(text, am.mention.start, am.mention.end, rules) else am
+                 if is_service_name(text, am.mention.start, am.mention.end, rules)
+                 or on_heading_line(text, am.mention.start, am.mention.end, rules) else am
                  for am in mentions)

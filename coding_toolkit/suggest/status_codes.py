@@ -1,0 +1,140 @@
+"""Comorbidity, history and status codes: what coders add from the history, medication and allergy lists.
+
+History, status and long-term therapy codes are among the codes coders record most (HES 2023-24:
+Z86.4 ex-smoker, Z92.1 long-term anticoagulants, Z86.7, Z88.0, I25.2, Z96.6 ...). Where the note's own
+concept gives such a code (an "Ex-smoker" finding maps to Z86.4, a "History of X" situation concept to
+its history code), the map does it. This rule adds the ones no concept gives, from the table
+``status_codes`` in ``data/coding_rules.json``:
+
+- ``from_history``: a mention filtered as historical (for that reason alone, the patient's, affirmed)
+  whose map default falls in a row's range: "MI 2016" (I21.9) -> I25.2, "L THR 2015" (W39.1) -> Z96.6,
+  a past cancer -> Z85. The mention stays filtered; the added code cites it as evidence. Nothing is
+  added when the same concept or code is coded as current in the note, or when the mention's code is
+  already a history or status code (a situation concept re-linked from "history of X" carries its own:
+  no double coding);
+- ``medications``: an anticoagulant (Z92.1) or insulin (Z92.2) in the medication list, or "on warfarin";
+- ``allergies``: a drug or substance in the allergy list ("Penicillin (anaphylaxis)" -> Z88.0);
+- ``devices``: "pacemaker in situ" (Z95.0), a stoma, an implant or an amputation named in the past history.
+
+Each added suggestion says in ``chosen_because`` what gave it. Which of these a site codes is its
+policy: switch the rule off (``status_codes``) or edit the table.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from functools import lru_cache
+
+from coding_toolkit.mapping.codes import to_display
+from coding_toolkit.records import AnnotatedMention, CodeSuggestion, CodeSystem
+from coding_toolkit.suggest.config import CodingRules
+from coding_toolkit.suggest.note_text import heading_at, label_of_line, line_bounds
+from coding_toolkit.suggest.uncertain_final import filtered_only_as
+
+_STOPPED = re.compile(r"\b(?:stop|stopped|discontinu\w*|withheld|held|suspended|reversed|removed|closed|explanted)\b",
+                      re.IGNORECASE)
+_ITEM_END = re.compile(r"[,;.\n]")
+
+
+@lru_cache(maxsize=64)
+def _word_pattern(words: tuple[str, ...]) -> re.Pattern:
+    alternation = "|".join(r"\s+".join(map(re.escape, w.split())) for w in sorted(words, key=len, reverse=True))
+    return re.compile(rf"(?<![\w-])(?:{alternation})(?![\w-])", re.IGNORECASE)
+
+
+def _suggestion(code: str, why: str, *, evidence: tuple[int, ...] = (), sctids: tuple[str, ...] = (),
+                confidence: float = 0.0) -> CodeSuggestion:
+    return CodeSuggestion(system=CodeSystem.ICD10, code=code, display=to_display(code, "ICD-10"), title=None,
+                          sctids=sctids, evidence=evidence, advice="", confidence=confidence, chosen_because=why)
+
+
+def _item(text: str, start: int, end: int) -> str:
+    """The list item around a match: from the previous , ; . or new line to the next."""
+    before = max(text.rfind(c, 0, start) for c in ",;\n") + 1
+    after = _ITEM_END.search(text, end)
+    return text[before:after.start() if after else len(text)]
+
+
+def _from_history(mentions: Sequence[AnnotatedMention], rules: CodingRules) -> list[CodeSuggestion]:
+    current_ids = {am.mention.sctid for am in mentions if am.decision.status == "kept"}
+    current_codes = {row.target for am in mentions if am.decision.status == "kept" for row in am.codes if row.default}
+    table_codes = {row[3] for row in rules.status_from_history}
+    out = []
+    for i, am in enumerate(mentions):
+        if not filtered_only_as(am, "Historical") or am.mention.sctid in current_ids:
+            continue
+        defaults = [row for row in am.codes if row.default and row.classifiable]
+        if any(row.target in table_codes or row.target.startswith("Z") for row in defaults if row.system != "OPCS-4"):
+            continue  # already a history or status code: the concept's own map row gives it
+        for row in defaults:
+            if row.target in current_codes:
+                continue
+            found = next(((code, why) for system, low, high, code, why in rules.status_from_history
+                          if system == row.system and low <= row.target[:len(low)] <= high), None)
+            if found is not None:
+                code, why = found
+                shown = to_display(row.target, row.system) or row.target
+                out.append(_suggestion(code, f"history: '{am.mention.text}' ({shown}) -> {why}", evidence=(i,),
+                                       sctids=(am.mention.sctid,), confidence=am.mention.confidence))
+                break
+    return out
+
+
+def _medications(text: str, rules: CodingRules) -> list[CodeSuggestion]:
+    out = []
+    for code, why, words in rules.medications:
+        for match in _word_pattern(words).finditer(text):
+            before = text[max(0, match.start() - 16):match.start()].lower()
+            listed = heading_at(text, match.start()) in rules.medication_headings
+            taking = re.search(r"\bon\s+(?:long[- ]term\s+)?$", before) is not None
+            if (listed or taking) and not _STOPPED.search(_item(text, match.start(), match.end())):
+                where = "in the medication list" if listed else "'on ...'"
+                out.append(_suggestion(code, f"'{match.group()}' {where}: {why}"))
+                break
+    return out
+
+
+def _allergies(text: str, rules: CodingRules) -> list[CodeSuggestion]:
+    out: dict[str, CodeSuggestion] = {}
+    pos = 0
+    while pos < len(text):
+        start, end = line_bounds(text, pos)
+        label = label_of_line(text, start, end)
+        heading = label[0] if label else heading_at(text, start)
+        if heading in rules.allergy_headings:
+            content = text[label[1] if label else start:end]
+            content = re.split(r"\s[-\u2013]\s", content, maxsplit=1)[0]  # "Penicillin (rash) - given X instead"
+            if not content.strip().lower().startswith(rules.no_allergy_words):
+                for code, why, words in rules.allergies:
+                    found = _word_pattern(words).search(content)
+                    if found and code not in out:
+                        out[code] = _suggestion(code, f"'{found.group()}' in the allergy list: {why}")
+        pos = end + 1
+    return list(out.values())
+
+
+def _devices(text: str, rules: CodingRules) -> list[CodeSuggestion]:
+    out = []
+    for code, why, phrases in rules.devices:
+        for match in _word_pattern(phrases).finditer(text):
+            in_situ = re.match(r"\s+(?:in\s+situ|in-situ)\b", text[match.end():match.end() + 12], re.IGNORECASE)
+            history = heading_at(text, match.start()) in rules.history_headings
+            negated = re.search(r"\b(?:no|not|without)\s+(?:\w+\s+)?$", text[max(0, match.start() - 16):match.start()],
+                                re.IGNORECASE)
+            if (in_situ or history) and not negated and not _STOPPED.search(_item(text, match.start(), match.end())):
+                where = "in situ" if in_situ else "in the past history"
+                out.append(_suggestion(code, f"'{match.group()}' {where}: {why}"))
+                break
+    return out
+
+
+def status_suggestions(text: str | None, mentions: Sequence[AnnotatedMention], rules: CodingRules
+                       ) -> list[CodeSuggestion]:
+    """The history, status and long-term therapy codes of one note (``text`` None: from its mentions only)."""
+    if not rules.status_codes:
+        return []
+    out = _from_history(mentions, rules)
+    if text:
+        out += _medications(text, rules) + _allergies(text, rules) + _devices(text, rules)
+    return out
+
