@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 from coding_toolkit.records import Note
 from coding_toolkit.suggest import CodingRules, review_mentions, suggestions_for
 from coding_toolkit.suggest.config import DEFAULT_RULES_FILE
@@ -67,12 +65,6 @@ def test_concept_pairs_and_a_knowledge_index_refine_the_chapters(tmp_path):
     assert review_mentions("x" * 99, pair, [None, None], knowledge=Says(False))[0].decision.status == "kept"
     assert review_mentions("x" * 99, pair, [None, None], knowledge=Says(None))[0].decision.status == "filtered"
 
-
-@pytest.fixture(scope="module")
-def pipeline():
-    from coding_toolkit.pipeline import Pipeline
-
-    return Pipeline.from_pack(None)
 
 
 def test_starter_pipeline(pipeline):

@@ -50,12 +50,6 @@ def test_the_side_of_the_diagnosis_treated_when_the_procedure_line_has_none():
     assert [s.code for s in out if s.system == "OPCS-4"] == ["T201", "Z942"]
 
 
-@pytest.fixture(scope="module")
-def pipeline():
-    from coding_toolkit.pipeline import Pipeline
-
-    return Pipeline.from_pack(None)
-
 
 def test_starter_pipeline(pipeline):
     result = pipeline.process(Note("n", "Procedure: left phacoemulsification of cataract."))

@@ -15,12 +15,6 @@ def _off() -> CodingRules:
     return CodingRules.load(overrides={"primary_from_heading": False})
 
 
-@pytest.fixture(scope="module")
-def pipeline():
-    from coding_toolkit.pipeline import Pipeline
-
-    return Pipeline.from_pack(None)  # the starter pack (built into the cache on first use)
-
 
 def _icd(result):
     return [(s.code, s.stated_under) for s in result.suggestions if s.system == "ICD-10"]

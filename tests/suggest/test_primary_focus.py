@@ -54,10 +54,7 @@ def test_a_main_diagnosis_heading_wins():
     assert _icd(mentions, ["presenting complaint", "diagnosis"], text)[0] == ("N179", "diagnosis")
 
 
-def test_starter_pipeline():
-    from coding_toolkit.pipeline import Pipeline
-
-    pipeline = Pipeline.from_pack(None)
+def test_starter_pipeline(pipeline):
     text = ("Presenting complaint: cellulitis of the left leg.\nPast medical history: type 2 diabetes, depression.\n"
             "Type 2 diabetes well controlled. Depression stable.")
     result = pipeline.process(Note("n", text))

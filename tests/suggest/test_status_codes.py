@@ -78,12 +78,6 @@ def test_switched_off():
     assert _codes("Medications: warfarin.", [_historical("MI", 0, MI)], off) == {}
 
 
-@pytest.fixture(scope="module")
-def pipeline():
-    from coding_toolkit.pipeline import Pipeline
-
-    return Pipeline.from_pack(None)
-
 
 def test_starter_pipeline(pipeline):
     text = ("Diagnosis: pneumonia.\nPast medical history: inferior MI in 2016, previous left total hip replacement.\n"

@@ -35,12 +35,6 @@ def test_other_reasons_and_the_switch_keep_it_filtered():
     assert review_mentions("x" * 40, [_uncertain()], ["diagnosis"], off)[0].decision.status == "filtered"
 
 
-@pytest.fixture(scope="module")
-def pipeline():
-    from coding_toolkit.pipeline import Pipeline
-
-    return Pipeline.from_pack(None)
-
 
 def test_starter_pipeline_final_statement_versus_plan(pipeline):
     text = "Final diagnosis: probable pulmonary embolism.\nPlan: CTPA to rule out pneumonia."
