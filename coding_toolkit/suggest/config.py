@@ -131,6 +131,7 @@ class CodingRules:
     heading_document_words: tuple[str, ...] = ()
     heading_service_words: tuple[str, ...] = ()
     heading_title_words: tuple[str, ...] = ()
+    heading_max_length: int = 90
     uncertain_final_diagnosis: bool = False
     uncertain_final_reason: str = "uncertain final diagnosis coded as confirmed (standard)"
     explained_symptoms: bool = False
@@ -251,6 +252,12 @@ def _load(path: str, overrides: tuple[tuple[str, bool], ...], _stamp: int) -> Co
     )
 
 
+def _characters(src: str, field: str, raw: Any, example: str) -> int:
+    if not isinstance(raw, int) or isinstance(raw, bool) or not 0 < raw <= 500:
+        raise _fail(src, field, f"{raw!r} is not a number of characters (1-500)", example)
+    return raw
+
+
 def _added_rules(path: str, service: Mapping, uncertain: Mapping, explained: Mapping, status: Mapping,
                  lateral: Mapping, focus: Mapping, enabled) -> dict[str, Any]:
     """The fields of the rules added by issue 29 (each section validated; docs/coders.md)."""
@@ -282,13 +289,13 @@ def _added_rules(path: str, service: Mapping, uncertain: Mapping, explained: Map
     if not isinstance(codes, Mapping) or set(codes) != set(sides):
         raise _fail(path, "opcs_laterality.codes", "needs bilateral, right, left and unstated",
                     '{"bilateral": "Z941", "right": "Z942", "left": "Z943", "unstated": "Z944"}')
-    window = lateral.get("window", 40)
-    if not isinstance(window, int) or isinstance(window, bool) or not 0 < window <= 200:
-        raise _fail(path, "opcs_laterality.window", f"{window!r} is not a number of characters", "e.g. 40")
+    window = _characters(path, "opcs_laterality.window", lateral.get("window", 40), "e.g. 40")
+    longest = _characters(path, "service_names.heading_line.max_length", line.get("max_length", 90), "e.g. 90")
     return dict(
         heading_document_words=_words(path, "service_names.heading_line.document_words", line.get("document_words", [])),
         heading_service_words=_words(path, "service_names.heading_line.service_words", line.get("service_words", [])),
         heading_title_words=_words(path, "service_names.heading_line.title_words", line.get("title_words", [])),
+        heading_max_length=longest,
         uncertain_final_diagnosis=enabled("uncertain_final_diagnosis"),
         uncertain_final_reason=str(uncertain.get("reason") or "uncertain final diagnosis coded as confirmed (standard)"),
         explained_symptoms=enabled("explained_symptoms"),

@@ -11,7 +11,8 @@ Heading lines (``service_names.heading_line``): every mention on the note's titl
 ("DISCHARGE SUMMARY - Stroke Medicine", "Endoscopy report and discharge": its first non-empty line, in
 capitals, with " - " or a title word, when more lines follow and it has no colon), on a line
 naming a document ("CARDIOLOGY - DISCHARGE SUMMARY"), or followed by a capitalised specialty word with
-no colon after it on its line ("Stroke Medicine", "Vascular Surgery") is a service name too. "Cataract
+no colon after it on its line ("Stroke Medicine", "Vascular Surgery") is a service name too; a heading line
+is short (``max_length``), so a note flattened onto one line has none. "Cataract
 surgery" in a sentence ("listed for left cataract surgery") is untouched.
 """
 from __future__ import annotations
@@ -77,6 +78,8 @@ def on_heading_line(text: str, start: int, end: int, rules: CodingRules) -> bool
     colon after it, names a service (``service_names.heading_line``)."""
     line_start, line_end = line_bounds(text, start)
     line = text[line_start:line_end].lower()
+    if len(line.strip()) > rules.heading_max_length:  # a sentence, or a note flattened onto one line
+        return False
     if _is_title(text, line_start, line_end, rules):
         return True
     if any(re.search(rf"(?<!\w){re.escape(w)}(?!\w)", line) for w in rules.heading_document_words):

@@ -2,7 +2,8 @@
 
 The National Clinical Coding Standards code an uncertain diagnosis stated in the final diagnostic
 statement as if it were confirmed. A mention labelled Uncertain (and filtered for that reason alone:
-not negated, the patient's own) that sits under a main-diagnosis heading (the list is
+not negated, the patient's own; a diagnosis, not a procedure option "D&C versus medical management") that
+sits under a main-diagnosis heading (the list is
 ``primary_from_heading.headings`` / ``not_after``: ``main_heading.main_heading``) is kept, with the reason
 ``uncertain final diagnosis coded as confirmed (standard)``. Anywhere else ("Plan: CTPA to rule out
 PE", "?PE" in the history, a differential diagnosis) the mention stays filtered. Switch:
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from coding_toolkit.records import AnnotatedMention, FilterDecision
+from coding_toolkit.records import AnnotatedMention, CodeSystem, FilterDecision
 from coding_toolkit.suggest.config import CodingRules
 from coding_toolkit.suggest.main_heading import main_heading
 from coding_toolkit.suggest.merge import evolve
@@ -35,5 +36,6 @@ def code_uncertain_final(mentions: Sequence[AnnotatedMention], headings: Sequenc
     for i, am in enumerate(mentions):
         heading = headings[i] if i < len(headings) else None
         stated = heading is not None and main_heading(heading, rules) is not None
-        out.append(evolve(am, decision=kept) if stated and filtered_only_as(am, "Uncertain") else am)
+        procedure = bool(am.codes) and all(row.system == CodeSystem.OPCS4 for row in am.codes)
+        out.append(evolve(am, decision=kept) if stated and not procedure and filtered_only_as(am, "Uncertain") else am)
     return tuple(out)
