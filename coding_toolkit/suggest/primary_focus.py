@@ -6,7 +6,9 @@ investigated ranks first, found in this order (the first that applies wins):
 1. an admission-reason code (``admission_reasons``: Z51.1 chemotherapy, Z51.0 radiotherapy ...);
 2. the indication of the main procedure: a diagnosis on the line of the note's first kept procedure
    ("Colonoscopy for iron deficiency anaemia") or under an indication heading ("Pre-op diagnosis:");
-3. the presenting problem: a diagnosis under a presenting-complaint heading.
+3. the presenting problem: a diagnosis under a presenting-complaint heading;
+4. a current problem: when some diagnoses are named only in the past history (chronic conditions kept
+   from it), those the note also speaks of as current.
 
 Such codes get ``stated_under`` ("admission reason", "indication for H22.9", "presenting problem") and
 rank first, in note order. A condition arising during the stay ("developed AKI", "post-operative
@@ -28,11 +30,12 @@ from coding_toolkit.suggest.never_primary import never_primary_reason
 from coding_toolkit.suggest.note_text import line_bounds
 
 ADMISSION_REASON, INDICATION, PRESENTING = "admission reason", "indication for", "presenting problem"
+CURRENT = "current problem (not only past history)"
 
 
 def is_focus(stated_under: str | None) -> bool:
     """Whether ``stated_under`` was set by this rule (not by a main-diagnosis heading)."""
-    return stated_under is not None and stated_under.startswith((ADMISSION_REASON, INDICATION, PRESENTING))
+    return stated_under is not None and stated_under.startswith((ADMISSION_REASON, INDICATION, PRESENTING, CURRENT))
 
 
 def counts_as_stated(s: CodeSuggestion, rules: CodingRules) -> bool:
@@ -70,8 +73,9 @@ def mark_focus(suggestions: list[CodeSuggestion], mentions: Sequence[AnnotatedMe
     def heading(i: int) -> str | None:
         return heads[i] if i < len(heads) else None
 
+    # a background comorbidity stated as the indication or presenting problem is the focus ("Indication:
+    # morbid obesity" for a gastric bypass); it is never taken as a current problem over another
     candidates = [s for s in suggestions if s.system != CodeSystem.OPCS4 and never_primary_reason(s, rules) is None
-                  and not is_background(s, rules)
                   and not all(_arising(text, mentions[i], heading(i), rules) for i in s.evidence)]
     tiers: list[tuple[str, list[tuple[CodeSuggestion, int]]]] = []
     reasons = [s for s in candidates if in_code_ranges(s.code, rules.admission_reasons)]
@@ -91,6 +95,12 @@ def mark_focus(suggestions: list[CodeSuggestion], mentions: Sequence[AnnotatedMe
     tiers.append((PRESENTING, [(s, next(i for i in s.evidence if heading(i) in rules.presenting_headings))
                                          for s in candidates if any(heading(i) in rules.presenting_headings
                                                                     for i in s.evidence)]))
+    # last: conditions the note speaks of now, ahead of those named only in the past history (chronic
+    # conditions kept from it) -- only when the note has both
+    foreground = [s for s in candidates if not is_background(s, rules)]
+    current = [(s, next(i for i in s.evidence if mentions[i].labels.temporality != "Historical"))
+               for s in foreground if any(mentions[i].labels.temporality != "Historical" for i in s.evidence)]
+    tiers.append((CURRENT, current if len(current) < len(foreground) else []))
     for why, found in tiers:
         if found:
             # definitive diagnoses before symptoms (R00-R99), then in note order

@@ -61,3 +61,24 @@ def test_starter_pipeline(pipeline):
     icd = [s for s in result.suggestions if s.system == "ICD-10"]
     assert icd[0].stated_under == "presenting problem" and icd[0].code.startswith("L03")
     assert {s.code[:3] for s in icd[1:]} == {"E11", "F32"}
+
+
+def test_a_current_problem_ranks_before_conditions_named_only_in_the_past_history():
+    # coronary disease only in the past history (kept as chronic), pneumonia spoken of now
+    ihd = [row("414545008", "I251")]
+    pneumonia = [row("233604007", "J189")]
+    past = kept("coronary artery disease", 0, ihd, temporality="Historical",
+                reason="chronic condition: historical label ignored")
+    mentions = [past, kept("coronary artery disease", 40, ihd, temporality="Historical"),
+                kept("pneumonia", 80, pneumonia)]
+    assert _icd(mentions, [None] * 3, None)[0] == ("J189", "current problem (not only past history)")
+    assert _icd(mentions, [None] * 3, None, OFF)[0] == ("I251", None)
+
+
+def test_a_background_code_stated_as_the_indication_is_the_focus():
+    text = "Procedure: colonoscopy for GORD symptoms.\nAsthma. Asthma."
+    gord = [row("235595009", "K219")]
+    asthma = [row("195967001", "J459")]
+    mentions = [kept("colonoscopy", 11, COLONOSCOPY), kept("GORD", 27, gord), kept("Asthma", 42, asthma),
+                kept("Asthma", 50, asthma)]
+    assert _icd(mentions, [None] * 4, text)[0] == ("K219", "indication for H22.9")

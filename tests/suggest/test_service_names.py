@@ -79,3 +79,9 @@ def test_mentions_on_heading_lines_are_service_names(text, surface):
 ])
 def test_the_same_words_off_heading_lines_are_coded(text, surface):
     assert _decide(text, surface, STROKE).status == "kept"
+
+
+def test_a_note_flattened_onto_one_line_has_no_heading_lines():
+    text = ("DISCHARGE SUMMARY,  HISTORY:,  82-year-old with dysphagia on and off for two years, admitted via the "
+            "emergency department, seen by the speech therapist.")
+    assert _decide(text, "dysphagia", STROKE).status == "kept"

@@ -44,3 +44,11 @@ def test_starter_pipeline_final_statement_versus_plan(pipeline):
     assert decisions["pneumonia"].status == "filtered"
     assert [s.rank for s in result.suggestions if s.system == "ICD-10"] == [1]
     assert result.provenance["coding_rules"]["uncertain_final_diagnosis"] is True
+
+
+def test_an_uncertain_procedure_option_under_the_heading_is_not_coded():
+    from .helpers import row
+
+    option = kept("dilation and curettage", 11, [row("8001006", "Q103", system="OPCS-4")], status="filtered",
+                  reason=REASON, temporality="Uncertain")
+    assert review_mentions("x" * 60, [option], ["diagnosis"])[0].decision.status == "filtered"
