@@ -11,7 +11,8 @@ ranges (R00-R09 by circulatory and respiratory diagnoses, R10-R19 by digestive o
 infections ...), refined by SNOMED CT concept pairs (``concept_pairs``). A terminology index that knows
 a disorder's *has definitional manifestation* / *associated with* attributes or its is-a ancestors
 plugs in as ``knowledge`` (``ConceptKnowledge``): its yes or no decides before the chapter pairs.
-Codes in ``never_explains`` (hypertension, obesity, status codes ...) explain nothing. Switch:
+Codes in ``never_explains`` (hypertension, obesity, status codes ...) explain nothing, nor does a chronic
+condition kept from the past history ("PMH: IHD" does not explain today's chest pain). Switch:
 ``explained_symptoms``.
 """
 from __future__ import annotations
@@ -62,7 +63,7 @@ def filter_explained_symptoms(mentions: Sequence[AnnotatedMention], rules: Codin
         codes = _icd_defaults(am)
         if codes and all(in_code_ranges(c, rules.symptom_ranges) for c in codes):
             symptoms[i] = codes
-        else:
+        elif am.labels.temporality != "Historical":  # a condition named only in the past history explains nothing now
             diagnoses += [(am, c) for c in codes
                           if not in_code_ranges(c, rules.symptom_ranges) and not in_code_ranges(c, rules.never_explains)]
     if not symptoms or not diagnoses:

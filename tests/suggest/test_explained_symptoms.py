@@ -75,3 +75,10 @@ def test_starter_pipeline(pipeline):
     assert not any(s.code.startswith("R") for s in result.suggestions)
     alone = pipeline.process(Note("n", "Presenting complaint: central chest pain.\nMI ruled out. No cause found."))
     assert [s.code for s in alone.suggestions][:1] == ["R074"]
+
+
+def test_a_condition_named_only_in_the_past_history_explains_nothing():
+    ihd = [row("414545008", "I259")]
+    past = kept("IHD", 40, ihd, temporality="Historical", reason="chronic condition: historical label ignored")
+    assert _reasons([kept("chest pain", 0, CHEST_PAIN), past])[0] is None
+    assert _reasons([kept("chest pain", 0, CHEST_PAIN), kept("IHD", 40, ihd)])[0] == "explained by I25.9"
