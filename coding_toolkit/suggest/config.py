@@ -152,6 +152,7 @@ class CodingRules:
     opcs_laterality: bool = False
     laterality_window: int = 40
     laterality_codes: tuple[tuple[str, str], ...] = ()  # (side, code): bilateral, right, left, unstated
+    laterality_titles: tuple[tuple[str, str], ...] = ()  # (side, title) where no title file is imported
     laterality_words: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (side, words)
     laterality_categories: CodeRanges = ()
     primary_focus: bool = False
@@ -313,6 +314,8 @@ def _added_rules(path: str, service: Mapping, uncertain: Mapping, explained: Map
         devices=_table(path, "status_codes.devices", status.get("devices", []), "phrases"),
         opcs_laterality=enabled("opcs_laterality"), laterality_window=window,
         laterality_codes=tuple((side, str(codes[side]).upper()) for side in sides),
+        laterality_titles=tuple((side, str(title)) for side, title in lateral.get("titles", {}).items()
+                                if side in sides and isinstance(title, str)),
         laterality_words=tuple((side, _words(path, f"opcs_laterality.words.{side}", words.get(side)))
                                for side in sides[:3]),
         laterality_categories=_code_ranges(path, "opcs_laterality.categories", lateral.get("categories", [])),

@@ -71,7 +71,7 @@ def laterality_suggestions(text: str | None, mentions: Sequence[AnnotatedMention
     """One Z94 code per OPCS-4 suggestion of a category that needs a side (same code twice: merged later)."""
     if not rules.opcs_laterality or not text:
         return []
-    codes = dict(rules.laterality_codes)
+    codes, titles = dict(rules.laterality_codes), dict(rules.laterality_titles)
     out = []
     for s in suggestions:
         if s.system != CodeSystem.OPCS4 or not in_code_ranges(s.code, rules.laterality_categories):
@@ -86,6 +86,6 @@ def laterality_suggestions(text: str | None, mentions: Sequence[AnnotatedMention
         else:
             where, why = "unstated", f"no side stated for {procedure}"
         out.append(CodeSuggestion(system=CodeSystem.OPCS4, code=codes[where], display=to_display(codes[where], "OPCS-4"),
-                                  title=None, sctids=s.sctids, evidence=s.evidence, advice="",
+                                  title=titles.get(where), sctids=s.sctids, evidence=s.evidence, advice="",
                                   confidence=s.confidence, chosen_because=why))
     return out

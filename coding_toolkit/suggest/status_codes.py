@@ -42,10 +42,12 @@ def _word_pattern(words: tuple[str, ...]) -> re.Pattern:
     return re.compile(rf"(?<![\w-])(?:{alternation})(?![\w-])", re.IGNORECASE)
 
 
-def _suggestion(code: str, why: str, *, evidence: tuple[int, ...] = (), sctids: tuple[str, ...] = (),
+def _suggestion(code: str, title: str, why: str, *, evidence: tuple[int, ...] = (), sctids: tuple[str, ...] = (),
                 confidence: float = 0.0) -> CodeSuggestion:
-    return CodeSuggestion(system=CodeSystem.ICD10, code=code, display=to_display(code, "ICD-10"), title=None,
-                          sctids=sctids, evidence=evidence, advice="", confidence=confidence, chosen_because=why)
+    """An added code; its title is the table's words until the pipeline puts the imported title in."""
+    return CodeSuggestion(system=CodeSystem.ICD10, code=code, display=to_display(code, "ICD-10"),
+                          title=title[:1].upper() + title[1:], sctids=sctids, evidence=evidence, advice="",
+                          confidence=confidence, chosen_because=why)
 
 
 def _item(text: str, start: int, end: int) -> str:
@@ -74,7 +76,7 @@ def _from_history(mentions: Sequence[AnnotatedMention], rules: CodingRules) -> l
             if found is not None:
                 code, why = found
                 shown = to_display(row.target, row.system) or row.target
-                out.append(_suggestion(code, f"history: '{am.mention.text}' ({shown}) -> {why}", evidence=(i,),
+                out.append(_suggestion(code, why, f"history: '{am.mention.text}' ({shown}) -> {why}", evidence=(i,),
                                        sctids=(am.mention.sctid,), confidence=am.mention.confidence))
                 break
     return out
@@ -89,7 +91,7 @@ def _medications(text: str, rules: CodingRules) -> list[CodeSuggestion]:
             taking = re.search(r"\bon\s+(?:long[- ]term\s+)?$", before) is not None
             if (listed or taking) and not _STOPPED.search(_item(text, match.start(), match.end())):
                 where = "in the medication list" if listed else "'on ...'"
-                out.append(_suggestion(code, f"'{match.group()}' {where}: {why}"))
+                out.append(_suggestion(code, why, f"'{match.group()}' {where}: {why}"))
                 break
     return out
 
@@ -108,7 +110,7 @@ def _allergies(text: str, rules: CodingRules) -> list[CodeSuggestion]:
                 for code, why, words in rules.allergies:
                     found = _word_pattern(words).search(content)
                     if found and code not in out:
-                        out[code] = _suggestion(code, f"'{found.group()}' in the allergy list: {why}")
+                        out[code] = _suggestion(code, why, f"'{found.group()}' in the allergy list: {why}")
         pos = end + 1
     return list(out.values())
 
@@ -123,7 +125,7 @@ def _devices(text: str, rules: CodingRules) -> list[CodeSuggestion]:
                                 re.IGNORECASE)
             if (in_situ or history) and not negated and not _STOPPED.search(_item(text, match.start(), match.end())):
                 where = "in situ" if in_situ else "in the past history"
-                out.append(_suggestion(code, f"'{match.group()}' {where}: {why}"))
+                out.append(_suggestion(code, why, f"'{match.group()}' {where}: {why}"))
                 break
     return out
 

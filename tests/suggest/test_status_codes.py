@@ -86,3 +86,14 @@ def test_starter_pipeline(pipeline):
     codes = [s.code for s in result.suggestions if s.system == "ICD-10"]
     assert codes[0] == "J189" and {"I252", "Z966", "Z921", "Z880"} <= set(codes)
     assert result.provenance["coding_rules"]["status_codes"] is True
+
+
+def test_the_review_page_says_which_rule_added_a_code_and_why_the_focus_ranks_first(pipeline):
+    from coding_toolkit.io.serialize import result_to_json
+    from coding_toolkit.review.data import ordered_suggestions
+
+    text = "Presenting complaint: pneumonia.\nPast medical history: MI in 2016.\nMedications: apixaban."
+    view = {s["code"]: s["why"] for s in ordered_suggestions(result_to_json(pipeline.process(Note("n", text))))}
+    assert "ranked first as what the episode was for (presenting problem)" in view["J189"]
+    assert view["I252"] == "added by a coding rule: history: 'MI' (I21.9) -> old myocardial infarction"
+    assert view["Z921"].startswith("added by a coding rule: 'apixaban' in the medication list")
