@@ -43,7 +43,7 @@ from coding_toolkit.suggest.primary_focus import mark_focus
 from coding_toolkit.suggest.ranking import primary_and_others, rank, rank_key
 from coding_toolkit.suggest.service_names import filter_service_names
 from coding_toolkit.suggest.specificity import supersede_unspecified
-from coding_toolkit.suggest.status_codes import status_suggestions
+from coding_toolkit.suggest.status_codes import ex_smoker_mentions, status_suggestions
 from coding_toolkit.suggest.uncertain_final import code_uncertain_final
 
 __all__ = ["CodingRules", "suggestions_for", "apply_code_rules", "filter_service_names", "episode_suggestions",
@@ -64,10 +64,12 @@ def apply_code_rules(suggestions: Sequence[CodeSuggestion], rules: CodingRules |
 def review_mentions(text: str, mentions: Sequence[AnnotatedMention], headings: Sequence[str | None] | None,
                     rules: CodingRules | None = None, knowledge: ConceptKnowledge | None = None
                     ) -> tuple[AnnotatedMention, ...]:
-    """One note's context-filtered mentions with the coding rules' decisions: service names filtered, an
-    uncertain final diagnosis kept, symptoms a kept diagnosis explains filtered (each with its reason)."""
+    """One note's context-filtered mentions with the coding rules' decisions: service names filtered, a
+    current-smoking code inside "former smoker" filtered, an uncertain final diagnosis kept, symptoms a kept
+    diagnosis explains filtered (each with its reason)."""
     rules = rules or CodingRules.load()
     out = filter_service_names(text, mentions, rules)
+    out = ex_smoker_mentions(text, out, rules)
     out = code_uncertain_final(out, headings, rules)
     return filter_explained_symptoms(out, rules, knowledge)
 
@@ -91,7 +93,8 @@ def suggestions_for(mentions: Sequence[AnnotatedMention], rules: CodingRules | N
     merged = merge_mentions(mentions)
     if headings is not None:
         merged = mark_stated_under_heading(merged, mentions, headings, rules)
-    merged += status_suggestions(text, mentions, rules)
+    given = {(s.system, s.code) for s in merged}  # a code the map already gives needs no rule to add it
+    merged += [s for s in status_suggestions(text, mentions, rules) if (s.system, s.code) not in given]
     merged += laterality_suggestions(text, mentions, merged, rules, headings)
     merged = mark_focus(merge_suggestions(merged), mentions, headings, text, rules)
     return apply_code_rules(merged, rules, describe=describe)

@@ -149,6 +149,9 @@ class CodingRules:
     allergies: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
     history_headings: frozenset[str] = frozenset()
     devices: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
+    ex_smoker: tuple[tuple[str, str, tuple[str, ...]], ...] = ()  # one row: (code, why, phrases)
+    ex_smoker_current: CodeRanges = ()  # current-smoking codes a mention inside an ex-smoker phrase must not give
+    ex_smoker_reason: str = "ex-smoker: Z86.4, not current tobacco use"
     opcs_laterality: bool = False
     laterality_window: int = 40
     laterality_codes: tuple[tuple[str, str], ...] = ()  # (side, code): bilateral, right, left, unstated
@@ -285,6 +288,9 @@ def _added_rules(path: str, service: Mapping, uncertain: Mapping, explained: Map
         (low, high), = _code_ranges(path, f"status_codes.from_history[{i}]", [row])
         (code, why, _), = _table(path, f"status_codes.from_history[{i}]", [{**row, "w": ["x"]}], "w")
         history.append((system, low, high, code, why))
+    smoker = status.get("ex_smoker") or {}
+    if not isinstance(smoker, Mapping):
+        raise _fail(path, "status_codes.ex_smoker", "not an object", f"copy the section from {DEFAULT_RULES_FILE}")
     sides = ("bilateral", "right", "left", "unstated")
     codes, words = lateral.get("codes", {}), lateral.get("words", {})
     if not isinstance(codes, Mapping) or set(codes) != set(sides):
@@ -312,6 +318,9 @@ def _added_rules(path: str, service: Mapping, uncertain: Mapping, explained: Map
         allergies=_table(path, "status_codes.allergies", status.get("allergies", []), "words"),
         history_headings=frozenset(_words(path, "status_codes.history_headings", status.get("history_headings", []))),
         devices=_table(path, "status_codes.devices", status.get("devices", []), "phrases"),
+        ex_smoker=_table(path, "status_codes.ex_smoker", [smoker] if smoker else [], "phrases"),
+        ex_smoker_current=_code_ranges(path, "status_codes.ex_smoker.current_codes", smoker.get("current_codes", [])),
+        ex_smoker_reason=str(smoker.get("reason") or "ex-smoker: Z86.4, not current tobacco use"),
         opcs_laterality=enabled("opcs_laterality"), laterality_window=window,
         laterality_codes=tuple((side, str(codes[side]).upper()) for side in sides),
         laterality_titles=tuple((side, str(title)) for side, title in lateral.get("titles", {}).items()

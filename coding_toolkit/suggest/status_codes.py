@@ -14,7 +14,10 @@ its history code), the map does it. This rule adds the ones no concept gives, fr
   no double coding);
 - ``medications``: an anticoagulant (Z92.1) or insulin (Z92.2) in the medication list, or "on warfarin";
 - ``allergies``: a drug or substance in the allergy list ("Penicillin (anaphylaxis)" -> Z88.0);
-- ``devices``: "pacemaker in situ" (Z95.0), a stoma, an implant or an amputation named in the past history.
+- ``devices``: "pacemaker in situ" (Z95.0), a stoma, an implant or an amputation named in the past history;
+- ``ex_smoker``: "stopped smoking 10 years ago", "former smoker" -> Z86.4 (the NHS map's code for an
+  ex-smoker); a current-smoking code (Z72.0, F17) of a mention inside such a phrase is filtered
+  (``ex_smoker_mentions``: "former smoker" linked to Smoker is not current tobacco use).
 
 Each added suggestion says in ``chosen_because`` what gave it. Which of these a site codes is its
 policy: switch the rule off (``status_codes``) or edit the table.
@@ -26,8 +29,9 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 from coding_toolkit.mapping.codes import to_display
-from coding_toolkit.records import AnnotatedMention, CodeSuggestion, CodeSystem
-from coding_toolkit.suggest.config import CodingRules
+from coding_toolkit.records import AnnotatedMention, CodeSuggestion, CodeSystem, FilterDecision
+from coding_toolkit.suggest.config import CodingRules, in_code_ranges
+from coding_toolkit.suggest.merge import evolve
 from coding_toolkit.suggest.note_text import heading_at, label_of_line, line_bounds
 from coding_toolkit.suggest.uncertain_final import filtered_only_as
 
@@ -130,6 +134,41 @@ def _devices(text: str, rules: CodingRules) -> list[CodeSuggestion]:
     return out
 
 
+def _ex_smoker_spans(text: str, rules: CodingRules) -> list[tuple[int, int, str]]:
+    """(start, end, words) of the ex-smoker phrases of a note, not negated ("not an ex-smoker")."""
+    out = []
+    for _code, _why, phrases in rules.ex_smoker:
+        for match in _word_pattern(phrases).finditer(text):
+            if not re.search(r"\b(?:not|never)\s+(?:an?\s+)?$", text[max(0, match.start() - 12):match.start()], re.IGNORECASE):
+                out.append((match.start(), match.end(), match.group()))
+    return out
+
+
+def ex_smoker_mentions(text: str, mentions: Sequence[AnnotatedMention], rules: CodingRules
+                       ) -> tuple[AnnotatedMention, ...]:
+    """Mentions inside an ex-smoker phrase whose codes say current tobacco use are filtered (with the reason)."""
+    if not rules.status_codes or not rules.ex_smoker:
+        return tuple(mentions)
+    spans = _ex_smoker_spans(text, rules)
+    if not spans:
+        return tuple(mentions)
+    decision = FilterDecision("filtered", rules.ex_smoker_reason)
+    out = []
+    for am in mentions:
+        current = any(row.default and in_code_ranges(row.target, rules.ex_smoker_current) for row in am.codes)
+        inside = any(start <= am.mention.start and am.mention.end <= end for start, end, _w in spans)
+        out.append(evolve(am, decision=decision) if current and inside and am.decision.status == "kept" else am)
+    return tuple(out)
+
+
+def _ex_smoker(text: str, rules: CodingRules) -> list[CodeSuggestion]:
+    spans = _ex_smoker_spans(text, rules)
+    if not spans or not rules.ex_smoker:
+        return []
+    code, why, _phrases = rules.ex_smoker[0]
+    return [_suggestion(code, why, f"'{spans[0][2]}': {why}")]
+
+
 def status_suggestions(text: str | None, mentions: Sequence[AnnotatedMention], rules: CodingRules
                        ) -> list[CodeSuggestion]:
     """The history, status and long-term therapy codes of one note (``text`` None: from its mentions only)."""
@@ -137,6 +176,6 @@ def status_suggestions(text: str | None, mentions: Sequence[AnnotatedMention], r
         return []
     out = _from_history(mentions, rules)
     if text:
-        out += _medications(text, rules) + _allergies(text, rules) + _devices(text, rules)
+        out += _medications(text, rules) + _allergies(text, rules) + _devices(text, rules) + _ex_smoker(text, rules)
     return out
 

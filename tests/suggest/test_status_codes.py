@@ -97,3 +97,19 @@ def test_the_review_page_says_which_rule_added_a_code_and_why_the_focus_ranks_fi
     assert "ranked first as what the episode was for (presenting problem)" in view["J189"]
     assert view["I252"] == "added by a coding rule: history: 'MI' (I21.9) -> old myocardial infarction"
     assert view["Z921"].startswith("added by a coding rule: 'apixaban' in the medication list")
+
+
+@pytest.mark.parametrize("text", ["Social history: stopped smoking 10 years ago.", "Social history: former smoker."])
+def test_an_ex_smoker_is_z86_4_never_current_tobacco_use(pipeline, text):
+    result = pipeline.process(Note("n", text))
+    assert [s.code for s in result.suggestions] == ["Z864"]
+    assert all(am.decision.status == "filtered" for am in result.mentions)
+    current = pipeline.process(Note("n", "Social history: current smoker, 20 a day."))
+    assert [s.code for s in current.suggestions] != ["Z864"]
+    negated = pipeline.process(Note("n", "Social history: never smoked, not an ex-smoker."))
+    assert "Z864" not in [s.code for s in negated.suggestions]
+
+
+def test_a_code_the_map_gives_is_not_added_again(pipeline):
+    [s] = pipeline.process(Note("n", "Social history: ex-smoker, 20 pack years.")).suggestions
+    assert s.code == "Z864" and s.chosen_because is None  # the Ex-smoker concept's own map row
