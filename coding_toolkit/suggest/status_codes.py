@@ -38,6 +38,10 @@ from coding_toolkit.suggest.uncertain_final import filtered_only_as
 _STOPPED = re.compile(r"\b(?:stop|stopped|discontinu\w*|withheld|held|suspended|reversed|removed|closed|explanted)\b",
                       re.IGNORECASE)
 _ITEM_END = re.compile(r"[,;.\n]")
+# before an ex-smoker phrase: negation or intention, so not (yet) an ex-smoker
+_NOT_YET = re.compile(r"\b(?:not|never|no|to|will|would|should|must|wants?|wish(?:es)?|plans?|planning|try|tries|"
+                      r"trying|attempt(?:s|ing)?|agrees?|agreed|advised|encouraged|unable|cannot|help|intends?|"
+                      r"considering|ready)\s+(?:\w+\s+)?(?:an?\s+)?$", re.IGNORECASE)
 
 
 @lru_cache(maxsize=64)
@@ -135,11 +139,12 @@ def _devices(text: str, rules: CodingRules) -> list[CodeSuggestion]:
 
 
 def _ex_smoker_spans(text: str, rules: CodingRules) -> list[tuple[int, int, str]]:
-    """(start, end, words) of the ex-smoker phrases of a note, not negated ("not an ex-smoker")."""
+    """(start, end, words) of the ex-smoker phrases of a note, not negated ("not an ex-smoker") and not an
+    intention ("agrees to quit smoking", "advised to stop smoking")."""
     out = []
     for _code, _why, phrases in rules.ex_smoker:
         for match in _word_pattern(phrases).finditer(text):
-            if not re.search(r"\b(?:not|never)\s+(?:an?\s+)?$", text[max(0, match.start() - 12):match.start()], re.IGNORECASE):
+            if not _NOT_YET.search(text[max(0, match.start() - 30):match.start()]):
                 out.append((match.start(), match.end(), match.group()))
     return out
 

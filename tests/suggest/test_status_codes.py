@@ -113,3 +113,9 @@ def test_an_ex_smoker_is_z86_4_never_current_tobacco_use(pipeline, text):
 def test_a_code_the_map_gives_is_not_added_again(pipeline):
     [s] = pipeline.process(Note("n", "Social history: ex-smoker, 20 pack years.")).suggestions
     assert s.code == "Z864" and s.chosen_because is None  # the Ex-smoker concept's own map row
+
+
+@pytest.mark.parametrize("text", ["He agrees to quit smoking before his next visit.", "Advised to stop smoking.",
+                                  "She is trying to give up smoking.", "He is not an ex-smoker."])
+def test_an_intention_to_stop_smoking_is_not_an_ex_smoker(text):
+    assert "Z864" not in _codes(text, [])
