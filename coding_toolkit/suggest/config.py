@@ -166,8 +166,12 @@ class CodingRules:
     arising_headings: frozenset[str] = frozenset()
     background: CodeRanges = ()
 
-    def __hash__(self) -> int:  # cheap (rules are cache keys per suggestion); consistent with ==
-        return hash((self.source, *self.switches().values()))
+    def __post_init__(self) -> None:
+        # rules are cache keys per suggestion and per mention: hash once (consistent with ==)
+        object.__setattr__(self, "_hash", hash((self.source, *self.switches().values())))
+
+    def __hash__(self) -> int:
+        return self._hash  # type: ignore[attr-defined]
 
     def switches(self) -> dict[str, bool]:
         """Rule name -> on/off (recorded in every result's provenance)."""

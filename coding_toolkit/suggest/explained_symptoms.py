@@ -18,6 +18,7 @@ condition kept from the past history ("PMH: IHD" does not explain today's chest 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Protocol
 
 from coding_toolkit.mapping.codes import to_display
@@ -47,6 +48,19 @@ def _explains(symptom: AnnotatedMention, symptom_codes: list[str], diagnosis: An
         said = knowledge.explains(symptom.mention.sctid, diagnosis.mention.sctid)
         if said is not None:
             return said
+    return _pairs_explain(tuple(symptom_codes), code, rules)
+
+
+@lru_cache(maxsize=16384)
+def _kind(code: str, rules: CodingRules) -> str:
+    """"symptom" (``symptoms``), "diagnosis" (one that may explain a symptom) or "other" (``never_explains``)."""
+    if in_code_ranges(code, rules.symptom_ranges):
+        return "symptom"
+    return "other" if in_code_ranges(code, rules.never_explains) else "diagnosis"
+
+
+@lru_cache(maxsize=4096)  # pure in its arguments; asked for every symptom and diagnosis pair of a note
+def _pairs_explain(symptom_codes: tuple[str, ...], code: str, rules: CodingRules) -> bool:
     return any(in_code_ranges(code, explainers) and all(in_code_ranges(c, symptoms) for c in symptom_codes)
                for symptoms, explainers in rules.explain_pairs)
 
@@ -61,11 +75,10 @@ def filter_explained_symptoms(mentions: Sequence[AnnotatedMention], rules: Codin
         if am.decision.status != "kept":
             continue
         codes = _icd_defaults(am)
-        if codes and all(in_code_ranges(c, rules.symptom_ranges) for c in codes):
+        if codes and all(_kind(c, rules) == "symptom" for c in codes):
             symptoms[i] = codes
         elif am.labels.temporality != "Historical":  # a condition named only in the past history explains nothing now
-            diagnoses += [(am, c) for c in codes
-                          if not in_code_ranges(c, rules.symptom_ranges) and not in_code_ranges(c, rules.never_explains)]
+            diagnoses += [(am, c) for c in codes if _kind(c, rules) == "diagnosis"]
     if not symptoms or not diagnoses:
         return tuple(mentions)
     out = list(mentions)

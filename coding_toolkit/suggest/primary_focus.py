@@ -20,7 +20,8 @@ other diagnosis in ``ranking.py``, headings or not. Switch: ``primary_focus``; l
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from functools import lru_cache
 
 from coding_toolkit.mapping.codes import to_display
 from coding_toolkit.records import AnnotatedMention, CodeSuggestion, CodeSystem
@@ -48,8 +49,12 @@ def counts_as_stated(s: CodeSuggestion, rules: CodingRules) -> bool:
 
 def is_background(s: CodeSuggestion, rules: CodingRules) -> bool:
     """A background comorbidity: coded, but never what the episode was for when anything else is there."""
-    return (rules.primary_focus and s.system != CodeSystem.OPCS4 and in_code_ranges(s.code, rules.background)
-            and not in_code_ranges(s.code, rules.admission_reasons))
+    return rules.primary_focus and s.system != CodeSystem.OPCS4 and _background_code(s.code, rules)
+
+
+@lru_cache(maxsize=16384)  # pure; asked for every suggestion at every ranking
+def _background_code(code: str, rules: CodingRules) -> bool:
+    return in_code_ranges(code, rules.background) and not in_code_ranges(code, rules.admission_reasons)
 
 
 def _arising(text: str | None, am: AnnotatedMention, heading: str | None, rules: CodingRules) -> bool:
@@ -58,8 +63,13 @@ def _arising(text: str | None, am: AnnotatedMention, heading: str | None, rules:
     if not text:
         return False
     start, end = line_bounds(text, am.mention.start)
-    line = text[start:end].lower()
-    return any(re.search(rf"(?<!\w){re.escape(w)}(?!\w)", line) for w in rules.arising_words)
+    return _arising_pattern(rules.arising_words).search(text, start, end) is not None
+
+
+@lru_cache(maxsize=8)
+def _arising_pattern(words: tuple[str, ...]) -> re.Pattern:
+    alternation = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)) or "(?!)"
+    return re.compile(rf"(?<!\w)(?:{alternation})(?!\w)", re.IGNORECASE)
 
 
 def mark_focus(suggestions: list[CodeSuggestion], mentions: Sequence[AnnotatedMention],
@@ -73,38 +83,46 @@ def mark_focus(suggestions: list[CodeSuggestion], mentions: Sequence[AnnotatedMe
     def heading(i: int) -> str | None:
         return heads[i] if i < len(heads) else None
 
+    def arising(s: CodeSuggestion) -> bool:
+        return all(_arising(text, mentions[i], heading(i), rules) for i in s.evidence)
+
     # a background comorbidity stated as the indication or presenting problem is the focus ("Indication:
     # morbid obesity" for a gastric bypass); it is never taken as a current problem over another
-    candidates = [s for s in suggestions if s.system != CodeSystem.OPCS4 and never_primary_reason(s, rules) is None
-                  and not all(_arising(text, mentions[i], heading(i), rules) for i in s.evidence)]
-    tiers: list[tuple[str, list[tuple[CodeSuggestion, int]]]] = []
-    reasons = [s for s in candidates if in_code_ranges(s.code, rules.admission_reasons)]
-    tiers.append((ADMISSION_REASON, [(s, min(s.evidence, default=0)) for s in reasons]))
-    procedure = next((s for s in suggestions if s.system == CodeSystem.OPCS4 and s.evidence
-                      and never_primary_reason(s, rules) is None), None)
-    indicated = []
-    for s in candidates:
-        for i in s.evidence:
-            same_line = procedure is not None and text is not None and line_bounds(
-                text, mentions[i].mention.start) == line_bounds(text, mentions[procedure.evidence[0]].mention.start)
-            if same_line or heading(i) in rules.indication_headings:
-                indicated.append((s, i))
-                break
-    shown = (to_display(procedure.code, "OPCS-4") or procedure.code) if procedure is not None else "the procedure"
-    tiers.append((f"{INDICATION} {shown}", indicated))
-    tiers.append((PRESENTING, [(s, next(i for i in s.evidence if heading(i) in rules.presenting_headings))
-                                         for s in candidates if any(heading(i) in rules.presenting_headings
-                                                                    for i in s.evidence)]))
-    # last: conditions the note speaks of now, ahead of those named only in the past history (chronic
-    # conditions kept from it) -- only when the note has both
-    foreground = [s for s in candidates if not is_background(s, rules)]
-    current = [(s, next(i for i in s.evidence if mentions[i].labels.temporality != "Historical"))
-               for s in foreground if any(mentions[i].labels.temporality != "Historical" for i in s.evidence)]
-    tiers.append((CURRENT, current if len(current) < len(foreground) else []))
-    for why, found in tiers:
+    candidates = [s for s in suggestions if s.system != CodeSystem.OPCS4 and never_primary_reason(s, rules) is None]
+    for why, found in _tiers(candidates, suggestions, mentions, heading, text, rules):
+        found = [(s, i) for s, i in found if not arising(s)]  # a condition arising during the stay is no focus
         if found:
             # definitive diagnoses before symptoms (R00-R99), then in note order
             ordered = sorted(found, key=lambda f: (f[0].code.startswith("R"), mentions[f[1]].mention.start))
             order = {id(s): n for n, (s, _i) in enumerate(ordered, 1)}
             return [evolve(s, stated_under=why, rank=order[id(s)]) if id(s) in order else s for s in suggestions]
     return suggestions
+
+
+def _tiers(candidates: list[CodeSuggestion], suggestions: list[CodeSuggestion], mentions: Sequence[AnnotatedMention],
+           heading, text: str | None, rules: CodingRules) -> Iterator[tuple[str, list[tuple[CodeSuggestion, int]]]]:
+    """(why, [(suggestion, its mention)]) per tier, in order; computed only as far as needed."""
+    yield ADMISSION_REASON, [(s, min(s.evidence, default=0)) for s in candidates
+                             if in_code_ranges(s.code, rules.admission_reasons)]
+    procedure = next((s for s in suggestions if s.system == CodeSystem.OPCS4 and s.evidence
+                      and never_primary_reason(s, rules) is None), None)
+    on_line = line_bounds(text, mentions[procedure.evidence[0]].mention.start) \
+        if procedure is not None and text is not None else None
+    indicated = []
+    for s in candidates:
+        i = next((i for i in s.evidence if heading(i) in rules.indication_headings
+                  or (on_line is not None and line_bounds(text or "", mentions[i].mention.start) == on_line)), None)
+        if i is not None:
+            indicated.append((s, i))
+    shown = (to_display(procedure.code, "OPCS-4") or procedure.code) if procedure is not None else "the procedure"
+    yield f"{INDICATION} {shown}", indicated
+    yield PRESENTING, [(s, i) for s in candidates
+                       if (i := next((i for i in s.evidence if heading(i) in rules.presenting_headings), None))
+                       is not None]
+    # last: conditions the note speaks of now, ahead of those named only in the past history (chronic
+    # conditions kept from it) -- only when the note has both
+    foreground = [s for s in candidates if not is_background(s, rules)]
+    current = [(s, i) for s in foreground
+               if (i := next((i for i in s.evidence if mentions[i].labels.temporality != "Historical"), None))
+               is not None]
+    yield CURRENT, current if len(current) < len(foreground) else []

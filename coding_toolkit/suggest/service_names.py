@@ -40,6 +40,14 @@ def _patterns(following: tuple[str, ...], preceding: tuple[str, ...]) -> tuple[r
     return after, before
 
 
+_LEADING_SPACE = re.compile(r"\s*")
+
+
+@lru_cache(maxsize=8)
+def _document_pattern(words: tuple[str, ...]) -> re.Pattern | None:
+    return re.compile(rf"(?<!\w)(?:{_alternation(words)})(?!\w)", re.IGNORECASE) if words else None
+
+
 @lru_cache(maxsize=8)
 def _final_words(preceding: tuple[str, ...]) -> frozenset[str]:
     # the word right before a mention that a "preceding" phrase can end with ("of", "for", "the")
@@ -65,29 +73,45 @@ def is_service_name(text: str, start: int, end: int, rules: CodingRules) -> bool
 def _is_title(text: str, line_start: int, line_end: int, rules: CodingRules) -> bool:
     """The note's first non-empty line, a title: more lines follow, no colon, no sentence end, and written
     as a title (capitals, "X - Y", or a title word: report, letter, summary ...)."""
+    if line_start != _LEADING_SPACE.match(text).end():  # type: ignore[union-attr]  # (always matches)
+        return False
     line = text[line_start:line_end].strip()
-    if line_start != len(text) - len(text.lstrip()) or not text[line_end:].strip() or ":" in line \
-            or line.endswith("."):
+    if ":" in line or line.endswith(".") or not text[line_end:].strip():
         return False
     words = set(re.findall(r"[a-z]+", line.lower()))
     return line.upper() == line or " - " in line or bool(words & set(rules.heading_title_words))
 
 
-def on_heading_line(text: str, start: int, end: int, rules: CodingRules) -> bool:
-    """A mention on a title or document line, or directly followed by a specialty word on a line without a
-    colon after it, names a service (``service_names.heading_line``)."""
-    line_start, line_end = line_bounds(text, start)
-    line = text[line_start:line_end].lower()
+def _heading_line(text: str, line_start: int, line_end: int, rules: CodingRules) -> bool:
+    """The whole line is a heading line: the note's title, or a short line naming a document."""
+    line = text[line_start:line_end]
     if len(line.strip()) > rules.heading_max_length:  # a sentence, or a note flattened onto one line
         return False
-    if _is_title(text, line_start, line_end, rules):
-        return True
-    if any(re.search(rf"(?<!\w){re.escape(w)}(?!\w)", line) for w in rules.heading_document_words):
-        return True
+    documents = _document_pattern(rules.heading_document_words)
+    return _is_title(text, line_start, line_end, rules) or (documents is not None and documents.search(line) is not None)
+
+
+def _followed_by_specialty(text: str, end: int, line_end: int, rules: CodingRules) -> bool:
     words = _patterns(rules.heading_service_words, ())[0]
     found = words.match(text, end) if words is not None else None
     # a specialty is written as a title ("Stroke Medicine"); "cataract surgery" in a sentence is an operation
     return found is not None and found.group().lstrip()[:1].isupper() and ":" not in text[end:line_end]
+
+
+def on_heading_line(text: str, start: int, end: int, rules: CodingRules,
+                    lines: dict[int, bool] | None = None) -> bool:
+    """A mention on a title or document line, or directly followed by a specialty word on a short line without
+    a colon after it, names a service (``service_names.heading_line``). ``lines`` caches each line's verdict."""
+    line_start, line_end = line_bounds(text, start)
+    heading = lines.get(line_start) if lines is not None else None
+    if heading is None:
+        heading = _heading_line(text, line_start, line_end, rules)
+        if lines is not None:
+            lines[line_start] = heading
+    # a specialty word follows after a space, written with a capital ("Stroke Medicine"): test that first
+    return heading or (text[end:end + 1] in (" ", "\t") and text[end + 1:end + 2].isupper()
+                       and line_end - line_start <= rules.heading_max_length
+                       and _followed_by_specialty(text, end, line_end, rules))
 
 
 def filter_service_names(text: str, mentions: Sequence[AnnotatedMention], rules: CodingRules
@@ -95,7 +119,8 @@ def filter_service_names(text: str, mentions: Sequence[AnnotatedMention], rules:
     if not rules.service_names:
         return tuple(mentions)
     decision = FilterDecision("filtered", rules.service_reason)
+    lines: dict[int, bool] = {}  # line start -> whether the whole line is a heading line
     return tuple(evolve(am, decision=decision)
                  if is_service_name(text, am.mention.start, am.mention.end, rules)
-                 or on_heading_line(text, am.mention.start, am.mention.end, rules) else am
+                 or on_heading_line(text, am.mention.start, am.mention.end, rules, lines) else am
                  for am in mentions)

@@ -25,7 +25,7 @@ policy: switch the rule off (``status_codes``) or edit the table.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from functools import lru_cache
 
 from coding_toolkit.mapping.codes import to_display
@@ -42,6 +42,55 @@ _ITEM_END = re.compile(r"[,;.\n]")
 _NOT_YET = re.compile(r"\b(?:not|never|no|to|will|would|should|must|wants?|wish(?:es)?|plans?|planning|try|tries|"
                       r"trying|attempt(?:s|ing)?|agrees?|agreed|advised|encouraged|unable|cannot|help|intends?|"
                       r"considering|ready)\s+(?:\w+\s+)?(?:an?\s+)?$", re.IGNORECASE)
+
+
+Row = tuple[str, str, tuple[str, ...]]  # (code, why, phrases)
+Hit = tuple[str, Row, re.Match]  # (table: "medications" | "devices" | "ex_smoker", row, the phrase found)
+_TABLES = ("medications", "devices", "ex_smoker")
+_WORD_CHAR = re.compile(r"[\w-]")
+_WORD = re.compile(r"[a-z0-9][\w'-]*")
+
+
+@lru_cache(maxsize=16)
+def _index(rules: CodingRules) -> dict[str, list[tuple[re.Pattern, str, Row]]]:
+    """First word of each phrase of the text tables -> (the phrase's pattern, table, row), longest first."""
+    index: dict[str, list[tuple[re.Pattern, str, Row]]] = {}
+    for table in _TABLES:
+        for row in getattr(rules, table):
+            for phrase in row[2]:
+                words = phrase.split()
+                pattern = re.compile(r"\s+".join(map(re.escape, words)) + r"(?![\w-])", re.IGNORECASE)
+                index.setdefault(words[0], []).append((pattern, table, row))
+    for entries in index.values():
+        entries.sort(key=lambda e: len(e[0].pattern), reverse=True)
+    return index
+
+
+@lru_cache(maxsize=4)  # one note is asked for by the mention rule and by the code rule
+def _hits(text: str, rules: CodingRules) -> tuple[Hit, ...]:
+    """Every phrase of the medication, device and ex-smoker tables in the note, in note order. Found from
+    the note's set of words and each phrase's first word (C-level passes): an alternation of every phrase
+    as one regular expression scans a 3 kB note in about 0.35 ms, a Python loop over its words in 0.1 ms."""
+    lower = text.lower()
+    words = set(_WORD.findall(lower))  # one C-level pass; most notes hold few of the tables' first words
+    found: dict[int, Hit] = {}
+    for first, entries in _index(rules).items():
+        if first not in words:
+            continue
+        at = lower.find(first)
+        while at >= 0:
+            if at == 0 or not _WORD_CHAR.match(lower, at - 1):
+                for pattern, table, row in entries:
+                    match = pattern.match(text, at)
+                    if match is not None:
+                        found.setdefault(at, (table, row, match))
+                        break
+            at = lower.find(first, at + 1)
+    return tuple(found[at] for at in sorted(found))
+
+
+def _find(text: str, rules: CodingRules, table: str) -> Iterator[tuple[Row, re.Match]]:
+    return ((row, match) for name, row, match in _hits(text, rules) if name == table)
 
 
 @lru_cache(maxsize=64)
@@ -91,21 +140,24 @@ def _from_history(mentions: Sequence[AnnotatedMention], rules: CodingRules) -> l
 
 
 def _medications(text: str, rules: CodingRules) -> list[CodeSuggestion]:
-    out = []
-    for code, why, words in rules.medications:
-        for match in _word_pattern(words).finditer(text):
-            before = text[max(0, match.start() - 16):match.start()].lower()
-            listed = heading_at(text, match.start()) in rules.medication_headings
-            taking = re.search(r"\bon\s+(?:long[- ]term\s+)?$", before) is not None
-            if (listed or taking) and not _STOPPED.search(_item(text, match.start(), match.end())):
-                where = "in the medication list" if listed else "'on ...'"
-                out.append(_suggestion(code, why, f"'{match.group()}' {where}: {why}"))
-                break
-    return out
+    out: dict[str, CodeSuggestion] = {}
+    for (code, why, _words), match in _find(text, rules, "medications"):
+        if code in out:
+            continue
+        before = text[max(0, match.start() - 16):match.start()].lower()
+        listed = heading_at(text, match.start()) in rules.medication_headings
+        taking = re.search(r"\bon\s+(?:long[- ]term\s+)?$", before) is not None
+        if (listed or taking) and not _STOPPED.search(_item(text, match.start(), match.end())):
+            where = "in the medication list" if listed else "'on ...'"
+            out[code] = _suggestion(code, why, f"'{match.group()}' {where}: {why}")
+    return list(out.values())
 
 
 def _allergies(text: str, rules: CodingRules) -> list[CodeSuggestion]:
     out: dict[str, CodeSuggestion] = {}
+    lower = text.lower()
+    if not any(h in lower for h in rules.allergy_headings):
+        return []
     pos = 0
     while pos < len(text):
         start, end = line_bounds(text, pos)
@@ -124,29 +176,25 @@ def _allergies(text: str, rules: CodingRules) -> list[CodeSuggestion]:
 
 
 def _devices(text: str, rules: CodingRules) -> list[CodeSuggestion]:
-    out = []
-    for code, why, phrases in rules.devices:
-        for match in _word_pattern(phrases).finditer(text):
-            in_situ = re.match(r"\s+(?:in\s+situ|in-situ)\b", text[match.end():match.end() + 12], re.IGNORECASE)
-            history = heading_at(text, match.start()) in rules.history_headings
-            negated = re.search(r"\b(?:no|not|without)\s+(?:\w+\s+)?$", text[max(0, match.start() - 16):match.start()],
-                                re.IGNORECASE)
-            if (in_situ or history) and not negated and not _STOPPED.search(_item(text, match.start(), match.end())):
-                where = "in situ" if in_situ else "in the past history"
-                out.append(_suggestion(code, why, f"'{match.group()}' {where}: {why}"))
-                break
-    return out
+    out: dict[str, CodeSuggestion] = {}
+    for (code, why, _phrases), match in _find(text, rules, "devices"):
+        if code in out:
+            continue
+        in_situ = re.match(r"\s+(?:in\s+situ|in-situ)\b", text[match.end():match.end() + 12], re.IGNORECASE)
+        history = heading_at(text, match.start()) in rules.history_headings
+        negated = re.search(r"\b(?:no|not|without)\s+(?:\w+\s+)?$", text[max(0, match.start() - 16):match.start()],
+                            re.IGNORECASE)
+        if (in_situ or history) and not negated and not _STOPPED.search(_item(text, match.start(), match.end())):
+            where = "in situ" if in_situ else "in the past history"
+            out[code] = _suggestion(code, why, f"'{match.group()}' {where}: {why}")
+    return list(out.values())
 
 
 def _ex_smoker_spans(text: str, rules: CodingRules) -> list[tuple[int, int, str]]:
     """(start, end, words) of the ex-smoker phrases of a note, not negated ("not an ex-smoker") and not an
     intention ("agrees to quit smoking", "advised to stop smoking")."""
-    out = []
-    for _code, _why, phrases in rules.ex_smoker:
-        for match in _word_pattern(phrases).finditer(text):
-            if not _NOT_YET.search(text[max(0, match.start() - 30):match.start()]):
-                out.append((match.start(), match.end(), match.group()))
-    return out
+    return [(m.start(), m.end(), m.group()) for _row, m in _find(text, rules, "ex_smoker")
+            if not _NOT_YET.search(text[max(0, m.start() - 30):m.start()])]
 
 
 def ex_smoker_mentions(text: str, mentions: Sequence[AnnotatedMention], rules: CodingRules
