@@ -82,3 +82,12 @@ def test_a_condition_named_only_in_the_past_history_explains_nothing():
     past = kept("IHD", 40, ihd, temporality="Historical", reason="chronic condition: historical label ignored")
     assert _reasons([kept("chest pain", 0, CHEST_PAIN), past])[0] is None
     assert _reasons([kept("chest pain", 0, CHEST_PAIN), kept("IHD", 40, ihd)])[0] == "explained by I25.9"
+
+
+def test_the_review_page_lists_an_explained_symptom_among_the_dropped_codes(pipeline):
+    from coding_toolkit.io.serialize import result_to_json
+    from coding_toolkit.review.data import dropped_codes
+
+    text = "Presenting complaint: central chest pain.\nDiagnosis: acute myocardial infarction."
+    dropped = dropped_codes(result_to_json(pipeline.process(Note("n", text))))
+    assert [(d["code"], d["reason"][:16]) for d in dropped] == [("R074", "explained by I21")]
