@@ -7,7 +7,7 @@ in this order:
     pack.annotate                  text -> [Mention]       (a concepts.model.ConceptModel: concepts.pack.Pack)
     mapping.engine.MapEngine       sctid -> [MapRow] per mention (default marked)
     context.ContextStage           mentions + their rows -> [(ContextLabels, FilterDecision)], each one's heading
-    suggest.filter_service_names   "Stroke Unit" mentions -> filtered, reason "service name"
+    suggest.review_mentions        service names, uncertain final diagnosis, explained symptoms
     suggest.suggestions_for        [AnnotatedMention] + headings -> ranked [CodeSuggestion] (coding rules applied)
     CodingProfile.apply            with a trust's coding profile (``learn``): calibrated confidence, rarely
                                    coded codes filtered, alternatives in the trust's order (evaluation/profile.py)
@@ -22,9 +22,10 @@ from typing import Any
 
 from coding_toolkit import __version__
 from coding_toolkit.concepts.model import ConceptModel
-from coding_toolkit.records import AnnotatedMention, Note, NoteResult
+from coding_toolkit.records import AnnotatedMention, CodeSuggestion, Note, NoteResult
 from coding_toolkit.run_config import DEFAULT_MAX_NOTE_CHARS, RunConfig
-from coding_toolkit.suggest import CodingRules, filter_service_names, suggestions_for
+from coding_toolkit.suggest import CodingRules, review_mentions, suggestions_for
+from coding_toolkit.suggest.merge import evolve
 
 log = logging.getLogger(__name__)
 
@@ -147,6 +148,15 @@ class Pipeline:
                 f"note is {len(note.text):,} characters, over the limit of {self.max_note_chars:,}; "
                 "split it or raise --max-note-chars", "too long")
 
+    def _imported_titles(self, suggestions: tuple[CodeSuggestion, ...]) -> tuple[CodeSuggestion, ...]:
+        """Codes a coding rule added (history, status, laterality) carry the rule's words as title: the
+        imported classification title replaces them where the title files have one."""
+        title = getattr(self.engine, "title", None)
+        if title is None:  # a map engine without title look-up (tests' stand-ins): the rule's words stay
+            return suggestions
+        return tuple(s if s.title == (t := title(s.code, s.system) or s.title) else evolve(s, title=t)
+                     for s in suggestions)
+
     def process(self, note: Note) -> NoteResult:
         self.check(note)
         text = note.text
@@ -154,11 +164,12 @@ class Pipeline:
         lookup = self.engine.lookup
         codes = [tuple(lookup(m.sctid)) for m in mentions]
         decisions, headings = self.context.run_with_headings(text, mentions, codes)
-        annotated = filter_service_names(text, tuple(
+        annotated = review_mentions(text, tuple(
             AnnotatedMention(mention=m, labels=labels, decision=decision, codes=c)
-            for m, c, (labels, decision) in zip(mentions, codes, decisions)), self.rules)
+            for m, c, (labels, decision) in zip(mentions, codes, decisions)), headings, self.rules)
+        suggestions = suggestions_for(annotated, self.rules, headings, text)
         result = NoteResult(
             note_id=note.note_id, episode_id=note.episode_id, mentions=annotated,
-            suggestions=suggestions_for(annotated, self.rules, headings), provenance=self.provenance,
+            suggestions=self._imported_titles(suggestions), provenance=self.provenance,
             text_hash=text_hash(text))
         return self.profile.apply(result, self.rules) if self.profile is not None else result

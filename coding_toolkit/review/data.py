@@ -20,6 +20,7 @@ from coding_toolkit.io.sinks.cds import cds_code
 from coding_toolkit.mapping.codes import base_code, to_cds, to_display
 from coding_toolkit.pipeline import text_hash
 from coding_toolkit.suggest import primary_and_others
+from coding_toolkit.suggest.primary_focus import is_focus
 from coding_toolkit.suggest.ranking import dagger_asterisk_partners
 
 SYSTEMS = ("ICD-10", "OPCS-4")
@@ -158,14 +159,18 @@ def _chosen_row(record: dict[str, Any], s: dict[str, Any]) -> dict[str, Any] | N
     return None
 
 
-def why(row: dict[str, Any] | None, stated_under: str | None = None) -> str:
-    """Why the map chose the code, and why it ranks where it does when the note states it under its
-    main-diagnosis heading (``stated_under``)."""
+def why(row: dict[str, Any] | None, stated_under: str | None = None, chosen_because: str | None = None) -> str:
+    """Why the map (or a coding rule: ``chosen_because``) chose the code, and why it ranks where it does when
+    the note states it under its main-diagnosis heading, or it is what the episode was for (``stated_under``)."""
     parts = []
     if row is not None:
         parts.append(f"map default: block {row['block']}, group {row['group']}, priority {row['priority']}"
                      + (f"; rule: {row['rule']}" if row.get("rule") else ""))
-    if stated_under:
+    if chosen_because:
+        parts.append(chosen_because if row is not None else f"added by a coding rule: {chosen_because}")
+    if stated_under and is_focus(stated_under):
+        parts.append(f"ranked first as what the episode was for ({stated_under})")
+    elif stated_under:
         parts.append(f"ranked with the codes stated under the note's '{stated_under}' heading, in stated order")
     return "; ".join(parts)
 
@@ -184,11 +189,12 @@ def ordered_suggestions(record: dict[str, Any]) -> list[dict[str, Any]]:
             s = dict(by_key[(system, code)])
             s["position"] = position
             s["pairs"] = [p.code for p in dagger_asterisk_partners(typed[(system, code)], suggestions)]
-            s["why"] = why(_chosen_row(record, s), s.get("stated_under"))
+            s["why"] = why(_chosen_row(record, s), s.get("stated_under"), s.get("chosen_because"))
             out.append(s)
     placed = {(s["system"], cds_code(s["code"])) for s in out}
     # codes CDS leaves out (#NIS targets) still get reviewed, last
-    out += [dict(s, position="not in CDS", pairs=[], why=why(_chosen_row(record, s), s.get("stated_under")))
+    out += [dict(s, position="not in CDS", pairs=[], why=why(_chosen_row(record, s), s.get("stated_under"),
+                                                                   s.get("chosen_because")))
             for s in record["suggestions"] if (s["system"], cds_code(s["code"])) not in placed]
     return out
 

@@ -24,8 +24,18 @@ def _run(*args, check=True):
 
 @pytest.fixture(scope="module")
 def results(tiny_pack, fixture_notes, tmp_path_factory):
-    out = tmp_path_factory.mktemp("review-results") / "results.jsonl"
-    _run("annotate", str(fixture_notes), "--pack", str(tiny_pack), "--out", str(out), "--no-progress")
+    from coding_toolkit.context.policy import DEFAULT_POLICY
+
+    folder = tmp_path_factory.mktemp("review-results")
+    out = folder / "results.jsonl"
+    # the page is tested on the fixture notes' symptom codes too (n01's chest pain, n03's breathlessness):
+    # the policy keeps them, switching off the rule that drops a symptom its diagnosis explains
+    policy = json.loads(DEFAULT_POLICY.read_text(encoding="utf-8"))
+    policy["chronic_conditions"] = str(DEFAULT_POLICY.with_name(policy["chronic_conditions"]))
+    policy["coding_rules"] = {"explained_symptoms": False}
+    (folder / "policy.json").write_text(json.dumps(policy), encoding="utf-8")
+    _run("annotate", str(fixture_notes), "--pack", str(tiny_pack), "--out", str(out), "--no-progress",
+         "--policy", str(folder / "policy.json"))
     return out
 
 
