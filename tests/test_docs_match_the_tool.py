@@ -7,7 +7,7 @@ DOCS = Path(__file__).resolve().parent.parent / "docs"
 
 
 def test_outputs_md_names_the_cells_that_get_an_apostrophe():
-    from coding_toolkit.io.sinks.base import _FORMULA_STARTS
+    from coding_toolkit.io.csv_file import _FORMULA_STARTS
 
     names = {"\t": "a tab", "\r": "a carriage return"}
     listed = [f"`{c}`" for c in _FORMULA_STARTS if c not in names] + [names[c] for c in _FORMULA_STARTS if c in names]

@@ -35,7 +35,8 @@ def resolve_alternatives(suggestions: list[CodeSuggestion], rules: CodingRules,
     established: dict[tuple[str, str], list[CodeSuggestion]] = {}
     for s in suggestions:
         category = _category(s.code) if s.system != CodeSystem.OPCS4 else None
-        if category and not in_ranges(category, rules.not_establishing):
+        # a history code (old MI I25.2: specificity.not_superseding) says nothing about a current condition
+        if category and not in_ranges(category, rules.not_establishing) and s.code not in rules.not_superseding:
             established.setdefault((s.system, category), []).append(s)
     out = []
     for s in suggestions:
