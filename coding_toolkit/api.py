@@ -53,6 +53,11 @@ def annotate(notes: Iterable[Note] | str | Path, config: RunConfig | None = None
     process that only annotates, as the CLI does).
     """
     config = config or RunConfig()
+    if isinstance(notes, (str, Path)):  # a file's own episode_id field counts without episode_column
+        from dataclasses import replace
+
+        from coding_toolkit.io.notes_reader import episode_column_of
+        config = replace(config, episode_column=episode_column_of(notes, config.episode_column, config.source_db))
     if sink is None and db is None:
         if isinstance(notes, (str, Path)):
             notes = config.read_notes(notes)

@@ -7,8 +7,10 @@ in this order:
     pack.annotate                  text -> [Mention]       (a concepts.model.ConceptModel: concepts.pack.Pack)
     mapping.engine.MapEngine       sctid -> [MapRow] per mention (default marked)
     context.ContextStage           mentions + their rows -> [(ContextLabels, FilterDecision)], each one's heading
-    suggest.filter_service_names   "Stroke Unit" mentions -> filtered, reason "service name"
+    suggest.review_mentions        service names, uncertain final diagnosis, explained symptoms
     suggest.suggestions_for        [AnnotatedMention] + headings -> ranked [CodeSuggestion] (coding rules applied)
+    CodingProfile.apply            with a trust's coding profile (``learn``): calibrated confidence, rarely
+                                   coded codes filtered, alternatives in the trust's order (evaluation/profile.py)
 """
 from __future__ import annotations
 
@@ -20,9 +22,10 @@ from typing import TYPE_CHECKING, Any
 
 from coding_toolkit import __version__
 from coding_toolkit.concepts.model import ConceptModel
-from coding_toolkit.records import AnnotatedMention, Note, NoteResult
+from coding_toolkit.records import AnnotatedMention, CodeSuggestion, Note, NoteResult
 from coding_toolkit.run_config import DEFAULT_MAX_NOTE_CHARS, RunConfig
-from coding_toolkit.suggest import CodingRules, filter_service_names, suggestions_for
+from coding_toolkit.suggest import CodingRules, review_mentions, suggestions_for
+from coding_toolkit.suggest.merge import evolve
 
 if TYPE_CHECKING:
     from coding_toolkit.context.policy import Policy
@@ -89,6 +92,8 @@ class Pipeline:
     coding_rules: CodingRules | None = None
     # the rules in force: ``coding_rules``, or the defaults with the policy's switches
     rules: CodingRules = field(init=False, repr=False)
+    # a trust's coding profile (evaluation.profile.CodingProfile), applied after the suggestion stage
+    profile: Any = None
 
     def __post_init__(self):
         if self.coding_rules is None:  # a pipeline put together by hand: its context stage's policy decides
@@ -118,16 +123,23 @@ class Pipeline:
         stage = ContextStage(classifier=ContextClassifier(rules.context), policy=rules.policy)
         stage.task_table.check_tasks(pack.meta_tasks, where=f"pack {pack.path}")
         loaded = RunConfig(pack=str(pack.path), policy_path=config.policy_path, rules_path=config.rules_path,
-                           max_note_chars=config.max_note_chars, linker=config.linker)
-        return cls(pack=pack, engine=engine, context=stage, max_note_chars=config.max_note_chars, config=loaded,
-                   coding_rules=rules.coding)
+                           max_note_chars=config.max_note_chars, linker=config.linker,
+                           profile_path=config.profile_path)
+        pipeline = cls(pack=pack, engine=engine, context=stage, max_note_chars=config.max_note_chars, config=loaded,
+                       coding_rules=rules.coding)
+        if config.profile_path:
+            from coding_toolkit.evaluation.profile import load_profile
+            pipeline.profile = load_profile(config.profile_path, pack_hash=pack.hash)
+        return pipeline
 
     @classmethod
     def from_pack(cls, path: str | Path | None = None, *, policy_path=None, rules_path=None,
-                  max_note_chars: int = DEFAULT_MAX_NOTE_CHARS, progress: bool = False) -> Pipeline:
+                  max_note_chars: int = DEFAULT_MAX_NOTE_CHARS, progress: bool = False,
+                  profile_path=None) -> Pipeline:
         """Load a pack (the embedded starter pack when ``path`` is None) and its map store."""
         return cls.from_config(RunConfig(pack=None if path is None else str(path), policy_path=policy_path,
-                                         rules_path=rules_path, max_note_chars=max_note_chars), progress=progress)
+                                         rules_path=rules_path, max_note_chars=max_note_chars,
+                                         profile_path=profile_path), progress=progress)
 
     # -- provenance -------------------------------------------------------------------------
     @property
@@ -145,6 +157,8 @@ class Pipeline:
                 # which code-level rules shaped the suggestions (auditors: docs/coders.md, "Coding rules")
                 "coding_rules": self.rules.switches(),
             }
+            if self.profile is not None:
+                cached["coding_profile"] = self.profile.provenance
             if cached["illustrative"]:
                 cached["warning"] = ILLUSTRATIVE_LABEL
             self._provenance = cached
@@ -162,6 +176,15 @@ class Pipeline:
                 f"note is {len(note.text):,} characters, over the limit of {self.max_note_chars:,}; "
                 "split it or raise --max-note-chars", "too long")
 
+    def _imported_titles(self, suggestions: tuple[CodeSuggestion, ...]) -> tuple[CodeSuggestion, ...]:
+        """Codes a coding rule added (history, status, laterality) carry the rule's words as title: the
+        imported classification title replaces them where the title files have one."""
+        title = getattr(self.engine, "title", None)
+        if title is None:  # a map engine without title look-up (tests' stand-ins): the rule's words stay
+            return suggestions
+        return tuple(s if s.title == (t := title(s.code, s.system) or s.title) else evolve(s, title=t)
+                     for s in suggestions)
+
     def process(self, note: Note) -> NoteResult:
         self.check(note)
         text = note.text
@@ -169,10 +192,12 @@ class Pipeline:
         lookup = self.engine.lookup
         codes = [tuple(lookup(m.sctid)) for m in mentions]
         decisions, headings = self.context.run_with_headings(text, mentions, codes)
-        annotated = filter_service_names(text, tuple(
+        annotated = review_mentions(text, tuple(
             AnnotatedMention(mention=m, labels=labels, decision=decision, codes=c)
-            for m, c, (labels, decision) in zip(mentions, codes, decisions)), self.rules)
-        return NoteResult(
+            for m, c, (labels, decision) in zip(mentions, codes, decisions)), headings, self.rules)
+        suggestions = suggestions_for(annotated, self.rules, headings, text)
+        result = NoteResult(
             note_id=note.note_id, episode_id=note.episode_id, mentions=annotated,
-            suggestions=suggestions_for(annotated, self.rules, headings), provenance=self.provenance,
+            suggestions=self._imported_titles(suggestions), provenance=self.provenance,
             text_hash=text_hash(text))
+        return self.profile.apply(result, self.rules) if self.profile is not None else result

@@ -46,11 +46,12 @@ class RunConfig:
     batch_notes: int = DEFAULT_BATCH_NOTES
     batch_chars: int = DEFAULT_BATCH_CHARS
     linker: str = DEFAULT_LINKER  # the concept linker loaded from the pack folder (concepts/linkers.py)
+    profile_path: str | None = None  # a trust's coding profile (``coding-toolkit learn``); None: none
 
     @property
     def pipeline_key(self) -> tuple:
         """What decides the loaded pipeline (``Pipeline.from_config``; one per key and process)."""
-        return (self.pack, self.policy_path, self.rules_path, self.max_note_chars, self.linker)
+        return (self.pack, self.policy_path, self.rules_path, self.max_note_chars, self.linker, self.profile_path)
 
     def read_notes(self, notes: str | Path) -> Iterator[Note]:
         """The notes of a file or folder, or (with ``source_db``) of the SQL query ``notes``, streaming."""
@@ -70,4 +71,17 @@ class RunConfig:
                     "policy": self.policy_path or "", "rules": self.rules_path or ""}
         if self.linker != DEFAULT_LINKER:  # recorded only when not the default: earlier ledgers stay valid
             settings["linker"] = self.linker
+        if self.profile_path:
+            settings["profile"] = _with_digest(self.profile_path)
         return settings
+
+
+def _with_digest(path: str) -> str:
+    """A file named with its content's hash: a profile learnt again under the same name is another setting."""
+    import hashlib
+
+    try:
+        digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
+    except OSError:
+        digest = "unreadable"
+    return f"{path} sha256:{digest}"

@@ -38,7 +38,8 @@ def test_run_config_fields_and_defaults_are_the_cli_defaults():
     assert [(f.name, f.default) for f in fields(ct.RunConfig)] == [
         ("pack", None), ("policy_path", None), ("rules_path", None), ("max_note_chars", 1_000_000),
         ("text_column", "text"), ("id_column", "note_id"), ("episode_column", None), ("source_db", None),
-        ("format", "jsonl"), ("workers", 1), ("batch_notes", 64), ("batch_chars", 300_000), ("linker", "medcat")]
+        ("format", "jsonl"), ("workers", 1), ("batch_notes", 64), ("batch_chars", 300_000), ("linker", "medcat"),
+        ("profile_path", None)]
     from coding_toolkit.cli.annotate_cmd import annotate as command
 
     cli = {p.name: p.default for p in command.params}

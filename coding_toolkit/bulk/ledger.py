@@ -83,6 +83,13 @@ class Ledger:
         row = self.db.execute("SELECT position FROM batches ORDER BY batch DESC LIMIT 1").fetchone()
         return None if row is None else row[0]
 
+    def committed(self) -> tuple[int, int]:
+        """(notes written, notes rejected) committed so far: what a stopped run reports, read from the
+        ledger itself, since a signal may land between a batch's commit and the run's own counters."""
+        written = self.db.execute("SELECT COUNT(*) FROM done").fetchone()[0]
+        rejected = self.db.execute("SELECT COUNT(DISTINCT note_id) FROM rejects").fetchone()[0]
+        return written, rejected
+
     def next_batch(self) -> int:
         row = self.db.execute("SELECT COALESCE(MAX(batch), 0) FROM batches").fetchone()
         return row[0] + 1

@@ -11,6 +11,7 @@ block the corrected command (its ledger and the header it wrote).
 """
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -88,7 +89,8 @@ class RunPlan:
             if not self.resume and prior is not None and prior["batches"] == 0:
                 rerun.discard(self.ledger_path)
                 if self.out:  # written by this run only (a header at most): plan_run allowed replacing it
-                    Path(self.out).unlink(missing_ok=True)
+                    with contextlib.suppress(OSError):  # never hide the error that stopped the run
+                        Path(self.out).unlink(missing_ok=True)
             raise
         summary.illustrative = bool(pipeline.provenance.get("illustrative"))
         return summary

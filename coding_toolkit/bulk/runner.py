@@ -217,24 +217,34 @@ def _stop_pool(pool: ProcessPoolExecutor, *, wait_s: float = 10.0) -> None:
 
 
 class RunStopped(ToolkitError):
-    """SIGTERM (or SIGHUP) stopped the run between or inside batches; everything committed is kept."""
+    """SIGTERM, SIGHUP or Ctrl-C (SIGINT) stopped the run between or inside batches; everything
+    committed is kept. Exit code 128 + the signal's number (130 for Ctrl-C, as shells report it)."""
 
     exit_code = 128 + signal.SIGTERM
+
+    def __init__(self, message: str, signum: int = signal.SIGTERM):
+        super().__init__(message)
+        self.signum = signum
+        self.exit_code = 128 + signum
+
+    @property
+    def stopped_by(self) -> str:
+        return "Ctrl-C" if self.signum == signal.SIGINT else signal.Signals(self.signum).name
 
 
 @contextmanager
 def _stop_on_terminate():
-    """Turn SIGTERM/SIGHUP into an exception in the main thread, so a stopped run closes its pool,
-    output and ledger (resumable), instead of dying and leaving its workers behind."""
+    """Turn SIGTERM/SIGHUP/SIGINT into an exception in the main thread, so a stopped run closes its
+    pool, output and ledger (resumable), instead of dying and leaving its workers behind."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
 
     def stop(signum, frame):
         raise RunStopped(f"stopped by {signal.Signals(signum).name}; the notes written so far are kept; "
-                         "fix: run the same command with --resume to continue")
+                         "fix: run the same command with --resume to continue", signum)
 
-    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)}
     try:
         yield
     finally:
@@ -290,6 +300,13 @@ def run(notes: Iterable[Note], config: RunConfig, sink: Sink, *, pipeline: Pipel
                       progress=progress, total=total)
             job.feed(notes, config.batch_notes, config.batch_chars)
             return job.finish(rejects_path)
+        except RunStopped as stop:
+            written, rejected = job.ledger.committed()
+            this_run = max(0, written - job.summary.skipped_done)
+            raise RunStopped(
+                f"stopped by {stop.stopped_by}; {written} notes are committed to the "
+                f"output ({this_run} in this run) and {rejected} rejected, all kept; fix: run the same "
+                "command with --resume to continue", stop.signum) from None
         finally:
             job.close()
 
@@ -377,7 +394,12 @@ class _Run:
         done = [r for r in results if not isinstance(r, Rejected)]
         rejected = pre + [r for r in results if isinstance(r, Rejected)]
         if done:
-            self.position = self.sink.write(done)
+            try:
+                self.position = self.sink.write(done)
+            except OSError as err:  # a full disk: the message names the output (write() errors name no file)
+                if err.filename is None and err.errno is not None:
+                    err.filename = getattr(self.sink, "path", None)
+                raise
         self.ledger.commit_batch(
             self.batch_no, self.position,
             [(r.note_id, r.text_hash, r.episode_id, _summary(r) if self.keep_summaries else None) for r in done],

@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 
-from coding_toolkit.cli.options import notes_input_options, pipeline_options
+from coding_toolkit.cli.options import notes_input_options, pipeline_options, profile_option
 from coding_toolkit.concepts.linkers import LINKERS
 from coding_toolkit.io.sinks.base import FILE_FORMATS
 from coding_toolkit.run_config import (
@@ -35,11 +36,12 @@ from coding_toolkit.run_config import (
 @pipeline_options("Longer notes are rejected (listed in the rejects file), not processed.")
 @click.option("--linker", type=click.Choice(sorted(LINKERS)), default=DEFAULT_LINKER, show_default=True,
               help="Concept linker loaded from the pack folder (concepts/linkers.py).")
+@profile_option
 @click.option("--batch-size", default=DEFAULT_BATCH_NOTES, show_default=True, type=click.IntRange(1), help="Notes per batch.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on when stderr is a terminal).")
 def annotate(notes, pack, out, fmt, db, text_column, id_column, episode_column, source_db, workers,
              resume, overwrite, engine, spark_master, policy_path, rules_path, max_note_chars, linker, batch_size,
-             progress):
+             progress, profile_path=None):
     """Annotate NOTES and write ICD-10/OPCS-4 code suggestions with evidence.
 
     NOTES is a CSV/TSV, JSONL or Parquet file, a folder of .txt files, or (with --source-db) a SQL query.
@@ -47,13 +49,22 @@ def annotate(notes, pack, out, fmt, db, text_column, id_column, episode_column, 
     """
     if out is None and db is None:
         raise click.UsageError("give --out FILE, --db URL, or both")
+    from coding_toolkit.io.outputs import check_db_output, check_output
+    if out:  # an output that cannot be written fails now, in one line, not after the model loads
+        check_output(out, "--out")
+    check_db_output(db)
     if progress is None:
         progress = sys.stderr.isatty()
+    from coding_toolkit.io.notes_reader import episode_column_of
+    episode_column = episode_column_of(notes, episode_column, source_db)  # an 'episode_id' column by default
     if pack is not None:
         from coding_toolkit.concepts.pack import resolve_pack_path
         pack = str(resolve_pack_path(pack))
     if engine == "spark":
         ctx = click.get_current_context()
+        if profile_path:
+            raise click.UsageError("--profile is not supported with --engine spark yet; fix: annotate with "
+                                   "--engine local to apply a coding profile")
         ignored = [f"--{name.replace('_', '-')}" for name in ("fmt", "workers", "resume", "overwrite", "batch_size")
                    if ctx.get_parameter_source(name) is not click.core.ParameterSource.DEFAULT]
         if ignored:
@@ -74,7 +85,8 @@ def annotate(notes, pack, out, fmt, db, text_column, id_column, episode_column, 
 
     config = RunConfig(pack=pack, policy_path=policy_path, rules_path=rules_path, max_note_chars=max_note_chars,
                        text_column=text_column, id_column=id_column, episode_column=episode_column,
-                       source_db=source_db, format=fmt, workers=workers, batch_notes=batch_size, linker=linker)
+                       source_db=source_db, format=fmt, workers=workers, batch_notes=batch_size, linker=linker,
+                       profile_path=profile_path and str(Path(profile_path).resolve()))
     summary = annotate_notes(notes, config, out, db=db, resume=resume, overwrite=overwrite, progress=progress,
                              freeze_model=True)
     if summary.up_to_date:

@@ -21,7 +21,9 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "maps": ("coding_toolkit.cli.maps_cmd", "maps", "Import and inspect NHS SNOMED CT -> ICD-10/OPCS-4 maps."),
     "model": ("coding_toolkit.cli.model_cmd", "model", "Build and inspect MedCAT model packs."),
     "train": ("coding_toolkit.cli.train_cmd", "train", "Train a model pack (unsupervised, supervised, meta)."),
-    "evaluate": ("coding_toolkit.cli.evaluate_cmd", "evaluate", "Score a pack against a MedCATtrainer export."),
+    "evaluate": ("coding_toolkit.cli.evaluate_cmd", "evaluate",
+                 "Score suggestions against your coders' codes or a MedCATtrainer export."),
+    "learn": ("coding_toolkit.cli.learn_cmd", "learn", "Learn a coding profile from your coded episodes."),
     "context": ("coding_toolkit.cli.context_cmd", "context", "Evaluate the negation/temporality/experiencer filter."),
     "review": ("coding_toolkit.cli.review_cmd", "review", "Coder review page: check suggestions, export decisions."),
     "serve": ("coding_toolkit.cli.serve_cmd", "serve", "Serve annotation over HTTP (MedCATservice-compatible API)."),
@@ -49,6 +51,18 @@ class LazyGroup(click.Group):
         except ToolkitError as err:
             click.echo(f"Error: {err}", err=True)
             sys.exit(err.exit_code)
+        except KeyboardInterrupt:  # a run stopped inside annotate says more (bulk/runner.py)
+            click.echo("Error: interrupted (Ctrl-C); fix: run the same command again to finish", err=True)
+            sys.exit(130)
+        except Exception as err:
+            # the OS refused a path or ran out of disk mid-command: one line naming the file, no traceback
+            from coding_toolkit.io.outputs import describe_os_error, disk_full
+
+            if not (isinstance(err, OSError) or disk_full(err)):
+                raise
+            logging.getLogger("coding_toolkit").debug("the error behind the message below", exc_info=True)  # -vv
+            click.echo(f"Error: {describe_os_error(err)}", err=True)
+            sys.exit(2)
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -9,6 +9,7 @@ import click
 
 from coding_toolkit.cli.options import progress_option
 from coding_toolkit.errors import MapError
+from coding_toolkit.mapping.codes import special_target_meaning
 
 
 def default_db() -> str:
@@ -57,8 +58,10 @@ def maps() -> None:
 @progress_option
 def import_cmd(release_dir: str, db: str | None, icd10_titles, opcs_titles, opcs_version, progress) -> None:
     """Import every ExtendedMap refset of RELEASE_DIR (the folder the TRUD zip was unpacked into)."""
+    from coding_toolkit.io.outputs import check_db_output
     from coding_toolkit.mapping.store import MapStore
 
+    check_db_output(db or default_db())
     store = MapStore(db or default_db())
     report = store.import_release(
         release_dir,
@@ -105,7 +108,7 @@ def show(sctid: str, db: str | None, system: str | None, as_json: bool) -> None:
             current = (r.system, r.block)
             click.echo(f"{r.system} {r.version}  block {r.block}" + (" (default)" if r.block == 1 else ""))
         mark = "*" if r.default else " "
-        code = r.display or f"{r.target} (not classifiable)"
+        code = r.display or f"{r.target} ({special_target_meaning(r.target)})"
         title = f"  {r.title}" if r.title else ""
         click.echo(
             f"  {mark} group {r.group} priority {r.priority:>2}  {code:<10} [{r.target}]{title}  | {r.advice}"

@@ -46,6 +46,9 @@ def build(release_dir, out, notes, text_column, id_column, tags, descendants_of,
     """Build a pack from RELEASE_DIR (an unzipped SNOMED CT RF2 release, UK Clinical Edition or Monolith)."""
     from coding_toolkit.concepts.build import DEFAULT_TAGS, SPELL_CHECK_DEFAULT, build_pack_from_release
     from coding_toolkit.concepts.pack import load_pack
+    from coding_toolkit.io.outputs import check_output
+
+    check_output(out, "--out")
 
     path = build_pack_from_release(
         release_dir, out, notes=notes, tags=tags or DEFAULT_TAGS, descendants_of=list(descendants_of) or None,
@@ -91,10 +94,13 @@ def info(pack_dir, as_json, other) -> None:
         return
     prov, counts = pack.provenance, data["counts"]
     rel = prov.get("release") or {}
+    # a pack built from an RF2 release names its folders; the starter pack names its concept source
+    source = ", ".join(rel.get("folders", [])) or " ".join(
+        x for x in (prov.get("source"), prov.get("source_package") and f"({prov['source_package']})") if x) or "n/a"
     lines = [f"pack       {pack.path}", f"hash       {pack.hash}",
              f"versions   coding_toolkit {prov['versions']['coding_toolkit']}, medcat {prov['versions']['medcat']}",
              f"built      {prov.get('build', {}).get('time')}",
-             f"release    {', '.join(rel.get('folders', [])) or 'n/a'}",
+             f"release    {source}",
              f"dates      {', '.join(rel.get('release_dates', [])) or 'n/a'}",
              f"tags       {', '.join(prov.get('tags', []))}",
              f"concepts   {counts.get('concepts')}  names {counts.get('names')}",
@@ -106,9 +112,12 @@ def info(pack_dir, as_json, other) -> None:
     maps = prov.get("maps") or {}
     if maps.get("source"):
         refsets = (maps.get("provenance") or {}).get("refsets", {})
+        map_release = (maps.get("provenance") or {}).get("release")
         lines.append("maps       " + ", ".join(f"{s} {r.get('version')} ({r.get('refset_id')})"
                                               for s, r in refsets.items())
-                     + (" ILLUSTRATIVE, not for coding" if maps.get("illustrative") else ""))
+                     + (f" from {map_release}" if map_release else "")
+                     + (" ILLUSTRATIVE (mappings/illustrative/), not the NHS map, not for coding"
+                        if maps.get("illustrative") else ""))
     else:
         lines.append(f"maps       none ({maps.get('note', 'not imported')})")
     limitation = prov.get("vocab", {}).get("limitation")

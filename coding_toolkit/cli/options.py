@@ -31,7 +31,8 @@ def notes_input_options(func):
     func = click.option("--source-db", default=None, metavar="URL",
                         help="Read notes with NOTES as a SQL query against this SQLAlchemy URL.")(func)
     func = click.option("--episode-column", default=None, metavar="COL",
-                        help="Column grouping notes into hospital episodes (CDS output: one row per episode).")(func)
+                        help="Column grouping notes into hospital episodes (CDS output: one row per episode). "
+                             "Default: a column or JSONL field named episode_id when the input has one.")(func)
     return _column_options(func, "CSV/TSV/JSONL/Parquet/SQL")
 
 
@@ -47,6 +48,14 @@ def pipeline_options(max_note_chars_help: str):
                             help="Filter policy JSON (which labels suppress a code, minimum confidence).")(func)
         return func
     return wrap
+
+
+def profile_option(func):
+    """--profile: a trust's coding profile from ``coding-toolkit learn`` (docs/evaluation.md)."""
+    return click.option("--profile", "profile_path", default=None, type=click.Path(exists=True, dir_okay=False),
+                        metavar="PROFILE.json",
+                        help="Coding profile from 'coding-toolkit learn': calibrated confidence, codes this trust "
+                             "rarely assigns filtered, alternatives in its coders' order.")(func)
 
 
 def _progress_default(ctx, param, value):

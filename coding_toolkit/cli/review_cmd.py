@@ -31,12 +31,18 @@ def serve(results, notes_path, text_column, id_column, pack, db, host, port, tok
           reviewer):
     """Serve the review page for annotate's RESULTS (JSONL) on --host:--port."""
     from coding_toolkit.cli.options import read_notes_from_options
+    from coding_toolkit.io.outputs import check_db_output
     from coding_toolkit.review.data import file_hash, join_texts, read_results
     from coding_toolkit.review.store import DecisionStore
     from coding_toolkit.web import server
 
     settings = checked_server_settings(host, token_file, insecure_no_auth)
+    server.require_stack()
+    if pack and pack != "starter":
+        from coding_toolkit.concepts.pack import load_pack
+        load_pack(pack, lazy=True)  # checked before anything is announced
     records = read_results(results)
+    check_db_output(db)
     store = DecisionStore(db)
     store.bind_results(file_hash(Path(results)), str(Path(results).resolve()))
     notes = read_notes_from_options(notes_path, text_column, id_column, None, None)
@@ -47,6 +53,13 @@ def serve(results, notes_path, text_column, id_column, pack, db, host, port, tok
     url = f"http://{host}:{port}/" + ("?token=<token from --token-file>" if token_file else "")
     click.echo(f"reviewing {len(records)} notes; decisions -> {db}; open {url}", err=True)
     server.run("coding_toolkit.review.app:create_app", settings, host=host, port=port, workers=1)
+
+
+def _require_review_stack() -> None:
+    """The review's model lives beside its web app (FastAPI): exports need the service extra too."""
+    from coding_toolkit.web.server import require_stack
+
+    require_stack()
 
 
 def _review(db: str):
@@ -66,15 +79,21 @@ def _review(db: str):
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="File to write.")
 def export(db, fmt, out):
     """Export decisions as training data (mct) or the coder's confirmed codes (cds, csv)."""
+    _require_review_stack()
+    from coding_toolkit.io.outputs import check_output
     from coding_toolkit.review import export as ex
 
     rv = _review(db)
+    check_output(out, "--out")
     if fmt == "mct":
         counts = ex.write_mct(rv, Path(out))
         click.echo(f"{counts['documents']} documents: {counts['correct']} correct, {counts['incorrect']} "
                    f"incorrect, {counts['manually_created']} added annotations -> {out}"
                    + (f"; skipped {counts['skipped_added_without_concept']} added code(s) without a SNOMED CT "
-                      "concept" if counts["skipped_added_without_concept"] else ""))
+                      "concept" if counts["skipped_added_without_concept"] else "")
+                   + (f"; left out {counts['skipped_without_concept_judgement']} older reject/amend decision(s) "
+                      "that do not say whether the concept was wrong"
+                      if counts["skipped_without_concept_judgement"] else ""))
     else:
         n = (ex.write_cds if fmt == "cds" else ex.write_csv)(rv, Path(out))
         click.echo(f"{n} rows -> {out}")
@@ -85,6 +104,7 @@ def export(db, fmt, out):
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def stats(db, as_json):
     """Code-level agreement: precision/recall of the suggestions against the coder's final codes."""
+    _require_review_stack()
     from coding_toolkit.review.export import agreement
 
     figures = agreement(_review(db))

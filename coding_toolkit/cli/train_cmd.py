@@ -36,6 +36,9 @@ def unsupervised(pack_dir, notes, out, text_column, id_column, checkpoint_every,
     from coding_toolkit.concepts.pack import load_pack
     from coding_toolkit.concepts.train import train_unsupervised
     from coding_toolkit.io.notes_reader import count_notes, texts_of
+    from coding_toolkit.io.outputs import check_output
+
+    check_output(out, "--out")  # its checkpoint goes beside it
 
     texts = texts_of(notes, text_column=text_column, id_column=id_column)
     first = next(texts, None)  # a wrong column fails here, before the model loads
@@ -53,8 +56,9 @@ def unsupervised(pack_dir, notes, out, text_column, id_column, checkpoint_every,
 @click.option("--pack", "pack_dir", required=True, type=click.Path(), help="Pack to start from: a pack folder or 'starter'.")
 @click.option("--export", "export_path", required=True, type=click.Path(), help="MedCATtrainer JSON export.")
 @click.option("--out", required=True, type=click.Path(), help="New folder for the trained pack.")
-@click.option("--test-fraction", default=0.2, show_default=True, type=float,
-              help="Share of documents held out to score before/after.")
+@click.option("--test-fraction", default=None, type=float,
+              help="Share of documents held out to score before/after. Default: 0.2, or 0 (train on all, no "
+                   "held-out score) for an export of fewer than 10 documents.")
 @click.option("--seed", default=0, show_default=True, type=int)
 @click.option("--epochs", default=1, show_default=True, type=click.IntRange(min=1))
 @click.option("--allow-new-concepts", is_flag=True,
@@ -64,7 +68,9 @@ def supervised(pack_dir, export_path, out, test_fraction, seed, epochs, allow_ne
     """Supervised training on reviewed annotations (rejected ones are never trained as positives)."""
     from coding_toolkit.concepts.pack import load_pack
     from coding_toolkit.concepts.train import train_supervised
+    from coding_toolkit.io.outputs import check_output
 
+    check_output(out, "--out")
     pack = load_pack(pack_dir)
     result = train_supervised(pack, export_path, out, test_fraction=test_fraction, seed=seed, nepochs=epochs,
                               progress=progress, allow_new_concepts=allow_new_concepts)
@@ -74,9 +80,12 @@ def supervised(pack_dir, export_path, out, test_fraction, seed, epochs, allow_ne
     if t["new_concepts"]:
         click.echo(f"warning: {t['new_concepts']} of {t['annotated_concepts']} annotated concepts were not in "
                    "the pack and were added without map rows", err=True)
-    click.echo(f"held-out {t['test_documents']} documents")
-    click.echo(f"  before  {_prf(result['before'])}")
-    click.echo(f"  after   {_prf(result['after'])}")
+    if t["held_out_note"]:
+        click.echo(f"held-out: none; {t['held_out_note']}")
+    else:
+        click.echo(f"held-out {t['test_documents']} documents")
+        click.echo(f"  before  {_prf(result['before'])}")
+        click.echo(f"  after   {_prf(result['after'])}")
     click.echo(f"pack written to {result['pack']}")
 
 
@@ -94,7 +103,9 @@ def meta(pack_dir, export_path, task, out, test_fraction, seed, force, progress)
     """Train a MetaCAT model (negation, temporality, experiencer) and attach it to a new pack,
     unless it is less accurate than the rules on held-out documents (see --force)."""
     from coding_toolkit.concepts.metacat import train_meta
+    from coding_toolkit.io.outputs import check_output
 
+    check_output(out, "--out")
     result = train_meta(pack_dir, export_path, task, out, progress=progress, test_fraction=test_fraction,
                         seed=seed, force=force)
     if result.get("heldout_n"):

@@ -135,7 +135,11 @@ def find_definitions(text: str) -> list[Abbreviation]:
         if not stripped:
             continue
         s_start = inner_start + (len(inner) - len(inner.lstrip()))
-        before_end = len(text[:open_at].rstrip())
+        # looked for backwards from the bracket, never over the text before it (a long note has
+        # thousands of brackets: copying or searching its whole prefix for each was quadratic)
+        before_end = open_at
+        while before_end > 0 and text[before_end - 1].isspace():
+            before_end -= 1
         if _is_short_form(stripped):
             n = len(stripped)
             win = _window_start(text, before_end, min(n + 5, n * 2))
@@ -145,12 +149,16 @@ def find_definitions(text: str) -> list[Abbreviation]:
                                           before_end - len(long), before_end, open_at, close + 1))
             continue
         # the reverse: "FAP (familial adenomatous polyposis)": the word before the bracket
-        prev = re.search(r"(\S+)$", text[:before_end])
-        if prev and not cut and _is_short_form(prev.group(1)):
-            short = prev.group(1)
+        word_start = before_end
+        while word_start > 0 and not text[word_start - 1].isspace():
+            word_start -= 1
+            if before_end - word_start > MAX_SHORT_CHARS:  # longer than any short form: no need for its start
+                break
+        short = text[word_start:before_end] if before_end - word_start <= MAX_SHORT_CHARS else ""
+        if short and not cut and _is_short_form(short):
             long = best_long_form(short, stripped)
             if long == stripped and _accept(short, long):
-                found.append(Abbreviation(short, long, prev.start(1), prev.end(1), s_start,
+                found.append(Abbreviation(short, long, word_start, before_end, s_start,
                                           s_start + len(long), open_at, close + 1, reverse=True))
     return found
 

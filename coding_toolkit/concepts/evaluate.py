@@ -102,18 +102,34 @@ def pack_engine(pack):
         return None
 
 
-def evaluate(pack, export_path, *, engine=None) -> dict:
+def evaluate(pack, export_path, *, engine=None, source: str | None = None) -> dict:
     """Precision/recall/F1 of ``pack`` on a MedCATtrainer export, overall, per concept and per code system.
 
-    ``engine``: a MapEngine for the code level; defaults to the pack's own maps.
+    ``engine``: a MapEngine for the code level; defaults to the pack's own maps. ``source``: how
+    messages name the export (default: its path; never the contents of an export given as a dict).
     """
+    from coding_toolkit.concepts.export import check_export_concepts
+    from coding_toolkit.errors import TrainingError
+
     export = as_export(export_path)
+    source = source or (str(export_path) if not isinstance(export_path, dict) else "the export")
+    # concepts the pack does not hold can never be found: say so, and refuse when it holds none of them
+    coverage = check_export_concepts(export, pack.cat.cdb.cui2info, allow_new=True, source=source)
+    if coverage["annotated"] and coverage["new"] == coverage["annotated"]:
+        raise TrainingError(
+            f"{source}: none of its {coverage['annotated']} annotated concepts is in the pack (e.g. "
+            f"{', '.join(coverage['examples'])}), so every score would be 0; fix: evaluate with the pack the export "
+            "was annotated for, or annotate with this pack's SNOMED CT concepts")
     if engine is None:
         engine = pack_engine(pack)
     result = evaluate_export(pack, export, engine=engine, with_codes=engine is not None)
+    result["concepts_not_in_pack"] = coverage
     if engine is None:
         result["codes"] = None
         result["codes_note"] = ("the pack carries no maps: code-level metrics need a pack built from a release "
                               "that holds the NHS maps (coding-toolkit model build RELEASE_DIR)")
+    elif result["codes"]["all"]["tp"] + result["codes"]["all"]["fn"] == 0:
+        result["codes_note"] = ("no gold codes: none of the export's annotated concepts maps to an ICD-10 or "
+                                "OPCS-4 code in this pack, so code-level scores say nothing")
     result["pack"] = {"path": str(pack.path), "hash": pack.hash}
     return result

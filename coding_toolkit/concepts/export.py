@@ -127,3 +127,23 @@ def subset(export: dict, keep) -> dict:
         if docs:
             projects.append({**project, "documents": docs})
     return {"projects": projects}
+
+
+# refuse when more than this share of the export's annotated concepts is unknown to the pack: such an
+# export was made with another terminology (e.g. UMLS CUIs) and would add concepts without map rows
+NEW_CONCEPTS_LIMIT = 0.5
+
+
+def check_export_concepts(export: dict, cdb_cuis, *, allow_new: bool, source: str) -> dict:
+    """Counts of the export's gold concepts that are / are not in the pack; TrainingError when most
+    are not (unless ``allow_new``). Returns {"annotated", "new", "examples"}."""
+    annotated = {a["cui"] for _, d in documents(export) for a in d["annotations"] if is_positive(a)}
+    new = sorted(c for c in annotated if c not in cdb_cuis)
+    counts = {"annotated": len(annotated), "new": len(new), "examples": new[:5]}
+    if annotated and len(new) / len(annotated) > NEW_CONCEPTS_LIMIT and not allow_new:
+        raise TrainingError(
+            f"{source}: {len(new)} of {len(annotated)} annotated concepts ({len(new) / len(annotated):.0%}) "
+            f"are not in the pack (e.g. {', '.join(new[:5])}): the export was probably made with another "
+            "terminology, and training would add concepts that have no map rows; fix: annotate with the "
+            "pack's SNOMED CT concepts, or pass --allow-new-concepts to add them anyway")
+    return counts

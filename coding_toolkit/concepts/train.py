@@ -16,7 +16,14 @@ from pathlib import Path
 
 import coding_toolkit.offline  # noqa: F401  (before medcat)
 from coding_toolkit.concepts.evaluate import evaluate_export
-from coding_toolkit.concepts.export import as_export, documents, is_positive, is_rejected, subset
+from coding_toolkit.concepts.export import (
+    as_export,
+    check_export_concepts,
+    documents,
+    is_positive,
+    is_rejected,
+    subset,
+)
 from coding_toolkit.concepts.pack import Pack, check_new_dir, load_pack
 from coding_toolkit.concepts.reproducible import seed_training
 from coding_toolkit.errors import PackError, TrainingError
@@ -168,34 +175,24 @@ def _train_negatives(cat, export: dict) -> int:
     return n
 
 
-# refuse when more than this share of the export's annotated concepts is unknown to the pack: such an
-# export was made with another terminology (e.g. UMLS CUIs) and would add concepts without map rows
-NEW_CONCEPTS_LIMIT = 0.5
-
-
-def check_export_concepts(export: dict, cdb_cuis, *, allow_new: bool, source: str) -> dict:
-    """Counts of the export's gold concepts that are / are not in the pack; TrainingError when most
-    are not (unless ``allow_new``). Returns {"annotated", "new", "examples"}."""
-    annotated = {a["cui"] for _, d in documents(export) for a in d["annotations"] if is_positive(a)}
-    new = sorted(c for c in annotated if c not in cdb_cuis)
-    counts = {"annotated": len(annotated), "new": len(new), "examples": new[:5]}
-    if annotated and len(new) / len(annotated) > NEW_CONCEPTS_LIMIT and not allow_new:
-        raise TrainingError(
-            f"{source}: {len(new)} of {len(annotated)} annotated concepts ({len(new) / len(annotated):.0%}) "
-            f"are not in the pack (e.g. {', '.join(new[:5])}): the export was probably made with another "
-            "terminology, and training would add concepts that have no map rows; fix: annotate with the "
-            "pack's SNOMED CT concepts, or pass --allow-new-concepts to add them anyway")
-    return counts
-
-
 def _engine_for(pack):
     from coding_toolkit.concepts.evaluate import pack_engine
     return pack_engine(pack)
 
 
-def train_supervised(pack: Pack, export_path, out_dir, *, test_fraction: float = 0.2, seed: int = 0,
+# the default held-out share, and the fewest documents for which it is used: a smaller export (a
+# review of a few notes) is all trained on, since one or two held-out documents score nothing useful
+DEFAULT_TEST_FRACTION = 0.2
+MIN_DOCUMENTS_TO_HOLD_OUT = 10
+
+
+def train_supervised(pack: Pack, export_path, out_dir, *, test_fraction: float | None = None, seed: int = 0,
                      nepochs: int = 1, progress: bool = False, allow_new_concepts: bool = False) -> dict:
     """Supervised training on a MedCATtrainer export; metrics on a held-out split before and after.
+
+    ``test_fraction`` None: DEFAULT_TEST_FRACTION held out, or nothing for an export of fewer than
+    MIN_DOCUMENTS_TO_HOLD_OUT documents (``training["held_out_note"]`` says so); a value given is
+    used as is (a split that cannot be made is refused).
 
     Only gold annotations are trained as positives (a reviewer-rejected ``correct: false`` or a
     deleted annotation becomes a negative example, a killed one unlinks its name). An export whose
@@ -205,6 +202,13 @@ def train_supervised(pack: Pack, export_path, out_dir, *, test_fraction: float =
     export = as_export(export_path)
     concepts = check_export_concepts(export, pack.cat.cdb.cui2info, allow_new=allow_new_concepts,
                                      source=str(export_path) if not isinstance(export_path, dict) else "<export>")
+    held_out_note = None
+    if test_fraction is None:
+        n_docs = sum(1 for _ in documents(export))
+        test_fraction = DEFAULT_TEST_FRACTION if n_docs >= MIN_DOCUMENTS_TO_HOLD_OUT else 0.0
+        if not test_fraction:
+            held_out_note = (f"the export has {n_docs} document(s), fewer than {MIN_DOCUMENTS_TO_HOLD_OUT}: all were "
+                             "trained on and no held-out score was computed (pass --test-fraction to hold some out)")
     train, test = split_export(export, test_fraction, seed)
     engine = _engine_for(pack)
     cat = pack.cat
@@ -235,7 +239,8 @@ def train_supervised(pack: Pack, export_path, out_dir, *, test_fraction: float =
              else "<dict>", "train_documents": n_train_docs, "test_documents": n_test_docs,
              "positives": n_pos, "negatives": negatives, "annotated_concepts": concepts["annotated"],
              "new_concepts": concepts["new"], "unlinked": killed, "dropped": dropped,
-             "seed": seed, "test_fraction": test_fraction, "seconds": round(seconds, 1),
+             "seed": seed, "test_fraction": test_fraction, "held_out_note": held_out_note,
+             "seconds": round(seconds, 1),
              "f1_before": before["concepts"]["f1"] if before else None,
              "f1_after": after["concepts"]["f1"] if after else None}
     pack.save(out, note="supervised training on a MedCATtrainer export", training=stats)

@@ -2,7 +2,9 @@
 
 Data: ``data/policy.json`` (which labels suppress, minimum linking confidence) and
 ``data/chronic_conditions.json`` (ICD-10 ranges and SNOMED CT ids of chronic conditions).
-Chronic conditions are coded whenever documented, so a *Historical* label does not suppress them:
+Chronic conditions are coded whenever documented, so a *Historical* label does not suppress them
+(decided by the mention's ICD-10 map codes, its SCTID, or words of its concept's preferred name, so a
+concept without a map row, Alzheimer's disease, counts too):
 such a mention is kept with the reason ``"chronic condition: historical label ignored"``.
 Negation, other experiencer and hypothetical still filter them.
 ``section_procedures_only`` lists temporality values that, when a section heading gave them (a
@@ -14,6 +16,7 @@ lesion ...): their mentions are filtered with the reason ``"generic"``.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +30,7 @@ DATA = Path(__file__).with_name("data")
 DEFAULT_POLICY = DATA / "policy.json"
 DEFAULT_GENERIC = DATA / "generic_concepts.json"
 TASK_ORDER = ("negation", "experiencer", "temporality")  # order of reasons in the message
+_NAME_SPLIT = re.compile(r"[^a-z0-9']+")
 
 
 def _load_json(path: Path) -> Mapping[str, Any]:
@@ -43,6 +47,9 @@ def _procedure(codes: Sequence[MapRow]) -> bool:
 class ChronicConditions:
     ranges: tuple[tuple[str, str], ...]  # inclusive ICD-10 ranges of 3-character categories or 4-character codes
     sctids: frozenset[str]
+    # by concept: words of the concept's preferred name (a concept with no ICD-10 map row: Alzheimer's disease)
+    name_words: tuple[str, ...] = ()
+    name_not: tuple[str, ...] = ()
 
     @classmethod
     def load(cls, path: str | Path) -> ChronicConditions:
@@ -58,10 +65,21 @@ class ChronicConditions:
                                        "with from <= to")
             ranges.append((low, high))
         sctids = frozenset(str(row["id"] if isinstance(row, Mapping) else row) for row in data.get("sctids", []))
-        return cls(tuple(ranges), sctids)
+        words = {}
+        for key in ("name_words", "name_not"):
+            value = data.get(key, [])
+            if not isinstance(value, list) or not all(isinstance(w, str) and w.strip() for w in value):
+                raise ContextRuleError(f"{path} field '{key}': expected a list of words; fix: e.g. [\"dementia\"]")
+            words[key] = tuple(" ".join(w.lower().split()) for w in value)
+        return cls(tuple(ranges), sctids, words["name_words"], words["name_not"])
+
+    def _named(self, name: str) -> bool:
+        name = " " + " ".join(_NAME_SPLIT.split(name.lower())) + " "
+        return (any(f" {w} " in name for w in self.name_words)
+                and not any(f" {w} " in name for w in self.name_not))
 
     def matches(self, mention: Mention, codes: Sequence[MapRow]) -> bool:
-        if mention.sctid in self.sctids:
+        if mention.sctid in self.sctids or (self.name_words and self._named(mention.name)):
             return True
         for row in codes:
             if row.system.upper().startswith("ICD") and row.target[:1].isalpha():

@@ -18,7 +18,7 @@ sets its labels.
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -146,9 +146,11 @@ class Segmenter:
             headings[m.start(1)] = (m.end(), " ".join(m.group(1).lower().split()))
         # a generic heading that runs into an inline known one ("SUMMARY PAST MEDICAL HISTORY:") ends there
         phrases: dict[int, str] = {}  # the known heading's start -> the whole phrase
-        for start in sorted(headings):
+        ordered = sorted(headings)
+        for at, start in enumerate(ordered):
             end, name = headings[start]
-            inner = [s for s in headings if start < s < end and headings[s][0] == end]
+            # only the headings that start inside this one (bisect: a long note has thousands of headings)
+            inner = [s for s in ordered[at + 1:bisect_left(ordered, end, at + 1)] if headings[s][0] == end]
             if inner:
                 headings[start] = (min(inner), name)
                 phrases.setdefault(min(inner), name)

@@ -10,15 +10,22 @@ Decisions (documented in docs/models.md):
   naming the file, the columns found and the ``--text-column`` fix, before any note is yielded.
 * One bad record never stops a long run. Bytes that are not UTF-8 are replaced with U+FFFD, a
   warning names the file and line (never the text), and the Note carries a ``problem`` so that
-  ``annotate`` rejects it (listed in the rejects file) while training may still use it. A malformed JSONL line, or one without the
-  text field, is skipped with a warning naming file and line - unless it is the first record,
-  which means the file itself is wrong and raises InputError.
+  ``annotate`` rejects it (listed in the rejects file) while training may still use it.
+* Every record read ends up as a note or a rejected note: a JSONL line that is not JSON, not an
+  object, or lacks the text field becomes a rejected Note naming ``file:line`` (never dropped). Only
+  when no line of the file is a usable record is it the file that is wrong: InputError.
 * A CSV/TSV row whose field count is not the header's (an unquoted comma) is never re-interpreted:
   it becomes a rejected Note (``problem`` names the line, never the text). Broken quoting (a quote
-  left open) is an InputError naming the line where the record starts.
+  left open) makes record boundaries untrustworthy from that line on: the notes before it are kept,
+  the rest of the file becomes one rejected Note naming the line (an InputError when it is the
+  first record).
+* A file that is not text (NUL bytes near its start: a spreadsheet, a zip) is an InputError.
 * A notes file without any note (empty, blank lines only, a CSV header only, a Parquet file with no
   rows) is an InputError in every format; a SQL query returning no rows is not.
-* A note without an id gets the stable id ``<file name>:<line or row>``.
+* A note without an id (no id column or field) gets the stable id ``<file name>:<line or row>``; a
+  note whose id column or field is there but null or blank is rejected (it could not be traced back).
+* Episodes: without ``episode_column``, a column or field named ``episode_id`` is used when the
+  input has one (``episode_column_of``).
 * Text is not validated here beyond its type (the pipeline rejects empty or huge notes).
 """
 from __future__ import annotations
@@ -37,6 +44,9 @@ from coding_toolkit.records import Note
 log = logging.getLogger(__name__)
 
 CHUNK_ROWS = 10_000
+DEFAULT_EPISODE_COLUMN = "episode_id"  # used without --episode-column when the input has it
+_SNIFF_BYTES = 8192
+_MAX_LEADING_BAD = 1000  # bad JSONL lines before any good one: beyond this the file is not JSONL
 _REPLACEMENT = "\ufffd"
 _FORMATS = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl",
             ".parquet": "parquet", ".pq": "parquet"}
@@ -67,8 +77,61 @@ def read_notes(source, *, text_column: str = "text", id_column: str = "note_id",
     path = Path(source)
     if kind == "txtdir":
         return _read_txtdir(path)
+    if kind != "parquet":
+        _check_is_text(path)
     reader = {"csv": _read_csv, "tsv": _read_csv, "jsonl": _read_jsonl, "parquet": _read_parquet}[kind]
     return _not_empty(path, reader(path, text_column, id_column, episode_column))
+
+
+def _check_is_text(path: Path) -> None:
+    """A binary file (a spreadsheet, a zip, a Parquet file named .csv) read as text would show
+    garbage column names: NUL bytes never occur in UTF-8 text, so they tell it apart."""
+    with open(path, "rb") as fh:
+        head = fh.read(_SNIFF_BYTES)
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):  # text, but UTF-16 (NUL in every other byte)
+        raise InputError(f"{path}: the file is UTF-16 text; fix: save it as UTF-8 (e.g. iconv -f utf-16 -t utf-8, "
+                         "or 'CSV UTF-8' in Excel)")
+    if b"\x00" in head:
+        kind = "an Excel or zip file" if head.startswith(b"PK\x03\x04") else (
+            "a Parquet file" if head.startswith(b"PAR1") else "a binary file")
+        raise InputError(f"{path}: not a text file (it looks like {kind}); fix: export the notes as "
+                         "UTF-8 CSV, TSV or JSONL, or give a Parquet file a .parquet name")
+
+
+def episode_column_of(source, episode_column: str | None, source_db: str | None = None) -> str | None:
+    """The episode column to read: the one given, else ``episode_id`` when the input has it (a
+    CSV/TSV header, the first JSONL record, a Parquet schema), else None. Cheap: reads one record."""
+    if episode_column or source_db is not None or source is None:
+        return episode_column
+    try:
+        kind = notes_format(source)
+        path = Path(source)
+        if kind == "parquet":
+            import pyarrow.parquet as pq
+            names = pq.ParquetFile(path).schema_arrow.names
+        elif kind in ("csv", "tsv"):
+            _check_is_text(path)
+            names = next(_csv_rows(path, "\t" if kind == "tsv" else ","), (0, []))[1]
+        elif kind == "jsonl":
+            _check_is_text(path)
+            names = next((list(r) for r in _json_objects(path)), [])
+        else:
+            return None
+    except Exception:  # the reader reports a bad input with its own message
+        log.debug("could not look for an episode column in %s", source, exc_info=True)
+        return None
+    return DEFAULT_EPISODE_COLUMN if DEFAULT_EPISODE_COLUMN in names else None
+
+
+def _json_objects(path: Path) -> Iterator[dict]:
+    with open(path, "rb") as fh:
+        for raw in fh:
+            try:
+                record = json.loads(raw) if raw.strip() else None
+            except ValueError:
+                continue
+            if isinstance(record, dict):
+                yield record
 
 
 def _not_empty(path: Path, notes: Iterator[Note]) -> Iterator[Note]:
@@ -144,12 +207,22 @@ def notes_format_of_name(name: str) -> str | None:
     return _FORMATS.get(Path(name).suffix.lower())
 
 
-def _note(name: str, row: int, text, note_id, episode_id, *, decoded: bool = False) -> Note:
+def _note(name: str, row: int, text, note_id, episode_id, *, decoded: bool = False,
+          id_field: str | None = None) -> Note:
     """``decoded``: the text was decoded here with replacement, so a U+FFFD in it marks bytes that
-    were not UTF-8 (columnar and SQL sources hand over text that was never decoded by us)."""
-    note_id = clean_id(note_id) or f"{name}:{row}"
+    were not UTF-8 (columnar and SQL sources hand over text that was never decoded by us).
+    ``id_field``: the id column or field is there for this note, so a null or blank id is an error
+    in the source (rejected), not a note without ids (which gets ``name:row``)."""
+    given, was_null = clean_id(note_id), note_id is None or note_id != note_id  # None or NaN
+    note_id = given or f"{name}:{row}"
     episode = clean_id(episode_id) or None
     text = _as_text(text)
+    if id_field and not given:
+        log.warning("%s:%d: rejected a note whose '%s' is empty", name, row, id_field)
+        return Note(note_id=note_id, text=text, episode_id=episode, source=f"{name}:{row}",
+                    problem=(f"{name}:{row}: field '{id_field}' is {'null' if was_null else 'empty'}, so "
+                             "the note cannot be traced back to its record; fix: give every note an id"),
+                    problem_kind="missing note_id")
     problem = None
     if decoded and _REPLACEMENT in text:
         log.warning("%s:%d: bytes that are not UTF-8 were replaced with U+FFFD", name, row)
@@ -162,11 +235,26 @@ def _not_utf8(where: str) -> str:
             "fix: re-encode the file as UTF-8, e.g. iconv -f cp1252 -t utf-8")
 
 
+class _BrokenQuoting(Exception):
+    """The CSV record starting on ``line`` has broken quoting: no record boundary after it can be trusted."""
+
+    def __init__(self, line: int, detail: str):
+        super().__init__(detail)
+        self.line = line
+
+
+def _quoting_problem(path: Path, line: int, detail: str, rest: bool) -> str:
+    return (f"{path.name} line {line}: malformed quoting in the record starting on this line ({detail})"
+            + ("; it and the rest of the file were not read" if rest else "")
+            + "; fix: close the quote, and double any quote inside a quoted field (\"\")")
+
+
 def _csv_rows(path: Path, sep: str) -> Iterator[tuple[int, list[str]]]:
     """(first line number, fields) of each record of a CSV/TSV file, streaming, blank lines skipped.
 
     The standard library's reader in strict mode: a quote left open (or stray text after a closing
-    quote) is an error naming the record's first line, never a silent merge of the lines after it.
+    quote) raises _BrokenQuoting naming the record's first line, never a silent merge of the lines
+    after it.
     """
     # notes may be long: the default limit (128 KiB per field) would reject them as malformed
     csv.field_size_limit(max(csv.field_size_limit(), 2**31 - 1))
@@ -181,9 +269,7 @@ def _csv_rows(path: Path, sep: str) -> Iterator[tuple[int, list[str]]]:
             except StopIteration:
                 return
             except csv.Error as e:
-                raise InputError(
-                    f"{path}:{start}: malformed quoting in the record starting on this line ({e}); fix: "
-                    "close the quote, and double any quote inside a quoted field (\"\")") from None
+                raise _BrokenQuoting(start, str(e)) from None
             if fields:
                 yield start, fields
             start = reader.line_num + 1
@@ -194,7 +280,10 @@ def _read_csv(path: Path, text_column, id_column, episode_column) -> Iterator[No
     would otherwise shift every column after it and invent a note id); never re-interpreted."""
     sep = "\t" if path.suffix.lower() in (".tsv", ".tab") else ","
     rows = _csv_rows(path, sep)
-    header = next(rows, None)
+    try:
+        header = next(rows, None)
+    except _BrokenQuoting as e:
+        raise InputError(f"{path}:{e.line}: {_quoting_problem(path, e.line, str(e), False)}") from None
     if header is None:
         raise InputError(f"{path}: the file is empty; fix: give a {sep!r}-separated file with a header")
     columns = header[1]
@@ -202,7 +291,18 @@ def _read_csv(path: Path, text_column, id_column, episode_column) -> Iterator[No
     text_at, id_at = columns.index(text_column), columns.index(id_column) if has_id else None
     episode_at = columns.index(episode_column) if episode_column else None
     row = 1  # the header is row 1; a note without an id is "<file>:<row>" (a record may span lines)
-    for line, fields in rows:
+    while True:
+        try:
+            line, fields = next(rows)
+        except StopIteration:
+            return
+        except _BrokenQuoting as e:
+            if row == 1:  # not a single record could be read: the file is wrong, nothing to keep
+                raise InputError(f"{path}:{e.line}: {_quoting_problem(path, e.line, str(e), False)}") from None
+            log.warning("%s:%d: broken quoting; the rest of the file was rejected", path.name, e.line)
+            yield Note(note_id=f"{path.name}:{row + 1}", text="", source=f"{path.name}:{e.line}",
+                       problem=_quoting_problem(path, e.line, str(e), True), problem_kind="malformed row")
+            return
         row += 1
         if len(fields) != len(columns):
             log.warning("%s:%d: rejected a row of %d fields (header: %d)", path.name, line, len(fields),
@@ -214,38 +314,73 @@ def _read_csv(path: Path, text_column, id_column, episode_column) -> Iterator[No
                        problem_kind="malformed row")
             continue
         yield _note(path.name, row, fields[text_at], fields[id_at] if has_id else None,
-                    fields[episode_at] if episode_at is not None else None, decoded=True)
+                    fields[episode_at] if episode_at is not None else None, decoded=True,
+                    id_field=id_column if has_id else None)
+
+
+def _jsonl_problem(line: str, text_column: str, episode_column: str | None) -> tuple[dict | None, str]:
+    """(record, "") for a usable line, else (the object if it was one, why the line is not a note)."""
+    try:
+        record = json.loads(line)
+    except ValueError as e:
+        return None, f"not valid JSON ({e})"
+    if not isinstance(record, dict):
+        return None, f"a JSON {type(record).__name__}, not an object"
+    for column in (text_column, episode_column):
+        if column and column not in record:
+            return record, f"no field '{column}' (fields: {', '.join(map(str, record)) or 'none'})"
+    return record, ""
 
 
 def _read_jsonl(path: Path, text_column, id_column, episode_column) -> Iterator[Note]:
-    first = True
+    """Every non-blank line becomes a Note: a bad line a rejected one naming ``file:line``. Bad
+    lines before the first good one are held (line numbers only) until one is found: a file with
+    no good line at all is the wrong file or the wrong --text-column (InputError)."""
+    held: list[tuple[int, str]] = []
+    first_object: tuple[int, dict] | None = None
+    good = False
     with open(path, "rb") as fh:
         for line_no, raw in enumerate(fh, start=1):
             if not raw.strip():
                 continue
             line = raw.decode("utf-8", errors="replace")
-            try:
-                record = json.loads(line)
-                if not isinstance(record, dict):
-                    raise ValueError("not a JSON object")
-            except ValueError as e:
-                if first:
-                    raise InputError(f"{path}:{line_no}: not a JSON object per line ({e}); "
-                                     f"fix: write one JSON object per line (JSONL)") from e
-                log.warning("%s:%d: skipped a malformed JSON line (%s)", path, line_no, e)
+            record, reason = _jsonl_problem(line, text_column, episode_column)
+            if reason:
+                if good:
+                    yield _bad_line(path, line_no, reason)
+                    continue
+                held.append((line_no, reason))
+                if record is not None and first_object is None:
+                    first_object = (line_no, record)
+                if len(held) > _MAX_LEADING_BAD:
+                    break
                 continue
-            if text_column not in record or (episode_column and episode_column not in record):
-                if first:
-                    _check_columns(f"{path}:{line_no}", record.keys(), text_column, id_column,
-                                   episode_column)
-                log.warning("%s:%d: skipped a record without field '%s'", path, line_no,
-                            text_column if text_column not in record else episode_column)
-                continue
-            first = False
+            if not good:
+                good = True
+                for held_line, held_reason in held:
+                    yield _bad_line(path, held_line, held_reason)
+                held = []
+            assert record is not None
             # a JSON "\ufffd" escape decodes to U+FFFD too: only a line that held bad bytes counts
             yield _note(path.name, line_no, record[text_column], record.get(id_column),
                         record.get(episode_column) if episode_column else None,
-                        decoded=_REPLACEMENT in line and b"\xef\xbf\xbd" not in raw)
+                        decoded=_REPLACEMENT in line and b"\xef\xbf\xbd" not in raw,
+                        id_field=id_column if id_column in record else None)
+    if held:  # no usable line at all: the file (or the column asked for) is wrong
+        if first_object is not None:
+            line_no, record = first_object
+            _check_columns(f"{path}:{line_no}", record.keys(), text_column, id_column, episode_column)
+        line_no, reason = held[0]
+        raise InputError(f"{path}:{line_no}: not a JSON object per line ({reason}); "
+                         f"fix: write one JSON object per line (JSONL)")
+
+
+def _bad_line(path: Path, line_no: int, reason: str) -> Note:
+    log.warning("%s:%d: rejected a line: %s", path.name, line_no, reason.split(" (")[0])
+    return Note(note_id=f"{path.name}:{line_no}", text="", source=f"{path.name}:{line_no}",
+                problem=(f"{path.name} line {line_no}: {reason}; fix: write the note as one JSON object "
+                         "per line with its text field"),
+                problem_kind="malformed line")
 
 
 def _read_parquet(path: Path, text_column, id_column, episode_column) -> Iterator[Note]:
@@ -266,7 +401,7 @@ def _read_parquet(path: Path, text_column, id_column, episode_column) -> Iterato
         episodes = data[episode_column] if episode_column else [None] * len(texts)
         for text, note_id, episode in zip(texts, ids, episodes):
             row += 1
-            yield _note(path.name, row, text, note_id, episode)
+            yield _note(path.name, row, text, note_id, episode, id_field=id_column if has_id else None)
 
 
 def _txt_files(folder: Path):
@@ -304,7 +439,7 @@ def _read_sql(url: str, query: str, text_column, id_column, episode_column) -> I
             for row, rec in enumerate(result, start=1):
                 m = rec._mapping
                 yield _note("sql", row, m[text_column], m[id_column] if has_id else None,
-                            m[episode_column] if episode_column else None)
+                            m[episode_column] if episode_column else None, id_field=id_column if has_id else None)
     except sa.exc.SQLAlchemyError as e:
         raise InputError(f"{name}: the notes query failed ({type(e).__name__}: {e.args[0] if e.args else e}); "
                          f"fix: check the query and the database") from e
@@ -317,5 +452,5 @@ def texts_of(source, **kwargs) -> Iterator[str]:
     return (note.text for note in read_notes(source, **kwargs))
 
 
-__all__ = ["read_notes", "count_notes", "notes_format", "texts_of"]
+__all__ = ["read_notes", "count_notes", "notes_format", "texts_of", "episode_column_of"]
 

@@ -30,6 +30,15 @@ def _system_kind(system: str) -> str:
     raise MapError(f"unknown classification {system!r}; fix: use 'ICD-10' or 'OPCS-4'")
 
 
+# the NHS maps' special targets: what each means (the map's own words), for people reading a map
+SPECIAL_TARGETS = {"#NIS": "not in scope of the classification", "#NC": "cannot be classified"}
+
+
+def special_target_meaning(target: str) -> str:
+    """What a special target (#NIS, #NC) means; a generic phrase for any other '#' target."""
+    return SPECIAL_TARGETS.get(target.strip().upper(), "not a code")
+
+
 def is_classifiable(target: str | None) -> bool:
     """False for ``#NIS`` (not in scope), ``#NC`` (cannot be classified) and blank targets."""
     return bool(target and target.strip()) and not target.strip().startswith("#")
@@ -100,7 +109,7 @@ def to_cds(code: str, system: str, *, six_char: bool = False) -> str:
     """
     if not is_classifiable(code):
         raise MapError(
-            f"{code!r} is not a code (#NIS/#NC mean 'not classifiable'); fix: pass a real {system} code"
+            f"{code!r} is not a code (#NIS: not in scope of the classification; #NC: cannot be classified); fix: pass a real {system} code"
         )
     if _system_kind(system) == "opcs":
         m = _OPCS.match(code.strip().upper())

@@ -192,6 +192,12 @@ class MapEngine:
         """Map rows of one SCTID, ordered system, block, group, priority; [] if it has none."""
         return self.lookup_many([sctid], system)[str(sctid).strip()]
 
+    def title(self, code: str, system: str) -> str | None:
+        """The imported classification title of a CDS code (``Z921``, ``Z943``), for codes a coding rule
+        adds without a map row; None when the title files have none."""
+        key = base_code(code, system) if is_classifiable(code) else None
+        return self._titles.get((ICD10 if str(system).startswith("ICD") else system, key)) if key else None
+
     def defaults(self, sctid: str, system: str | None = None) -> list[MapRow]:
         """Only the default rows (block 1, one per group, in group order)."""
         return [r for r in self.lookup(sctid, system) if r.default]

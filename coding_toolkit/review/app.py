@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field
 from coding_toolkit import __version__
 from coding_toolkit.io.sinks.cds import cds_code
 from coding_toolkit.review.data import SYSTEMS, CodeCatalogue, FieldError, dropped_codes, ordered_suggestions
-from coding_toolkit.review.store import DECISIONS, DecisionStore
+from coding_toolkit.review.store import CONCEPT_JUDGEMENTS, DECISIONS, DecisionStore
 from coding_toolkit.web.app_base import fast_json, guard, new_app
 from coding_toolkit.web.server import settings_from_env
 
@@ -36,6 +36,8 @@ class DecisionIn(BaseModel):
     span_start: int | None = None  # "add": the evidence span of the missed code
     span_end: int | None = None
     sctid: str | None = None
+    # reject/amend: is the concept itself wrong ("wrong") or right but not coded so here ("right")?
+    concept: str | None = None
 
 
 class Review:
@@ -87,9 +89,10 @@ class Review:
             raise FieldError("system", f"must be one of {', '.join(SYSTEMS)}")
         if d.decision not in DECISIONS:
             raise FieldError("decision", f"must be one of {', '.join(DECISIONS)}")
+        concept = _concept_judgement(d)
         note = self.notes[d.note_id]
         suggestions = {cds_code(s["code"]): s for s in note["record"]["suggestions"] if s["system"] == d.system}
-        extra: dict[str, Any] = {}
+        extra: dict[str, Any] = {"concept": concept}
         if d.decision == "add":
             code, title = self.catalogue.check(d.system, d.code, "code")
             if d.span_start is None or d.span_end is None:
@@ -97,8 +100,10 @@ class Review:
             if not 0 <= d.span_start < d.span_end <= len(note["text"]):
                 raise FieldError("span_end", f"span {d.span_start}-{d.span_end} is outside the note "
                                              f"(length {len(note['text'])})")
-            extra = {"span_start": d.span_start, "span_end": d.span_end, "sctid": d.sctid or self._sctid_at(
-                note["record"], d.span_start, d.span_end)}
+            if d.sctid is not None:
+                self.catalogue.check_concept(d.sctid, "sctid")
+            extra.update(span_start=d.span_start, span_end=d.span_end, sctid=d.sctid or self._sctid_at(
+                note["record"], d.span_start, d.span_end))
         else:
             code = cds_code(d.code)
             if code not in suggestions:
@@ -125,6 +130,22 @@ class Review:
             if m["start"] < end and start < m["end"]:
                 return m["sctid"]
         return None
+
+
+def _concept_judgement(d: DecisionIn) -> str | None:
+    """The concept judgement a decision carries: a reject must say it (only a wrong concept is a
+    negative training example); accept and add imply a right concept; amend is "right" unless said."""
+    if d.concept is not None and d.concept not in CONCEPT_JUDGEMENTS:
+        raise FieldError("concept", f"must be one of {', '.join(CONCEPT_JUDGEMENTS)}")
+    if d.decision == "reject" and d.concept is None:
+        raise FieldError("concept", "a reject must say whether the concept is 'wrong' (the text does not mean "
+                                    "it: trains a negative) or 'right' (right concept, not coded here)")
+    if d.decision in ("accept", "add"):
+        if d.concept == "wrong":
+            raise FieldError("concept", f"'{d.decision}' keeps the code, so the concept is right; fix: reject "
+                                        "with concept 'wrong'")
+        return "right"
+    return d.concept or "right"
 
 
 def page_html() -> str:

@@ -7,7 +7,7 @@ was coded would put the evidence highlights on the wrong words.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Container, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ from coding_toolkit.io.sinks.cds import cds_code
 from coding_toolkit.mapping.codes import base_code, to_cds, to_display
 from coding_toolkit.pipeline import text_hash
 from coding_toolkit.suggest import primary_and_others
+from coding_toolkit.suggest.primary_focus import is_focus
 from coding_toolkit.suggest.ranking import dagger_asterisk_partners
 
 SYSTEMS = ("ICD-10", "OPCS-4")
@@ -93,9 +94,12 @@ def join_texts(records: list[dict[str, Any]], notes: Iterable, notes_name: str) 
 class CodeCatalogue:
     """Codes a coder may type when amending or adding: the pack's map targets and classification titles."""
 
-    def __init__(self, codes: dict[str, dict[str, str | None]] | None = None, source: str = "no pack"):
+    def __init__(self, codes: dict[str, dict[str, str | None]] | None = None, source: str = "no pack",
+                 concepts: Callable[[], Container[str]] | None = None):
         self.codes = codes or {}
         self.source = source
+        self._concepts_of_pack = concepts  # called once, when an added code first names a concept
+        self._concepts: Container[str] | None = None
 
     @classmethod
     def from_pipeline(cls, pipeline) -> CodeCatalogue:
@@ -113,7 +117,8 @@ class CodeCatalogue:
                 codes.setdefault(system, {}).setdefault(to_cds(code, system), title)
             except MapError:
                 continue
-        return cls(codes, source=f"pack {pipeline.pack.path}")
+        pack = pipeline.pack
+        return cls(codes, source=f"pack {pack.path}", concepts=lambda: pack.cat.cdb.cui2info)
 
     def check(self, system: str, code: str, field: str) -> tuple[str, str | None]:
         """(CDS code, title) of a typed code; ValueError naming ``field`` when it is not a known code."""
@@ -126,6 +131,18 @@ class CodeCatalogue:
             raise FieldError(field, f"{code!r} is neither a map target nor a titled {system} code in the "
                                     f"{self.source}; fix: check the code")
         return cds, (known or {}).get(cds)
+
+
+    def check_concept(self, sctid: str, field: str) -> None:
+        """A typed SNOMED CT concept id must be a concept of the pack: it becomes training data."""
+        if not (sctid.isdigit() and 6 <= len(sctid) <= 18 and not sctid.startswith("0")):
+            raise FieldError(field, f"{sctid!r} is not a SNOMED CT concept id (6 to 18 digits); fix: leave it "
+                                    "out to use the concept of the mention at the span, or give the concept's id")
+        if self._concepts is None and self._concepts_of_pack is not None:
+            self._concepts = self._concepts_of_pack()
+        if self._concepts is not None and sctid not in self._concepts:
+            raise FieldError(field, f"concept {sctid} is not in the {self.source}; fix: leave it out to use the "
+                                    "concept of the mention at the span, or give a concept of the pack")
 
 
 class FieldError(ValueError):
@@ -142,14 +159,18 @@ def _chosen_row(record: dict[str, Any], s: dict[str, Any]) -> dict[str, Any] | N
     return None
 
 
-def why(row: dict[str, Any] | None, stated_under: str | None = None) -> str:
-    """Why the map chose the code, and why it ranks where it does when the note states it under its
-    main-diagnosis heading (``stated_under``)."""
+def why(row: dict[str, Any] | None, stated_under: str | None = None, chosen_because: str | None = None) -> str:
+    """Why the map (or a coding rule: ``chosen_because``) chose the code, and why it ranks where it does when
+    the note states it under its main-diagnosis heading, or it is what the episode was for (``stated_under``)."""
     parts = []
     if row is not None:
         parts.append(f"map default: block {row['block']}, group {row['group']}, priority {row['priority']}"
                      + (f"; rule: {row['rule']}" if row.get("rule") else ""))
-    if stated_under:
+    if chosen_because:
+        parts.append(chosen_because if row is not None else f"added by a coding rule: {chosen_because}")
+    if stated_under and is_focus(stated_under):
+        parts.append(f"ranked first as what the episode was for ({stated_under})")
+    elif stated_under:
         parts.append(f"ranked with the codes stated under the note's '{stated_under}' heading, in stated order")
     return "; ".join(parts)
 
@@ -168,11 +189,12 @@ def ordered_suggestions(record: dict[str, Any]) -> list[dict[str, Any]]:
             s = dict(by_key[(system, code)])
             s["position"] = position
             s["pairs"] = [p.code for p in dagger_asterisk_partners(typed[(system, code)], suggestions)]
-            s["why"] = why(_chosen_row(record, s), s.get("stated_under"))
+            s["why"] = why(_chosen_row(record, s), s.get("stated_under"), s.get("chosen_because"))
             out.append(s)
     placed = {(s["system"], cds_code(s["code"])) for s in out}
     # codes CDS leaves out (#NIS targets) still get reviewed, last
-    out += [dict(s, position="not in CDS", pairs=[], why=why(_chosen_row(record, s), s.get("stated_under")))
+    out += [dict(s, position="not in CDS", pairs=[], why=why(_chosen_row(record, s), s.get("stated_under"),
+                                                                   s.get("chosen_because")))
             for s in record["suggestions"] if (s["system"], cds_code(s["code"])) not in placed]
     return out
 

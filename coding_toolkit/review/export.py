@@ -1,12 +1,17 @@
 """Decisions out: MedCATtrainer export (training data), confirmed codes as CDS/CSV, agreement figures.
 
 MedCATtrainer export is concept-level: each decision becomes annotations of its evidence mentions
-(the SNOMED CT concept at that span).
-- accept: ``correct: true``; amend to an alternative of the same concept: ``correct: true`` (the
-  concept was right, the map choice was not); amend to another code: ``correct: false``
-- reject: ``correct: false`` (``train supervised`` uses it as a negative, never as a positive)
+(the SNOMED CT concept at that span). A coding decision is not a concept judgement: only a decision
+whose concept the coder marked wrong becomes a negative example (docs/review.md).
+- accept: ``correct: true``
+- reject, concept wrong ("wrong concept"): ``correct: false`` (``train supervised`` uses it as a
+  negative, never as a positive); concept right ("right concept, not coded here"): ``correct: true``
+- amend: ``correct: true`` (the concept was right, the code was not) unless the concept was marked
+  wrong (``correct: false``)
 - add: ``manually_created: true`` at the coder's span, with the concept of a mention there (or the
   one given); an added code without a concept cannot be concept training data and is counted as skipped.
+- a reject or amend saved before decisions carried the concept judgement says nothing about the
+  concept (except an amend to an alternative of the same concept): left out and counted.
 """
 from __future__ import annotations
 
@@ -35,7 +40,7 @@ def _decisions_by_note(review: Review) -> dict[str, list[dict[str, Any]]]:
 
 def mct_export(review: Review) -> tuple[dict[str, Any], dict[str, int]]:
     documents, counts = [], {"documents": 0, "correct": 0, "incorrect": 0, "manually_created": 0,
-                             "skipped_added_without_concept": 0}
+                             "skipped_added_without_concept": 0, "skipped_without_concept_judgement": 0}
     ann_id = 0
     for doc_id, (note_id, decisions) in enumerate(_decisions_by_note(review).items(), 1):
         note = review.notes[note_id]
@@ -53,10 +58,10 @@ def mct_export(review: Review) -> tuple[dict[str, Any], dict[str, int]]:
             s = suggestions.get((d["system"], d["code"]))
             if s is None:
                 continue
-            correct = d["decision"] == "accept"
-            if d["decision"] == "amend":
-                correct = any(cds_code(a["code"]) == d["amended_code"] and a.get("sctid") in s["sctids"]
-                              for a in s.get("alternatives", []))
+            correct = _concept_correct(d, s)
+            if correct is None:
+                counts["skipped_without_concept_judgement"] += 1
+                continue
             for index in s["evidence"]:
                 m = record["mentions"][index]
                 key = (m["start"], m["end"], m["sctid"])
@@ -78,6 +83,19 @@ def mct_export(review: Review) -> tuple[dict[str, Any], dict[str, int]]:
     export = {"projects": [{"name": "coding-toolkit review", "id": 1, "cuis": "", "tuis": "",
                             "documents": documents}]}
     return export, counts
+
+
+def _concept_correct(d: dict[str, Any], s: dict[str, Any]) -> bool | None:
+    """Whether the decision says the evidence's concept is right, wrong, or (an older decision
+    without the judgement) nothing: only the coder's "wrong concept" is a negative example."""
+    if d["decision"] == "accept":
+        return True
+    if d["concept"] is not None:
+        return d["concept"] == "right"
+    if d["decision"] == "amend" and any(cds_code(a["code"]) == d["amended_code"] and a.get("sctid") in s["sctids"]
+                                        for a in s.get("alternatives", [])):
+        return True  # an alternative of the same concept: the map choice was wrong, not the concept
+    return None
 
 
 def final_codes(review: Review) -> dict[str, list[dict[str, Any]]]:

@@ -14,6 +14,10 @@ from typing import Any
 from coding_toolkit.errors import InputError
 
 DECISIONS = ("accept", "reject", "amend", "add")
+# the coder's judgement of the SNOMED CT concept behind a decision, apart from the coding decision:
+# "wrong": the text does not mean this concept (a negative training example); "right": the concept is
+# right but the code is not (not coded in this episode, or another code of it). NULL: not said.
+CONCEPT_JUDGEMENTS = ("right", "wrong")
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS decisions (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -27,7 +31,8 @@ CREATE TABLE IF NOT EXISTS decisions (
     decided_at TEXT NOT NULL,
     span_start INTEGER,
     span_end INTEGER,
-    sctid TEXT
+    sctid TEXT,
+    concept TEXT
 );
 CREATE INDEX IF NOT EXISTS decisions_note ON decisions (note_id, system, code);
 CREATE TABLE IF NOT EXISTS review_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -41,7 +46,7 @@ CREATE TABLE IF NOT EXISTS review_notes (
 );
 """
 COLUMNS = ("id", "note_id", "system", "code", "decision", "amended_code", "reason", "reviewer", "decided_at",
-           "span_start", "span_end", "sctid")
+           "span_start", "span_end", "sctid", "concept")
 
 
 class DecisionStore:
@@ -53,6 +58,9 @@ class DecisionStore:
             self.conn.execute("PRAGMA journal_mode=WAL")
             self.conn.execute("PRAGMA synchronous=FULL")
             self.conn.executescript(SCHEMA)
+            columns = {row[1] for row in self.conn.execute("PRAGMA table_info(decisions)")}
+            if "concept" not in columns:  # a file from before the concept judgement: its rows say nothing
+                self.conn.execute("ALTER TABLE decisions ADD COLUMN concept TEXT")
         except sqlite3.DatabaseError as e:
             raise InputError(f"--db {self.path}: not a review database ({e}); fix: give a new file name "
                              "or the file an earlier 'review serve' wrote") from e
@@ -92,14 +100,14 @@ class DecisionStore:
 
     def add(self, *, note_id: str, system: str, code: str, decision: str, amended_code: str | None = None,
             reason: str | None = None, reviewer: str | None = None, span_start: int | None = None,
-            span_end: int | None = None, sctid: str | None = None) -> dict[str, Any]:
+            span_end: int | None = None, sctid: str | None = None, concept: str | None = None) -> dict[str, Any]:
         decided_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
         with self._lock:
             cur = self.conn.execute(
                 "INSERT INTO decisions (note_id, system, code, decision, amended_code, reason, reviewer, "
-                "decided_at, span_start, span_end, sctid) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                "decided_at, span_start, span_end, sctid, concept) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                 (note_id, system, code, decision, amended_code, reason, reviewer, decided_at, span_start,
-                 span_end, sctid))
+                 span_end, sctid, concept))
             row_id = cur.lastrowid
         return self.get(row_id)
 

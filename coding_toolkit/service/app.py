@@ -19,6 +19,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from coding_toolkit import __version__
+from coding_toolkit.bulk.runner import DUPLICATE_ID_REASON
 from coding_toolkit.io.serialize import dumps_result, result_to_json
 from coding_toolkit.pipeline import NoteRejected, Pipeline
 from coding_toolkit.records import Note
@@ -188,8 +189,14 @@ def build_app(pipeline: Pipeline, settings: dict[str, Any]):
     def api_suggest(payload: SuggestRequest, request: Request):
         notes = [payload.note] if payload.note is not None else payload.notes
         results, rejected = [], []
+        seen: set[str] = set()
         with host.request():
             for i, n in enumerate(notes):
+                if n.note_id in seen:  # as annotate does: the first note with an id is kept, a later one rejected
+                    rejected.append({"index": i, "note_id": n.note_id, "field": f"notes[{i}].note_id",
+                                     "category": "duplicate note_id", "reason": DUPLICATE_ID_REASON})
+                    continue
+                seen.add(n.note_id)
                 try:
                     results.append(host.run(Note(note_id=n.note_id, text=n.text, episode_id=n.episode_id)))
                 except NoteRejected as err:

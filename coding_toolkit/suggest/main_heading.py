@@ -13,6 +13,7 @@ puts these codes first, in that order, and the rest after them in evidence-stren
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 
 from coding_toolkit.records import AnnotatedMention, CodeSuggestion
 from coding_toolkit.suggest.config import CodingRules
@@ -41,6 +42,7 @@ def mark_stated_under_heading(suggestions: list[CodeSuggestion], mentions: Seque
             for s in suggestions]
 
 
+@lru_cache(maxsize=4096)  # pure; asked for every mention's heading by several rules
 def main_heading(heading: str, rules: CodingRules) -> str | None:
     """The listed main-diagnosis heading ``heading`` (lower case, single spaces) is, or ends with, when the
     word before that ending does not qualify it away (``not_after``); else None."""

@@ -16,6 +16,7 @@ from coding_toolkit.records import CodeSuggestion, CodeSystem
 from coding_toolkit.suggest.config import CodingRules
 from coding_toolkit.suggest.merge import evolve
 from coding_toolkit.suggest.never_primary import kind_of, never_primary_reason
+from coding_toolkit.suggest.primary_focus import counts_as_stated, is_background
 
 SYSTEM_ORDER: dict[str, int] = {CodeSystem.ICD10: 0, CodeSystem.ICD10_INT: 1, CodeSystem.OPCS4: 2}
 
@@ -55,10 +56,11 @@ def order_key(s: CodeSuggestion, rules: CodingRules) -> tuple:
     """The order before dagger/asterisk pairing and the primary move: with ``primary_from_heading``, codes
     stated under a main-diagnosis heading first, by their stated order (the ``rank`` they arrive with:
     ``main_heading.py`` numbers a note's; an episode keeps its notes' ranks), symptom codes after
-    definitive diagnoses; then every other code by ``rank_key``."""
-    if s.stated_under and rules.primary_from_heading:
+    definitive diagnoses; then every other code, background comorbidities (``primary_focus.py``) last, by
+    ``rank_key``."""
+    if counts_as_stated(s, rules):
         return (0, is_symptom_code(s), s.rank, rank_key(s))
-    return (1, False, 0, rank_key(s))
+    return (1, is_background(s, rules), 0, rank_key(s))
 
 
 def _order_one_system(suggestions: list[CodeSuggestion], rules: CodingRules) -> list[CodeSuggestion]:
@@ -78,9 +80,10 @@ def _order_one_system(suggestions: list[CodeSuggestion], rules: CodingRules) -> 
     if first is not None:
         blocks.insert(0, blocks.pop(first))
     ordered = (s for b in blocks for s in b)
-    heading = rules.primary_from_heading  # switched off: a heading from the notes is not why a code ranks
-    return [s if (s.rank, s.never_primary) == (i, why[id(s)]) and (heading or not s.stated_under)
-            else evolve(s, rank=i, never_primary=why[id(s)], stated_under=s.stated_under if heading else None)
+    # a rule switched off: a heading (or the focus) from the notes is not why a code ranks
+    return [s if (s.rank, s.never_primary) == (i, why[id(s)]) and (counts_as_stated(s, rules) or not s.stated_under)
+            else evolve(s, rank=i, never_primary=why[id(s)],
+                        stated_under=s.stated_under if counts_as_stated(s, rules) else None)
             for i, s in enumerate(ordered, 1)]
 
 

@@ -6,6 +6,14 @@ unit, clinic, service, team or document. It is filtered with reason ``service na
 context filter said), so it gives no code and a coder still sees it. The word lists are data
 (``data/coding_rules.json``: ``service_names.following`` / ``preceding``). "Heart failure" in a
 sentence, or "heart failure. Nurse to review", is untouched.
+
+Heading lines (``service_names.heading_line``): every mention on the note's title line
+("DISCHARGE SUMMARY - Stroke Medicine", "Endoscopy report and discharge": its first non-empty line, in
+capitals, with " - " or a title word, when more lines follow and it has no colon), on a line
+naming a document ("CARDIOLOGY - DISCHARGE SUMMARY"), or followed by a capitalised specialty word with
+no colon after it on its line ("Stroke Medicine", "Vascular Surgery") is a service name too; a heading line
+is short (``max_length``), so a note flattened onto one line has none. "Cataract
+surgery" in a sentence ("listed for left cataract surgery") is untouched.
 """
 from __future__ import annotations
 
@@ -16,6 +24,7 @@ from functools import lru_cache
 from coding_toolkit.records import AnnotatedMention, FilterDecision
 from coding_toolkit.suggest.config import CodingRules
 from coding_toolkit.suggest.merge import evolve
+from coding_toolkit.suggest.note_text import line_bounds
 
 
 def _alternation(phrases: Sequence[str]) -> str:
@@ -29,6 +38,14 @@ def _patterns(following: tuple[str, ...], preceding: tuple[str, ...]) -> tuple[r
     before = re.compile(rf"(?<!\w)(?:{_alternation(preceding)})[ \t]+(?:the[ \t]+)?$", re.IGNORECASE) \
         if preceding else None
     return after, before
+
+
+_LEADING_SPACE = re.compile(r"\s*")
+
+
+@lru_cache(maxsize=8)
+def _document_pattern(words: tuple[str, ...]) -> re.Pattern | None:
+    return re.compile(rf"(?<!\w)(?:{_alternation(words)})(?!\w)", re.IGNORECASE) if words else None
 
 
 @lru_cache(maxsize=8)
@@ -53,11 +70,57 @@ def is_service_name(text: str, start: int, end: int, rules: CodingRules) -> bool
     return False
 
 
+def _is_title(text: str, line_start: int, line_end: int, rules: CodingRules) -> bool:
+    """The note's first non-empty line, a title: more lines follow, no colon, no sentence end, and written
+    as a title (capitals, "X - Y", or a title word: report, letter, summary ...)."""
+    if line_start != _LEADING_SPACE.match(text).end():  # type: ignore[union-attr]  # (always matches)
+        return False
+    line = text[line_start:line_end].strip()
+    if ":" in line or line.endswith(".") or not text[line_end:].strip():
+        return False
+    words = set(re.findall(r"[a-z]+", line.lower()))
+    return line.upper() == line or " - " in line or bool(words & set(rules.heading_title_words))
+
+
+def _heading_line(text: str, line_start: int, line_end: int, rules: CodingRules) -> bool:
+    """The whole line is a heading line: the note's title, or a short line naming a document."""
+    line = text[line_start:line_end]
+    if len(line.strip()) > rules.heading_max_length:  # a sentence, or a note flattened onto one line
+        return False
+    documents = _document_pattern(rules.heading_document_words)
+    return _is_title(text, line_start, line_end, rules) or (documents is not None and documents.search(line) is not None)
+
+
+def _followed_by_specialty(text: str, end: int, line_end: int, rules: CodingRules) -> bool:
+    words = _patterns(rules.heading_service_words, ())[0]
+    found = words.match(text, end) if words is not None else None
+    # a specialty is written as a title ("Stroke Medicine"); "cataract surgery" in a sentence is an operation
+    return found is not None and found.group().lstrip()[:1].isupper() and ":" not in text[end:line_end]
+
+
+def on_heading_line(text: str, start: int, end: int, rules: CodingRules,
+                    lines: dict[int, bool] | None = None) -> bool:
+    """A mention on a title or document line, or directly followed by a specialty word on a short line without
+    a colon after it, names a service (``service_names.heading_line``). ``lines`` caches each line's verdict."""
+    line_start, line_end = line_bounds(text, start)
+    heading = lines.get(line_start) if lines is not None else None
+    if heading is None:
+        heading = _heading_line(text, line_start, line_end, rules)
+        if lines is not None:
+            lines[line_start] = heading
+    # a specialty word follows after a space, written with a capital ("Stroke Medicine"): test that first
+    return heading or (text[end:end + 1] in (" ", "\t") and text[end + 1:end + 2].isupper()
+                       and line_end - line_start <= rules.heading_max_length
+                       and _followed_by_specialty(text, end, line_end, rules))
+
+
 def filter_service_names(text: str, mentions: Sequence[AnnotatedMention], rules: CodingRules
                          ) -> tuple[AnnotatedMention, ...]:
     if not rules.service_names:
         return tuple(mentions)
     decision = FilterDecision("filtered", rules.service_reason)
+    lines: dict[int, bool] = {}  # line start -> whether the whole line is a heading line
     return tuple(evolve(am, decision=decision)
-                 if is_service_name(text, am.mention.start, am.mention.end, rules) else am
+                 if is_service_name(text, am.mention.start, am.mention.end, rules)
+                 or on_heading_line(text, am.mention.start, am.mention.end, rules, lines) else am
                  for am in mentions)

@@ -4,7 +4,8 @@ When the same note (or episode) gives an unspecified ICD-10 code (4th character 
 3-character code padded with ``X``) and a more specific code of the same 3-character category, the
 specific code stays and the unspecified one leaves the defaults: it is kept as an alternative of
 the specific code with reason ``superseded by E11.3`` (type 2 diabetes E11.9 + diabetic
-retinopathy E11.3† -> E11.3†). Two specific codes of one category (E11.3 and E11.5) both stay.
+retinopathy E11.3† -> E11.3†). Two specific codes of one category (E11.3 and E11.5) both stay. A code listed
+in ``not_superseding`` (old myocardial infarction I25.2: history) stays beside the unspecified code.
 """
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ def supersede_unspecified(suggestions: list[CodeSuggestion], rules: CodingRules)
     specific: dict[tuple[str, str], list[CodeSuggestion]] = {}
     for s in suggestions:
         parts = parsed[id(s)]
-        if parts is not None and not _is_unspecified(parts, rules):
+        if parts is not None and not _is_unspecified(parts, rules) and s.code not in rules.not_superseding:
             specific.setdefault((s.system, parts[0]), []).append(s)
     superseded: dict[int, list[CodeSuggestion]] = {}  # id(specific suggestion) -> the codes it replaces
     keep = []

@@ -269,7 +269,7 @@ def _start_and_wait_for_batches(cmd, ledger: Path, batches: int = 2) -> tuple[su
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
-@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM])
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM, signal.SIGINT])
 def test_stopping_a_workers_2_run_leaves_no_worker_and_resumes(tmp_path, tiny_pack, fixture_notes, sig):
     notes = tmp_path / "notes.jsonl"
     ids = _write_notes(notes, _fixture_texts(fixture_notes), 1500)
@@ -286,11 +286,16 @@ def test_stopping_a_workers_2_run_leaves_no_worker_and_resumes(tmp_path, tiny_pa
     for pid in survivors:  # do not leave them behind when the test fails
         os.kill(pid, signal.SIGKILL)
     assert not survivors, "a worker outlived its run"
-    if sig == signal.SIGTERM:
-        assert proc.returncode == 128 + signal.SIGTERM
+    if sig in (signal.SIGTERM, signal.SIGINT):  # Ctrl-C: 130, as shells report it
+        assert proc.returncode == 128 + sig
         lines = stderr.strip().splitlines()
-        assert lines[-1].startswith("Error: stopped by SIGTERM") and "--resume" in lines[-1]
-        assert "Traceback" not in stderr
+        by = "Ctrl-C" if sig == signal.SIGINT else "SIGTERM"
+        assert lines[-1].startswith(f"Error: stopped by {by}; ") and "--resume" in lines[-1]
+        committed = int(lines[-1].split("; ")[1].split()[0])
+        ledger = sqlite3.connect(ledger_path_for(str(out), None))
+        assert committed == ledger.execute("SELECT COUNT(*) FROM done").fetchone()[0] > 0, "the count said is true"
+        ledger.close()
+        assert "Traceback" not in stderr and "Aborted!" not in stderr
     done = subprocess.run(cmd + ["--resume"], capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
     assert [r["note_id"] for r in _read_jsonl(out)] == ids, "every note exactly once, in input order"

@@ -89,6 +89,22 @@ def test_train_supervised_prints_before_and_after(tiny_pack, mct_export, tmp_pat
     assert (tmp_path / "s" / "pack.json").exists()
 
 
+def test_train_supervised_on_a_small_export_trains_on_all_of_it(tiny_pack, mct_export, tmp_path):
+    data = json.loads(mct_export.read_text(encoding="utf-8"))
+    data["projects"][0]["documents"] = data["projects"][0]["documents"][:1]  # a review of one note
+    small = tmp_path / "small.json"
+    small.write_text(json.dumps(data), encoding="utf-8")
+    result = run("train", "supervised", "--pack", tiny_pack, "--export", small, "--out", tmp_path / "s")
+    assert result.exit_code == 0, result.output
+    assert "trained on 1 documents" in result.output
+    assert "held-out: none; the export has 1 document(s), fewer than 10: all were trained on and no held-out " \
+           "score was computed" in result.output
+    assert "before  P" not in result.output and (tmp_path / "s" / "pack.json").exists()
+    # a held-out share asked for explicitly is kept, and refused when it cannot be made
+    assert_one_line_error(run("train", "supervised", "--pack", tiny_pack, "--export", small, "--out",
+                              tmp_path / "t", "--test-fraction", "0.2"), "at least 2 documents")
+
+
 def _export_with_other_cuis(mct_export, path, keep: int):
     """The toy export with all but ``keep`` of its concepts renamed to UMLS-style CUIs (another terminology)."""
     data = json.loads(mct_export.read_text(encoding="utf-8"))

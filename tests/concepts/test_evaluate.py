@@ -50,3 +50,58 @@ def test_evaluate_toy_export(loaded_pack, mct_export):
     result = evaluate(loaded_pack, mct_export)
     assert result["documents"] == 24 and result["gold_annotations"] == 65
     assert result["concepts"]["precision"] == 1.0 and 0.4 < result["concepts"]["recall"] < 0.8
+
+
+def test_an_export_of_concepts_the_pack_lacks_is_refused_not_scored_zero(loaded_pack, tmp_path):
+    import json
+
+    import pytest
+    from click.testing import CliRunner
+
+    from coding_toolkit.cli.main import cli
+    from coding_toolkit.errors import TrainingError
+
+    text = "Heart attack. HTN."
+    foreign = {"projects": [{"name": "p", "documents": [_doc(text, [("Heart attack", "C0027051", {}),
+                                                                     ("HTN", "C0020538", {})])]}]}
+    with pytest.raises(TrainingError, match=r"none of its 2 annotated concepts is in the pack .*fix:"):
+        evaluate(loaded_pack, foreign)
+    path = tmp_path / "foreign.json"
+    path.write_text(json.dumps(foreign))
+    result = CliRunner().invoke(cli, ["evaluate", "--pack", str(loaded_pack.path), "--export", str(path)])
+    assert result.exit_code == 2 and f"Error: {path}: none of its 2 annotated concepts" in result.output
+    assert "Heart attack" not in result.output, "never the export's text"
+    # one concept of two not in the pack: scored, with a warning that says how many
+    half = {"projects": [{"name": "p", "documents": [_doc(text, [("Heart attack", "22298006", {}),
+                                                                  ("HTN", "C0020538", {})])]}]}
+    path.write_text(json.dumps(half))
+    result = CliRunner().invoke(cli, ["evaluate", "--pack", str(loaded_pack.path), "--export", str(path)])
+    assert result.exit_code == 0 and "1 of 2 annotated concepts are not in the pack (e.g. C0020538)" in result.output
+    assert evaluate(loaded_pack, half)["concepts_not_in_pack"]["new"] == 1
+
+
+def test_no_gold_codes_is_said_not_scored(loaded_pack, tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from coding_toolkit.cli.main import cli
+
+    text = "Fracture of the femur."  # a concept of the pack that maps to no code
+    unmapped = next(cui for cui in loaded_pack.cat.cdb.cui2info
+                    if not loaded_pack_engine_codes(loaded_pack, cui))
+    name = loaded_pack.cat.cdb.get_name(unmapped)
+    export = {"projects": [{"name": "p", "documents": [{"name": "d", "text": text + " " + name, "annotations": [
+        {"start": len(text) + 1, "end": len(text) + 1 + len(name), "cui": unmapped, "value": name}]}]}]}
+    result = evaluate(loaded_pack, export)
+    assert "no gold codes" in result["codes_note"]
+    path = tmp_path / "e.json"
+    path.write_text(json.dumps(export))
+    out = CliRunner().invoke(cli, ["evaluate", "--pack", str(loaded_pack.path), "--export", str(path)]).output
+    assert "codes: n/a (no gold codes" in out
+
+
+def loaded_pack_engine_codes(pack, cui):
+    from coding_toolkit.concepts.evaluate import pack_engine
+
+    return [r for r in pack_engine(pack).defaults(cui) if r.classifiable]

@@ -150,3 +150,21 @@ def test_section_procedures_only_must_name_temporality_values(tmp_path):
     bad.write_text(json.dumps({"suppress": {}, "section_procedures_only": ["Future"]}), encoding="utf-8")
     with pytest.raises(ContextRuleError, match="section_procedures_only.*Hypothetical"):
         Policy.load(bad)
+
+
+def test_chronic_by_concept_name_when_the_map_gives_no_row(policy):
+    # issue 29: Alzheimer's disease (no map row in the starter map) in the past history was filtered
+    hist = ContextLabels(temporality="Historical")
+    assert policy.decide(mention("Alzheimer's disease", sctid="26929004"), hist).reason == \
+        "chronic condition: historical label ignored"
+    assert policy.decide(mention("Parkinson's disease", sctid="49049000"), hist).status == "kept"
+    # names that only mention a chronic condition, and past events, stay history
+    assert policy.decide(mention("Family history of dementia", sctid="1"), hist).reason == "historical"
+    assert policy.decide(mention("Appendicitis", sctid="74400008"), hist).reason == "historical"
+
+
+def test_chronic_name_words_must_be_words(tmp_path):
+    (tmp_path / "chronic.json").write_text(json.dumps({"name_words": ["dementia", 3]}))
+    (tmp_path / "policy.json").write_text(json.dumps({"suppress": {}, "chronic_conditions": "chronic.json"}))
+    with pytest.raises(ContextRuleError, match=r"chronic.json field 'name_words'.*fix:"):
+        Policy.load(tmp_path / "policy.json")

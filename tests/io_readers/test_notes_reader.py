@@ -27,6 +27,7 @@ def test_csv_with_columns_chunks_and_fallback_id(csv_file, monkeypatch):
     notes = list(read_notes(csv_file, text_column="body", episode_column="episode"))
     assert [n.text for n in notes] == [r[1] for r in ROWS]
     assert [n.note_id for n in notes] == ["a1", "notes.csv:3", "a3"]
+    assert [n.problem_kind for n in notes if n.problem] == ["missing note_id"], "a blank id in an id column"
     assert [n.episode_id for n in notes] == ["e1", "e1", "e2"]
     assert count_notes(csv_file) == 3
 
@@ -49,19 +50,85 @@ def test_tsv_keeps_quotes_literal(tmp_path):
     assert notes[1].note_id == "2" and notes[1].text == '"Quoted" start, no end'
 
 
-def test_jsonl_bad_line_skipped_first_line_bad_raises(tmp_path, caplog):
+def test_every_jsonl_line_is_a_note_or_a_rejected_note(tmp_path, caplog):
     path = tmp_path / "n.jsonl"
     path.write_text("\n".join([json.dumps({"note_id": "x", "text": "one"}), "{broken",
-                               json.dumps({"other": 1}), json.dumps({"text": "four"})]) + "\n")
+                               json.dumps({"other": 1}), json.dumps(["a", "list"]), "",
+                               json.dumps({"text": "four"})]) + "\n")
     with caplog.at_level(logging.WARNING):
         notes = list(read_notes(path))
-    assert [(n.note_id, n.text) for n in notes] == [("x", "one"), ("n.jsonl:4", "four")]
+    assert [(n.note_id, n.text) for n in notes] == [
+        ("x", "one"), ("n.jsonl:2", ""), ("n.jsonl:3", ""), ("n.jsonl:4", ""), ("n.jsonl:6", "four")]
+    bad = [n for n in notes if n.problem]
+    assert [n.source for n in bad] == ["n.jsonl:2", "n.jsonl:3", "n.jsonl:4"]
+    assert {n.problem_kind for n in bad} == {"malformed line"}
+    assert "not valid JSON" in bad[0].problem and "no field 'text' (fields: other)" in bad[1].problem
+    assert "not an object" in bad[2].problem and all("fix:" in n.problem for n in bad)
     assert "n.jsonl:2" in caplog.text and "n.jsonl:3" in caplog.text and "one" not in caplog.text
+    assert count_notes(path) == len(notes)
+
+
+def test_jsonl_bad_first_lines_are_rejects_when_a_later_line_is_good(tmp_path):
+    path = tmp_path / "f.jsonl"
+    path.write_text("not json\n" + json.dumps({"note_id": "a", "text": "asthma"}) + "\n")
+    notes = list(read_notes(path))
+    assert [(n.note_id, bool(n.problem)) for n in notes] == [("f.jsonl:1", True), ("a", False)]
+
+
+def test_jsonl_without_a_single_usable_line_is_a_file_error(tmp_path):
     bad_first = tmp_path / "b.jsonl"
-    bad_first.write_text(json.dumps({"body": "x"}) + "\n")
+    bad_first.write_text(json.dumps({"body": "x"}) + "\n" + json.dumps({"body": "y"}) + "\n")
     with pytest.raises(InputError, match=r"b.jsonl:1: column 'text' not found \(columns: body\)"):
         list(read_notes(bad_first))
-    assert count_notes(path) == 4
+    not_json = tmp_path / "c.jsonl"
+    not_json.write_text("note_id,text\n1,asthma\n")
+    with pytest.raises(InputError, match=r"c.jsonl:1: not a JSON object per line .*fix:"):
+        list(read_notes(not_json))
+
+
+def test_a_null_or_blank_note_id_is_rejected_not_renamed(tmp_path):
+    path = tmp_path / "i.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in [
+        {"note_id": None, "text": "a"}, {"note_id": " ", "text": "b"}, {"text": "c"}, {"note_id": 7, "text": "d"}]))
+    notes = list(read_notes(path))
+    assert [n.note_id for n in notes] == ["i.jsonl:1", "i.jsonl:2", "i.jsonl:3", "7"]
+    assert [n.problem_kind for n in notes if n.problem] == ["missing note_id", "missing note_id"]
+    assert "field 'note_id' is null" in notes[0].problem and "is empty" in notes[1].problem
+    assert notes[2].problem is None, "a record without the field: a note without ids"
+
+
+def test_episode_id_field_is_used_without_episode_column(tmp_path):
+    from coding_toolkit.io.notes_reader import episode_column_of
+
+    path = tmp_path / "e.jsonl"
+    path.write_text(json.dumps({"note_id": "a", "text": "x", "episode_id": "E1"}) + "\n")
+    assert episode_column_of(path, None) == "episode_id"
+    assert episode_column_of(path, "spell") == "spell"
+    plain = tmp_path / "p.csv"
+    plain.write_text("note_id,text\na,x\n")
+    assert episode_column_of(plain, None) is None
+    with_col = tmp_path / "w.csv"
+    with_col.write_text("note_id,text,episode_id\na,x,S9\n")
+    assert episode_column_of(with_col, None) == "episode_id"
+    assert [n.episode_id for n in read_notes(with_col, episode_column="episode_id")] == ["S9"]
+
+
+@pytest.mark.parametrize("head, kind", [(b"PK\x03\x04\x14\x00\x06\x00", "an Excel or zip file"),
+                                        (b"\x00\x01\x02binary", "a binary file")])
+def test_a_binary_file_given_as_text_is_one_clear_error(tmp_path, head, kind):
+    for name in ("n.csv", "n.jsonl", "n.tsv"):
+        path = tmp_path / name
+        path.write_bytes(head + b"\x00" * 100)
+        with pytest.raises(InputError) as err:
+            list(read_notes(path))
+        assert str(err.value).startswith(f"{path}: not a text file (it looks like {kind}); fix: ")
+
+
+def test_a_utf16_file_is_told_to_be_saved_as_utf8(tmp_path):
+    path = tmp_path / "u.csv"
+    path.write_bytes("note_id,text\na,asthma\n".encode("utf-16"))
+    with pytest.raises(InputError, match=r"u.csv: the file is UTF-16 text; fix: save it as UTF-8"):
+        list(read_notes(path))
 
 
 def test_non_utf8_bytes_replaced_and_reported(tmp_path, caplog):
@@ -161,16 +228,25 @@ def test_csv_row_with_unquoted_comma_is_rejected_by_line_never_shifted(tmp_path,
     assert count_notes(path) == 5
 
 
-def test_csv_unterminated_quote_is_one_error_naming_its_line(tmp_path):
+def test_csv_unterminated_quote_keeps_the_notes_before_and_rejects_the_rest(tmp_path):
     path = tmp_path / "q.csv"
-    path.write_text('note_id,text\nA,ok\nB,"never closed\nC,more\nD,end\n', encoding="utf-8")
-    notes = read_notes(path)
-    assert next(notes).note_id == "A"
+    path.write_text('note_id,text\nA,ok\nZ,fine\nB,"never closed\nC,more\nD,end\n', encoding="utf-8")
+    notes = list(read_notes(path))
+    assert [n.note_id for n in notes[:2]] == ["A", "Z"] and not notes[0].problem and not notes[1].problem
+    assert len(notes) == 3, "one reject row for the rest of the file"
+    bad = notes[2]
+    assert bad.source == "q.csv:4" and bad.problem_kind == "malformed row" and bad.text == ""
+    assert "q.csv line 4: malformed quoting" in bad.problem and "rest of the file" in bad.problem
+    assert "fix:" in bad.problem and "\n" not in bad.problem and "never closed" not in bad.problem
+
+
+def test_csv_broken_quoting_in_the_first_record_is_a_file_error(tmp_path):
+    path = tmp_path / "q.csv"
+    path.write_text('note_id,text\nB,"never closed\nC,more\n', encoding="utf-8")
     with pytest.raises(InputError) as err:
-        list(notes)
+        list(read_notes(path))
     msg = str(err.value)
-    assert msg.startswith(f"{path}:3: ") and "quot" in msg and "fix:" in msg and "\n" not in msg
-    assert "never closed" not in msg
+    assert msg.startswith(f"{path}:2: ") and "quot" in msg and "fix:" in msg and "\n" not in msg
 
 
 def test_csv_long_field_and_bom_header(tmp_path):

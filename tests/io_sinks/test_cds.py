@@ -49,9 +49,9 @@ def test_note_rows_in_cds_positions(tmp_path):
     assert rec2["PRIMARY DIAGNOSIS (ICD)"] == "I10X" and rec2["SECONDARY DIAGNOSIS (ICD) 1"] == ""
 
 
-def order_codes(suggestions):
+def order_codes(suggestions, rules=None):
     """CDS diagnosis positions of the suggestion stage's ranking (what the sink writes)."""
-    return primary_and_others(rank(suggestions, CodingRules.load()), "ICD-10")
+    return primary_and_others(rank(suggestions, rules or CodingRules.load()), "ICD-10")
 
 
 def test_never_primary_and_asterisk_rules():
@@ -61,7 +61,10 @@ def test_never_primary_and_asterisk_rules():
     assert order_codes(ss) == ("E143D", ["H360A", "Z764"])
     assert order_codes([sugg(Z764, [0], 0.9)]) == ("", ["Z764"])  # nothing may be primary: coder decides
     assert order_codes([sugg(DM_RET_A, [0], 0.9)]) == ("", ["H360A"])  # lone asterisk is never primary
-    assert order_codes([sugg(MI, [0], 0.5), sugg(HTN, [1], 0.6)]) == ("I10X", ["I219"])
+    # evidence strength alone would put hypertension first; it is a background comorbidity (primary_focus)
+    assert order_codes([sugg(MI, [0], 0.5), sugg(HTN, [1], 0.6)]) == ("I219", ["I10X"])
+    no_focus = CodingRules.load(overrides={"primary_focus": False})
+    assert order_codes([sugg(MI, [0], 0.5), sugg(HTN, [1], 0.6)], no_focus) == ("I10X", ["I219"])
 
 
 def test_episode_aggregation_across_notes(tmp_path):
@@ -76,9 +79,10 @@ def test_episode_aggregation_across_notes(tmp_path):
     recs = [dict(zip(header, r, strict=True)) for r in rows[1:]]
     assert [(r["EPISODE_ID"], r["NOTE_IDS"]) for r in recs] == [("E1", "n1;n2;n4"), ("E2", "n3")]
     e1 = recs[0]
-    # hypertension: 2 mentions over n2 and n4, confidence 0.97, beats MI (2 mentions, 0.92)
-    assert e1["PRIMARY DIAGNOSIS (ICD)"] == "I10X"
-    assert [e1[f"SECONDARY DIAGNOSIS (ICD) {i}"] for i in range(1, 5)] == ["I219", "Z764", "E143D", "H360A"]
+    # hypertension (2 mentions over n2 and n4, confidence 0.97) is stronger than MI (2 mentions, 0.92) but a
+    # background comorbidity: MI is primary, hypertension after every other diagnosis (primary_focus)
+    assert e1["PRIMARY DIAGNOSIS (ICD)"] == "I219"
+    assert [e1[f"SECONDARY DIAGNOSIS (ICD) {i}"] for i in range(1, 5)] == ["Z764", "E143D", "H360A", "I10X"]
     assert recs[1]["PRIMARY DIAGNOSIS (ICD)"] == "I10X" and recs[1]["SECONDARY DIAGNOSIS (ICD) 1"] == ""
 
 

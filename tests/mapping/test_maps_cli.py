@@ -74,6 +74,13 @@ def test_show_text_marks_default(db):
     assert "block 2" in result.output and "block 3" in result.output
 
 
+def test_show_says_what_a_special_target_means(db):
+    result = CliRunner().invoke(cli, ["maps", "show", "160245001", "--db", db])
+    assert result.exit_code == 0
+    assert "#NIS (not in scope of the classification)" in result.output
+    assert "not classifiable" not in result.output
+
+
 def test_show_system_option(db):
     result = CliRunner().invoke(
         cli, ["maps", "show", "84114007", "--db", db, "--json", "--system", "ICD-10 (International)"]

@@ -74,3 +74,32 @@ def test_cds_primary_follows_the_ranking(results, tmp_path):
         expected = icd[0].code if icd and icd[0].never_primary is None else ""
         assert rows[note_id]["PRIMARY DIAGNOSIS (ICD)"] == expected, note_id
     assert rows["N009"]["PRIMARY DIAGNOSIS (ICD)"] == "S720"
+
+
+def test_docs_coders_heart_failure_alternatives_are_what_the_tool_prints():
+    from pathlib import Path
+
+    from coding_toolkit.pipeline import Pipeline
+
+    result = Pipeline.from_pack(None).process(Note("hf", "Impression: heart failure."))
+    hf = next(s for s in result.suggestions if s.code == "I509")
+    listed = ", ".join(a.display or a.code for a in hf.alternatives)
+    coders = (Path(__file__).resolve().parents[2] / "docs" / "coders.md").read_text(encoding="utf-8")
+    assert f"suggests **{hf.display}** and lists as alternatives, in this order:\n{listed}\n" in coders, listed
+
+
+def test_docs_starter_figures_are_what_the_starter_pack_scores():
+    import importlib.util
+    from pathlib import Path
+
+    from coding_toolkit.concepts.starter import starter_pack_path
+
+    root = Path(__file__).resolve().parents[2]
+    spec = importlib.util.spec_from_file_location("bench_starter_recall", root / "benchmarks" / "bench_starter_recall.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    entry = bench.score_pack(starter_pack_path())
+    page = (root / "docs" / "starter.md").read_text(encoding="utf-8")
+    rows = {line.split(" | ")[0].lstrip("| "): line for line in page.splitlines() if line.startswith("| ")}
+    for label, keys in bench.DOC_ROWS:
+        assert rows[label].endswith(f"| {bench.doc_value(entry, keys)} |"), (label, rows[label], entry)

@@ -56,6 +56,19 @@ def test_provenance_labels_the_pack(starter):
     assert "Creative Commons Attribution 4.0" in prov["attribution"]
 
 
+def test_model_info_names_the_gps_release_and_the_illustrative_map(starter):
+    from click.testing import CliRunner
+
+    from coding_toolkit.cli.main import cli
+
+    path, _, _ = starter
+    out = CliRunner().invoke(cli, ["model", "info", "starter"]).output
+    release = next(line for line in out.splitlines() if line.startswith("release "))
+    assert "SNOMED CT GPS Sept 2020" in release and "n/a" not in release
+    maps = next(line for line in out.splitlines() if line.startswith("maps "))
+    assert "ILLUSTRATIVE" in maps and "not the NHS map" in maps and "IllustrativeMap" in maps
+
+
 def test_annotates_uk_wording_through_variants(starter):
     from coding_toolkit.concepts.pack import load_pack
 

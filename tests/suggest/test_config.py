@@ -83,3 +83,34 @@ def test_not_after_takes_single_words_only(tmp_path):
     (tmp_path / "two.json").write_text(json.dumps(data), encoding="utf-8")
     with pytest.raises(ContextRuleError, match=r"two.json field 'primary_from_heading.not_after': 'pre op' is not one"):
         CodingRules.load(overrides={"file": "two.json"}, base_dir=tmp_path)
+
+
+@pytest.mark.parametrize("section,field,value,where", [
+    ("explained_symptoms", "pairs", [{"symptoms": [{"from": "R0", "to": "R09"}], "explained_by": []}],
+     r"explained_symptoms.pairs\[0\].symptoms\[0\]"),
+    ("explained_symptoms", "concept_pairs", [{"symptom": "chest pain"}], r"explained_symptoms.concept_pairs\[0\]"),
+    ("status_codes", "from_history", [{"system": "ICD10", "from": "I21", "to": "I22", "code": "I252"}],
+     r"status_codes.from_history\[0\].system"),
+    ("status_codes", "medications", [{"code": "Z92.1", "words": ["warfarin"]}], r"status_codes.medications\[0\].code"),
+    ("opcs_laterality", "codes", {"left": "Z943"}, "opcs_laterality.codes"),
+    ("opcs_laterality", "window", "forty", "opcs_laterality.window"),
+    ("primary_focus", "background", [{"from": "I10", "to": "I1"}], r"primary_focus.background\[0\]"),
+])
+def test_a_bad_issue_29_section_names_the_field_and_fix(tmp_path, section, field, value, where):
+    data = json.loads(DEFAULT_RULES_FILE.read_text(encoding="utf-8"))
+    data[section][field] = value
+    (tmp_path / "bad.json").write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(ContextRuleError, match=rf"bad.json field '{where}'.*fix:"):
+        CodingRules.load(tmp_path / "bad.json")
+
+
+def test_a_copy_older_than_issue_29_takes_the_shipped_sections(tmp_path):
+    data = json.loads(DEFAULT_RULES_FILE.read_text(encoding="utf-8"))
+    for name in ("uncertain_final_diagnosis", "explained_symptoms", "status_codes", "opcs_laterality", "primary_focus"):
+        del data[name]
+    del data["service_names"]["heading_line"]
+    (tmp_path / "old.json").write_text(json.dumps(data), encoding="utf-8")
+    rules = CodingRules.load(tmp_path / "old.json")
+    assert rules.explained_symptoms and rules.status_codes and rules.explain_pairs and rules.medications
+    assert rules.heading_document_words == ()  # no heading-line words in the copy: only the title rule
+    assert set(rules.switches()) >= {"uncertain_final_diagnosis", "primary_focus"}

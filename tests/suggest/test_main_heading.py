@@ -16,12 +16,6 @@ def _off() -> CodingRules:
     return CodingRules.load(overrides={"primary_from_heading": False})
 
 
-@pytest.fixture(scope="module")
-def pipeline():
-    from coding_toolkit.pipeline import Pipeline
-
-    return Pipeline.from_pack(None)  # the starter pack (built into the cache on first use)
-
 
 def _icd(result):
     return [(s.code, s.stated_under) for s in result.suggestions if s.system == "ICD-10"]
@@ -98,10 +92,15 @@ def _note(*mentions_with_headings):
 def test_a_never_primary_code_under_the_heading_is_still_not_primary():
     mentions, headings = _note((kept("fall", 11, FALL), "diagnosis"), (kept("hypertension", 40, HTN), None),
                                (kept("hypertension", 70, HTN), None), (kept("hip fracture", 90, HIP_FRACTURE), None))
-    out = suggestions_for(mentions, headings=headings)
+    no_focus = CodingRules.load(overrides={"primary_focus": False})
+    out = suggestions_for(mentions, no_focus, headings=headings)
     assert [(s.code, s.rank, s.stated_under) for s in out] == [
         ("I10X", 1, None), ("W199", 2, "diagnosis"), ("S720", 3, None)]
     assert out[1].never_primary
+    # with primary_focus (the default) hypertension is a background comorbidity: the fracture is primary
+    out = suggestions_for(mentions, headings=headings)
+    assert [(s.code, s.rank, s.stated_under) for s in out] == [
+        ("S720", 1, None), ("W199", 2, "diagnosis"), ("I10X", 3, None)]
 
 
 def test_symptom_codes_under_the_heading_follow_its_definitive_diagnoses():

@@ -55,3 +55,33 @@ def test_overrides_other_filter_reasons_and_can_be_switched_off():
     assert _decide(text, "DVT", T2DM, status="filtered", reason="hypothetical").reason == "service name"
     off = CodingRules.load(overrides={"service_names": False})
     assert _decide("Stroke Unit", "Stroke", STROKE, rules=off).status == "kept"
+
+
+@pytest.mark.parametrize("text,surface", [
+    ("DISCHARGE SUMMARY - Stroke Medicine\nDiagnosis: ischaemic stroke.", "Stroke"),  # a document line
+    ("Stroke Medicine\nDiagnosis: ischaemic stroke.", "Stroke"),  # a capitalised specialty
+    ("STROKE\nDiagnosis: ischaemic stroke.", "STROKE"),  # a title in capitals
+    ("Seen by Stroke Medicine on the ward.\nDiagnosis: ischaemic stroke.", "Stroke"),
+    ("Diagnosis: ischaemic stroke.\nStroke Surgery team review requested", "Stroke"),
+])
+def test_mentions_on_heading_lines_are_service_names(text, surface):
+    assert _decide(text, surface, STROKE).reason == "service name"
+    off = CodingRules.load(overrides={"service_names": False})
+    assert _decide(text, surface, STROKE, rules=off).status == "kept"
+
+
+@pytest.mark.parametrize("text,surface", [
+    ("Stroke.", "Stroke"),  # a one-line note is not a title
+    ("Stroke\nSeen in ED, CT confirmed an infarct.", "Stroke"),  # a first line without title words
+    ("Procedure: left cataract surgery.\nNo complications.", "cataract"),  # an operation, not a specialty
+    ("Listed for cataract surgery in the spring.\nReview then.", "cataract"),
+    ("Stroke Medicine: ischaemic stroke confirmed\nPlan: aspirin.", "ischaemic stroke"),  # after the colon
+])
+def test_the_same_words_off_heading_lines_are_coded(text, surface):
+    assert _decide(text, surface, STROKE).status == "kept"
+
+
+def test_a_note_flattened_onto_one_line_has_no_heading_lines():
+    text = ("DISCHARGE SUMMARY,  HISTORY:,  82-year-old with dysphagia on and off for two years, admitted via the "
+            "emergency department, seen by the speech therapist.")
+    assert _decide(text, "dysphagia", STROKE).status == "kept"

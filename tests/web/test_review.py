@@ -24,8 +24,18 @@ def _run(*args, check=True):
 
 @pytest.fixture(scope="module")
 def results(tiny_pack, fixture_notes, tmp_path_factory):
-    out = tmp_path_factory.mktemp("review-results") / "results.jsonl"
-    _run("annotate", str(fixture_notes), "--pack", str(tiny_pack), "--out", str(out), "--no-progress")
+    from coding_toolkit.context.policy import DEFAULT_POLICY
+
+    folder = tmp_path_factory.mktemp("review-results")
+    out = folder / "results.jsonl"
+    # the page is tested on the fixture notes' symptom codes too (n01's chest pain, n03's breathlessness):
+    # the policy keeps them, switching off the rule that drops a symptom its diagnosis explains
+    policy = json.loads(DEFAULT_POLICY.read_text(encoding="utf-8"))
+    policy["chronic_conditions"] = str(DEFAULT_POLICY.with_name(policy["chronic_conditions"]))
+    policy["coding_rules"] = {"explained_symptoms": False}
+    (folder / "policy.json").write_text(json.dumps(policy), encoding="utf-8")
+    _run("annotate", str(fixture_notes), "--pack", str(tiny_pack), "--out", str(out), "--no-progress",
+         "--policy", str(folder / "policy.json"))
     return out
 
 
@@ -77,7 +87,16 @@ def test_invalid_decisions_name_the_field(review_server):
              ({"note_id": "n03", "system": "ICD-10", "code": "J189", "decision": "add"}, "span_start"),
              ({"note_id": "n03", "system": "ICD-10", "code": "J189", "decision": "add", "span_start": 5,
                "span_end": 99999}, "span_end"),
-             ({"note_id": "n03", "system": "ICD-10", "decision": "accept"}, "code")]
+             ({"note_id": "n03", "system": "ICD-10", "decision": "accept"}, "code"),
+             ({"note_id": "n03", "system": "ICD-10", "code": "I509", "decision": "reject"}, "concept"),
+             ({"note_id": "n03", "system": "ICD-10", "code": "I509", "decision": "reject", "concept": "maybe"},
+              "concept"),
+             ({"note_id": "n03", "system": "ICD-10", "code": "I509", "decision": "accept", "concept": "wrong"},
+              "concept"),
+             ({"note_id": "n03", "system": "ICD-10", "code": "J189", "decision": "add", "span_start": 5,
+               "span_end": 9, "sctid": "0"}, "sctid"),
+             ({"note_id": "n03", "system": "ICD-10", "code": "J189", "decision": "add", "span_start": 5,
+               "span_end": 9, "sctid": "1234567"}, "sctid")]
     for body, field in cases:
         r = _decide(review_server, **body)
         assert r.status_code == 422, body
@@ -90,7 +109,7 @@ def test_decisions_survive_a_server_restart(results, fixture_notes, tiny_pack, t
     args = _review_args(results, fixture_notes, tiny_pack, db)
     with live_server(args, tmp_path / "a.log", ready_path="/api/notes") as s:
         assert _decide(s, note_id="n01", system="ICD-10", code="I219", decision="reject", reason="old MI",
-                       reviewer="coder1").status_code == 200
+                       reviewer="coder1", concept="right").status_code == 200
         text = httpx.get(s.url + "/api/notes/n01").json()["text"]
         start = text.index("hypertension")
         assert _decide(s, note_id="n01", system="ICD-10", code="I10X", decision="add", span_start=start,
@@ -194,16 +213,24 @@ def test_coder_reviews_in_the_browser_then_exports_and_trains(browser, review_se
         body.send_keys("j")
     body.send_keys("a")
     wait.until(lambda drv: state_of("I10X") == "accept")
+    # a coding decision (right concept, not coded in this episode) is not a concept judgement
     card("I219").find_element(By.CSS_SELECTOR, ".reason").send_keys("old MI, not this admission")
     card("I219").find_element(By.CSS_SELECTOR, "button.reject").click()
-    wait.until(lambda drv: state_of("I219") == "reject")
+    wait.until(lambda drv: state_of("I219") == "reject: not coded here")
+    # the remaining code, by keyboard, as a wrong concept: the one negative example (the decision
+    # selected I21.9's card)
+    other = next(c for c in codes if c not in ("I10X", "I219"))
+    step = codes.index(other) - codes.index("I219")
+    body.send_keys("j" * step if step > 0 else "k" * -step)
+    body.send_keys("w")
+    wait.until(lambda drv: state_of(other) == "reject: wrong concept")
 
     # reload: every decision is still there, and the worklist counts them
     d.refresh()
     wait.until(lambda drv: drv.find_element(By.TAG_NAME, "body").get_attribute("data-note") == "n01")
-    assert state_of("I219") == "reject" and state_of("I10X") == "accept"
+    assert state_of("I219") == "reject: not coded here" and state_of("I10X") == "accept"
     n01 = d.find_element(By.CSS_SELECTOR, '#notes li[data-note="n01"] .counts').text
-    assert "1 accepted" in n01 and "1 rejected" in n01 and "1 to do" in n01
+    assert "1 accepted" in n01 and "2 rejected" in n01 and "0 to do" in n01
     open_note("n03")
     assert state_of("I509") == f"amend → {alternative}"
     # filter the worklist by code
@@ -215,7 +242,9 @@ def test_coder_reviews_in_the_browser_then_exports_and_trains(browser, review_se
     data = json.loads(export.read_text())
     anns = {(doc["name"], a["value"].lower(), a["correct"]) for doc in data["projects"][0]["documents"]
             for a in doc["annotations"]}
-    assert ("n01", "myocardial infarction", False) in anns and ("n01", "essential hypertension", True) in anns
+    assert ("n01", "myocardial infarction", True) in anns, "right concept, not coded here: never a negative"
+    assert ("n01", "essential hypertension", True) in anns
+    assert sum(1 for a in anns if not a[2]) == 1, "only the wrong concept is a negative"
     assert ("n03", "heart failure", True) in anns  # amended to an alternative of the same concept
     trained = tmp_path / "trained"
     r = _run("train", "supervised", "--pack", str(tiny_pack), "--export", str(export), "--out", str(trained),
@@ -229,8 +258,8 @@ def test_coder_reviews_in_the_browser_then_exports_and_trains(browser, review_se
     assert rows["n01"]["PRIMARY DIAGNOSIS (ICD)"] == "I10X" and rows["n01"]["CODING_STATUS"] == "CONFIRMED BY CODER"
     assert rows["n03"]["PRIMARY DIAGNOSIS (ICD)"] == alternative
     stats = json.loads(_run("review", "stats", "--db", str(review_server.db), "--json").stdout)
-    assert stats["systems"]["ICD-10"] == {"suggested_reviewed": 3, "final_codes": 2, "agreed": 1,
-                                          "precision": 0.3333, "recall": 0.5}
+    assert stats["systems"]["ICD-10"] == {"suggested_reviewed": 4, "final_codes": 2, "agreed": 1,
+                                          "precision": 0.25, "recall": 0.5}
 
 
 def test_one_megabyte_note_renders(browser, tiny_pack, tmp_path):
@@ -255,6 +284,68 @@ def test_one_megabyte_note_renders(browser, tiny_pack, tmp_path):
         body = d.find_element(By.TAG_NAME, "body")
         print(f"1 MB note ({n_mentions} mentions): fetched in {body.get_attribute('data-fetch-ms')} ms, "
               f"rendered in {body.get_attribute('data-render-ms')} ms")
+
+
+def _review_of(results, fixture_notes, db):
+    from coding_toolkit.io.notes_reader import read_notes
+    from coding_toolkit.review.app import Review
+    from coding_toolkit.review.data import join_texts, read_results
+    from coding_toolkit.review.store import DecisionStore
+
+    store = DecisionStore(db)
+    store.put_notes(join_texts(read_results(results), read_notes(fixture_notes), str(fixture_notes)))
+    return Review(store)
+
+
+def test_a_coding_decision_never_becomes_a_negative_concept_example(results, fixture_notes, tmp_path):
+    from coding_toolkit.review.app import DecisionIn
+    from coding_toolkit.review.export import mct_export
+
+    review = _review_of(results, fixture_notes, tmp_path / "r.sqlite")
+    n03 = review.view("n03")["suggestions"]
+    hf = next(s for s in n03 if s["code"] == "I509")
+    other = "I10X"  # a code of another concept, as when N18.9 is amended to N18.3
+    assert other not in {a["code"] for a in hf.get("alternatives", [])}
+    review.decide(DecisionIn(note_id="n03", system="ICD-10", code="I509", decision="amend", amended_code=other))
+    review.decide(DecisionIn(note_id="n01", system="ICD-10", code="I219", decision="reject", concept="right"))
+    review.decide(DecisionIn(note_id="n01", system="ICD-10", code="I10X", decision="reject", concept="wrong"))
+    export, counts = mct_export(review)
+    anns = {(doc["name"], a["value"].lower(), a["correct"]) for doc in export["projects"][0]["documents"]
+            for a in doc["annotations"]}
+    assert ("n03", "heart failure", True) in anns, "an amend is a coding decision: the concept was right"
+    assert ("n01", "myocardial infarction", True) in anns, "right concept, not coded here"
+    assert ("n01", "essential hypertension", False) in anns, "wrong concept: the one negative"
+    assert counts["incorrect"] == 1
+
+
+def test_older_decisions_without_a_concept_judgement_are_left_out(results, fixture_notes, tmp_path):
+    import sqlite3
+
+    from coding_toolkit.review.export import mct_export
+
+    db = tmp_path / "old.sqlite"
+    review = _review_of(results, fixture_notes, db)
+    review.store.close()
+    with sqlite3.connect(db) as conn:  # a row as a review from before the judgement saved it
+        conn.execute("INSERT INTO decisions (note_id, system, code, decision, decided_at) "
+                     "VALUES ('n01', 'ICD-10', 'I219', 'reject', '2026-01-01T00:00:00+00:00')")
+    export, counts = mct_export(_review_of(results, fixture_notes, db))
+    assert counts["skipped_without_concept_judgement"] == 1 and counts["incorrect"] == 0
+    assert all(not doc["annotations"] for doc in export["projects"][0]["documents"])
+
+
+def test_a_review_file_from_before_the_concept_column_opens(tmp_path):
+    import sqlite3
+
+    from coding_toolkit.review.store import SCHEMA, DecisionStore
+
+    db = tmp_path / "v1.sqlite"
+    with sqlite3.connect(db) as conn:
+        conn.executescript(SCHEMA.replace("sctid TEXT,\n    concept TEXT", "sctid TEXT"))
+        assert "concept" not in {r[1] for r in conn.execute("PRAGMA table_info(decisions)")}
+    store = DecisionStore(db)
+    saved = store.add(note_id="n", system="ICD-10", code="I10X", decision="reject", concept="wrong")
+    assert saved["concept"] == "wrong"
 
 
 def test_exports_are_spreadsheet_safe(review_server, tmp_path):

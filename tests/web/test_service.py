@@ -156,6 +156,19 @@ def test_suggest_cds_summary_is_per_episode(server):
     assert row_codes == e1_codes and len(e1_codes) >= 2
 
 
+def test_suggest_rejects_a_repeated_note_id_as_annotate_does(server):
+    from coding_toolkit.bulk.runner import DUPLICATE_ID_REASON
+
+    notes = [{"note_id": "a1", "episode_id": "E1", "text": "Impression: heart failure."},
+             {"note_id": "a1", "episode_id": "E1", "text": "Impression: heart failure."},
+             {"note_id": "a2", "episode_id": "E1", "text": "Exacerbation of asthma."}]
+    body = httpx.post(server.url + "/api/suggest", json={"notes": notes, "cds": True}).json()
+    assert [r["note_id"] for r in body["results"]] == ["a1", "a2"]
+    assert body["rejected"] == [{"index": 1, "note_id": "a1", "field": "notes[1].note_id",
+                                 "category": "duplicate note_id", "reason": DUPLICATE_ID_REASON}]
+    assert body["cds"]["rows"][0]["NOTE_IDS"] == "a1;a2", "the CDS row names each note once"
+
+
 def test_validation_errors_name_the_field_and_never_echo_text(server):
     secret = "Zebediah Quuxley attended with heart failure"
     cases = [({"content": {"txt": secret}}, "content.text"),
@@ -308,6 +321,16 @@ def test_non_loopback_bind_needs_a_token_or_explicit_opt_out(tmp_path):
     assert r.returncode == 2 and "at least 16 characters" in r.stderr
 
 
+def test_a_wrong_pack_fails_before_anything_is_announced(tmp_path):
+    for args in (["serve"], ["review", "serve", str(tmp_path / "r.jsonl"), "--notes", str(tmp_path / "n.jsonl")]):
+        r = subprocess.run([sys.executable, "-m", "coding_toolkit", *args, "--pack", str(tmp_path / "notpack"),
+                            "--port", "1"], capture_output=True, text=True, timeout=60)
+        assert r.returncode == 2, r.stderr
+        lines = r.stderr.strip().splitlines()
+        assert len(lines) == 1 and "notpack: model pack folder not found; fix:" in lines[0], r.stderr
+        assert "http://" not in r.stderr + r.stdout, "nothing is announced before the pack is checked"
+
+
 def test_help_does_not_import_the_web_stack():
     code = ("import sys; from click.testing import CliRunner; from coding_toolkit.cli.main import cli;"
             "r = CliRunner().invoke(cli, ['--help']); assert 'serve' in r.output, r.output;"
@@ -315,3 +338,13 @@ def test_help_does_not_import_the_web_stack():
             "assert not bad, bad")
     subprocess.run([sys.executable, "-c", code], check=True)
 
+
+def test_without_the_service_extra_the_web_commands_say_which_extra(tmp_path):
+    blocked = ("import sys; sys.modules['fastapi'] = sys.modules['uvicorn'] = None; "
+               "from coding_toolkit.cli.main import main; sys.argv = ['coding-toolkit'] + sys.argv[1:]; main()")
+    for args in (["serve"], ["review", "serve", str(tmp_path / "r.jsonl"), "--notes", str(tmp_path / "n.jsonl")],
+                 ["review", "export", "--db", str(tmp_path / "r.sqlite"), "--out", str(tmp_path / "x.json")]):
+        r = subprocess.run([sys.executable, "-c", blocked, *args], capture_output=True, text=True, timeout=60)
+        assert r.returncode == 2, (args, r.stderr)
+        assert r.stderr.strip().splitlines() == [
+            "Error: optional dependency 'fastapi' is not installed; fix: pip install 'coding-toolkit[service]'"], r.stderr

@@ -75,6 +75,11 @@ class MapStore:
                 yield conn
         except sa.exc.SQLAlchemyError as err:
             reason = (str(getattr(err, "orig", None) or err).strip().splitlines() or ["unknown error"])[0]
+            from coding_toolkit.io.outputs import disk_full
+
+            if write and disk_full(err):
+                raise MapError(f"map store {safe_url(self.url)}: {reason} while importing; fix: free space on "
+                               "that disk (or give --db on another), then run the import again") from err
             raise MapError(
                 f"map store {safe_url(self.url)}: {reason}; fix: check --db (a SQLite file path or a "
                 "reachable SQLAlchemy URL) and that the database is readable"
