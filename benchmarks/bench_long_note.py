@@ -28,12 +28,13 @@ def main() -> None:
     parser.add_argument("--sizes", nargs="+", type=float, default=[0.5, 1.0, 2.0, 5.0])
     args = parser.parse_args()
 
+    from coding_toolkit.pipeline import Pipeline
     from coding_toolkit.records import Note
     from coding_toolkit.run_config import RunConfig
 
     texts = [json.loads(line)["text"] for line in (ROOT / "examples" / "notes.jsonl").open(encoding="utf-8")]
     base = "\n\n".join(texts)
-    pipeline = RunConfig(max_note_chars=int(max(args.sizes) * 1_000_000) + 1).load_pipeline()
+    pipeline = Pipeline.from_config(RunConfig(max_note_chars=int(max(args.sizes) * 1_000_000) + 1))
     pipeline.process(Note(note_id="warm-up", text=base))
     rows = []
     for mb in sorted(args.sizes):

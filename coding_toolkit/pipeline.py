@@ -18,7 +18,7 @@ import hashlib
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from coding_toolkit import __version__
 from coding_toolkit.concepts.model import ConceptModel
@@ -26,6 +26,10 @@ from coding_toolkit.records import AnnotatedMention, CodeSuggestion, Note, NoteR
 from coding_toolkit.run_config import DEFAULT_MAX_NOTE_CHARS, RunConfig
 from coding_toolkit.suggest import CodingRules, review_mentions, suggestions_for
 from coding_toolkit.suggest.merge import evolve
+
+if TYPE_CHECKING:
+    from coding_toolkit.context.policy import Policy
+    from coding_toolkit.context.rules import RuleSet
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +51,35 @@ def text_hash(text: str) -> str:
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
 
 
+def coding_rules_of(policy: Any) -> CodingRules:
+    """The coding rules a filter policy switches (its ``coding_rules`` section: switches, or a rules
+    ``file`` relative to the policy's folder); the defaults without a policy."""
+    source = getattr(policy, "source", None)
+    return CodingRules.load(overrides=getattr(policy, "coding_rules", None) or {},
+                            base_dir=Path(source).parent if source and not source.startswith("<") else None,
+                            where=source or "policy")
+
+
+@dataclass(frozen=True)
+class RunRules:
+    """The rules a run applies, loaded and frozen: the filter policy, the coding rules it switches and
+    the context rules (None: the built-in ones). Loaded once from a ``RunConfig``'s files, where a bad
+    file is reported; Spark ships this object to its executors, so no rule file has to travel."""
+
+    policy: Policy
+    coding: CodingRules
+    context: RuleSet | None = None
+
+    @classmethod
+    def load(cls, config: RunConfig) -> RunRules:
+        from coding_toolkit.context.policy import Policy
+        from coding_toolkit.context.rules import load_rules
+
+        policy = Policy.load(config.policy_path)
+        return cls(policy=policy, coding=coding_rules_of(policy),
+                   context=load_rules(config.rules_path) if config.rules_path else None)
+
+
 @dataclass
 class Pipeline:
     pack: ConceptModel  # concepts.pack.Pack, or any linker with these members
@@ -63,25 +96,19 @@ class Pipeline:
     profile: Any = None
 
     def __post_init__(self):
-        if self.coding_rules is None:
-            policy = getattr(self.context, "policy", None)
-            source = getattr(policy, "source", None)
-            self.coding_rules = CodingRules.load(
-                overrides=getattr(policy, "coding_rules", None) or {},
-                base_dir=Path(source).parent if source and not source.startswith("<") else None,
-                where=source or "policy")
+        if self.coding_rules is None:  # a pipeline put together by hand: its context stage's policy decides
+            self.coding_rules = coding_rules_of(getattr(self.context, "policy", None))
         self.rules = self.coding_rules
 
     @classmethod
-    def from_config(cls, config: RunConfig, *, progress: bool = False) -> Pipeline:
+    def from_config(cls, config: RunConfig, *, rules: RunRules | None = None, progress: bool = False) -> Pipeline:
         """The pipeline ``config`` describes: its linker (``concepts/linkers.py``) loaded from its pack
         folder (the embedded starter pack when ``config.pack`` is None), that folder's map store, and
-        the context rules and policy. How the CLI, the library, workers, Spark and the service load it."""
+        its rules (``rules``, already loaded, or ``RunRules.load(config)``). How the CLI, the library,
+        workers, Spark and the service load it."""
         from coding_toolkit.concepts.linkers import load_linker
         from coding_toolkit.concepts.pack_files import MAPS_FILE
         from coding_toolkit.context.classifier import ContextClassifier
-        from coding_toolkit.context.policy import Policy
-        from coding_toolkit.context.rules import load_rules
         from coding_toolkit.context.stage import ContextStage
         from coding_toolkit.mapping.engine import MapEngine
 
@@ -92,13 +119,14 @@ class Pipeline:
         pack = load_linker(config.linker, path)
         engine = MapEngine(f"sqlite:///{(Path(pack.path) / MAPS_FILE).resolve()}")
         engine.preload()
-        classifier = ContextClassifier(load_rules(config.rules_path) if config.rules_path else None)
-        stage = ContextStage(classifier=classifier, policy=Policy.load(config.policy_path))
+        rules = rules or RunRules.load(config)
+        stage = ContextStage(classifier=ContextClassifier(rules.context), policy=rules.policy)
         stage.task_table.check_tasks(pack.meta_tasks, where=f"pack {pack.path}")
         loaded = RunConfig(pack=str(pack.path), policy_path=config.policy_path, rules_path=config.rules_path,
                            max_note_chars=config.max_note_chars, linker=config.linker,
                            profile_path=config.profile_path)
-        pipeline = cls(pack=pack, engine=engine, context=stage, max_note_chars=config.max_note_chars, config=loaded)
+        pipeline = cls(pack=pack, engine=engine, context=stage, max_note_chars=config.max_note_chars, config=loaded,
+                       coding_rules=rules.coding)
         if config.profile_path:
             from coding_toolkit.evaluation.profile import load_profile
             pipeline.profile = load_profile(config.profile_path, pack_hash=pack.hash)

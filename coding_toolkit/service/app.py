@@ -234,10 +234,9 @@ def cds_summary(results, rules) -> dict[str, Any]:
 def create_app():
     """uvicorn factory: one app, and one pipeline, per worker process."""
     settings = settings_from_env()
-    pipeline = Pipeline.from_pack(settings.get("pack"), policy_path=settings.get("policy_path"),
-                                  rules_path=settings.get("rules_path"),
-                                  max_note_chars=int(settings["max_note_chars"]),
-                                  profile_path=settings.get("profile_path"))
+    from coding_toolkit.run_config import RunConfig
+
+    pipeline = Pipeline.from_config(RunConfig(**settings["run_config"]))  # serve's options, as annotate's
     from coding_toolkit.process import freeze_loaded_objects
 
     freeze_loaded_objects()  # the worker process's entry: the model stays loaded for its lifetime

@@ -122,10 +122,11 @@ def test_cds_table_applies_the_rules_it_is_given(tiny_pack):
     results = [pipeline.process(Note(note_id=i, text=t, episode_id="E1")) for i, t in
                (("a", "Essential hypertension, well controlled."), ("b", "Final diagnosis: asthma."))]
     on = cds_table(results, CodingRules.load(), by_episode=True)
+    # the two rules that rank a main-diagnosis statement first (the heading's, and primary focus)
     off = cds_table(results, CodingRules.load(overrides={"primary_from_heading": False, "primary_focus": False}),
                     by_episode=True)
     assert on[0][:5] == ["EPISODE_ID", "NOTE_IDS", "SUGGESTION_STATUS", "PRIMARY DIAGNOSIS (ICD)",
                          "SECONDARY DIAGNOSIS (ICD) 1"]
-    # the code stated under a main-diagnosis heading ranks first only where that rule is on
+    # the code stated under a main-diagnosis heading ranks first only where those rules are on
     assert on[1][:5] == ["E1", "a;b", STATUS, "J459", "I10X"]
     assert off[1][:5] == ["E1", "a;b", STATUS, "I10X", "J459"]

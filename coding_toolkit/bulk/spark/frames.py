@@ -6,9 +6,10 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from coding_toolkit.bulk.spark.schema import _RESULT_SCHEMA, MENTION_FIELDS, NOTE_SCHEMA, SUGGESTION_FIELDS
-from coding_toolkit.bulk.spark.shipping import _read_optional, _read_policy, _ship_pack
+from coding_toolkit.bulk.spark.shipping import _ship_pack
 from coding_toolkit.bulk.spark.worker import _annotate_partitions, _WorkerConfig
 from coding_toolkit.errors import InputError
+from coding_toolkit.pipeline import RunRules
 from coding_toolkit.run_config import (
     DEFAULT_BATCH_CHARS,
     DEFAULT_BATCH_NOTES,
@@ -40,11 +41,11 @@ def annotate_notes_frame(notes_df: DataFrame, pack_path, *, text_column: str = "
                              f"fix: pass {option} with one of those names")
     spark = notes_df.sparkSession
     pack_name, pack_hash, shared_path = _ship_pack(spark, pack_path, ship_pack)
-    policy, coding_rules = _read_policy(policy_path)
-    cfg = _WorkerConfig(pack_name=pack_name, pack_hash=pack_hash, pack_path=shared_path,
-                        policy=policy, coding_rules=coding_rules, rules=_read_optional(rules_path, "rules"),
-                        run=RunConfig(max_note_chars=max_note_chars, batch_notes=max_batch_notes,
-                                      batch_chars=max_batch_chars, linker=linker))
+    # the rules are loaded (and a bad file reported) here on the driver; executors get the objects
+    rules = RunRules.load(RunConfig(policy_path=policy_path, rules_path=rules_path))
+    cfg = _WorkerConfig.of(pack_name, pack_hash, shared_path, rules=rules,
+                           run=RunConfig(max_note_chars=max_note_chars, batch_notes=max_batch_notes,
+                                         batch_chars=max_batch_chars, linker=linker))
     n = partitions or 2 * spark.sparkContext.defaultParallelism
     # an explicit partition count is never coalesced by adaptive execution, so all cores get work
     notes = notes_df.select(

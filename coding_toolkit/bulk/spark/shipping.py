@@ -1,44 +1,12 @@
-"""The driver's side of shipping: the pack folder (once per session) and the small rule files."""
+"""The driver's side of shipping: the pack folder (once per session; the rules travel loaded, ``RunRules``)."""
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
 from pyspark.sql import SparkSession
 
-from coding_toolkit.errors import InputError, PackError
-
-
-def _read_optional(path, what: str) -> str | None:
-    if path is None:
-        return None
-    try:
-        return Path(path).read_text(encoding="utf-8")
-    except OSError as e:
-        raise InputError(f"{path}: cannot read the {what} file ({e.strerror}); fix: check the path") from e
-
-
-def _read_policy(path) -> tuple[str | None, str | None]:
-    """(policy text, text of the coding-rules file it names) for the workers.
-
-    A policy may name its coding rules file relative to its own folder
-    (``"coding_rules": {"file": "my_rules.json"}``); workers read a copy of the policy from their
-    temporary folder, where that path means nothing, so the file travels with the policy."""
-    text = _read_optional(path, "policy")
-    if text is None:
-        return None, None
-    try:
-        policy = json.loads(text)
-        name = policy.get("coding_rules", {}).get("file") if isinstance(policy, dict) else None
-    except (ValueError, AttributeError):
-        return text, None  # the worker's policy loader reports what is wrong, with the fix
-    if not isinstance(name, str):
-        return text, None
-    from coding_toolkit.suggest.config import rules_file_path
-
-    rules_file = rules_file_path(name, Path(path).resolve().parent)
-    return text, _read_optional(rules_file, "coding rules (named in the policy's coding_rules.file)")
+from coding_toolkit.errors import PackError
 
 
 def _pack_content_hash(pack_path) -> str:

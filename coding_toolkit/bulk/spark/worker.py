@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import os
-import tempfile
+import pickle
 from dataclasses import dataclass, replace
-from pathlib import Path
 
 from pyspark import SparkFiles
 
 from coding_toolkit.bulk.spark.schema import DUPLICATE_REASON, NOTE_SCHEMA
 from coding_toolkit.errors import PackError
+from coding_toolkit.pipeline import RunRules
 from coding_toolkit.run_config import RunConfig
 
 log = logging.getLogger(__name__)
@@ -26,46 +25,23 @@ class _WorkerConfig:
     pack_name: str  # SparkFiles name of the shipped pack folder
     pack_hash: str  # content hash the driver saw: the worker refuses anything else
     pack_path: str | None  # shared-storage path read in place (ship_pack=False), else None
-    policy: str | None  # file contents (small JSON), so nothing else has to be shipped
-    rules: str | None
-    run: RunConfig  # max_note_chars and the batch bounds (its paths are the driver's: not used here)
-    # the coding-rules file the policy names (``coding_rules.file``), its contents
-    coding_rules: str | None = None
+    run: RunConfig  # max_note_chars, the batch bounds and the linker (its paths are the driver's: not used here)
+    # the policy, coding rules and context rules, loaded (and checked) on the driver: no file travels
+    rules: RunRules
+    rules_digest: str  # identity of ``rules`` (a changed rule is another worker configuration)
+
+    @classmethod
+    def of(cls, pack_name: str, pack_hash: str, pack_path: str | None, run: RunConfig, rules: RunRules):
+        digest = hashlib.sha256(pickle.dumps(rules)).hexdigest()[:16]
+        return cls(pack_name, pack_hash, pack_path, run, rules, digest)
 
     @property
     def key(self) -> tuple:
-        return (self.pack_hash, _sha(self.policy), _sha(self.rules), _sha(self.coding_rules),
-                self.run.max_note_chars)
+        return (self.pack_hash, self.rules_digest, self.run.max_note_chars, self.run.linker)
 
 
 _PIPELINE: tuple[tuple, object] | None = None  # (config key, Pipeline): one loaded pack per worker
 _LOADS = 0  # packs loaded by this worker process (tests check it stays at one)
-
-
-def _sha(text: str | None) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16] if text is not None else ""
-
-
-def _materialise(text: str | None, suffix: str) -> str | None:
-    """Write shipped file contents to a worker-local file (the pipeline takes paths)."""
-    if text is None:
-        return None
-    path = Path(tempfile.gettempdir()) / f"coding_toolkit_{_sha(text)}{suffix}"
-    if not path.exists():
-        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    return str(path)
-
-
-def _worker_policy(cfg: _WorkerConfig) -> str | None:
-    """The policy as this worker reads it: its coding-rules file pointing at the worker's copy."""
-    if cfg.policy is None or cfg.coding_rules is None:
-        return cfg.policy
-    policy = json.loads(cfg.policy)
-    policy["coding_rules"] = {**policy["coding_rules"],
-                              "file": _materialise(cfg.coding_rules, ".coding_rules.json")}
-    return json.dumps(policy)
 
 
 def _worker_pipeline(cfg: _WorkerConfig):
@@ -78,9 +54,7 @@ def _worker_pipeline(cfg: _WorkerConfig):
     from coding_toolkit.process import freeze_loaded_objects
 
     path = cfg.pack_path or SparkFiles.get(cfg.pack_name)
-    pipeline = Pipeline.from_config(replace(cfg.run, pack=path,
-                                            policy_path=_materialise(_worker_policy(cfg), ".policy.json"),
-                                            rules_path=_materialise(cfg.rules, ".rules.json")))
+    pipeline = Pipeline.from_config(replace(cfg.run, pack=path), rules=cfg.rules)
     if pipeline.pack.hash != cfg.pack_hash:
         raise PackError(f"{path}: the executor's pack has hash {pipeline.pack.hash[:16]}..., the driver's "
                         f"{cfg.pack_hash[:16]}... (the pack folder changed during the Spark session); "
