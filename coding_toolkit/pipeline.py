@@ -7,6 +7,7 @@ in this order:
     pack.annotate                  text -> [Mention]       (a concepts.model.ConceptModel: concepts.pack.Pack)
     mapping.engine.MapEngine       sctid -> [MapRow] per mention (default marked)
     context.ContextStage           mentions + their rows -> [(ContextLabels, FilterDecision)], each one's heading
+    refine.Refiner                 the most specific concept the note supports (concept model in the pack)
     suggest.filter_service_names   "Stroke Unit" mentions -> filtered, reason "service name"
     suggest.suggestions_for        [AnnotatedMention] + headings -> ranked [CodeSuggestion] (coding rules applied)
 """
@@ -56,6 +57,8 @@ class Pipeline:
     coding_rules: CodingRules | None = None
     # the rules in force: ``coding_rules``, or the defaults with the policy's switches
     rules: CodingRules = field(init=False, repr=False)
+    # refinement with the pack's concept model (refine.Refiner); None = off or a pack without an index
+    refiner: Any = None
 
     def __post_init__(self):
         if self.coding_rules is None:
@@ -89,7 +92,9 @@ class Pipeline:
         stage.task_table.check_tasks(pack.meta_tasks, where=f"pack {pack.path}")
         config = RunConfig(pack=str(pack.path), policy_path=policy_path, rules_path=rules_path,
                            max_note_chars=max_note_chars)
-        return cls(pack=pack, engine=engine, context=stage, max_note_chars=max_note_chars, config=config)
+        from coding_toolkit.refine import refiner_for
+        return cls(pack=pack, engine=engine, context=stage, max_note_chars=max_note_chars, config=config,
+                   refiner=refiner_for(pack, engine, stage.policy))
 
     # -- provenance -------------------------------------------------------------------------
     @property
@@ -106,6 +111,7 @@ class Pipeline:
                 "toolkit_version": __version__,
                 # which code-level rules shaped the suggestions (auditors: docs/coders.md, "Coding rules")
                 "coding_rules": self.rules.switches(),
+                "refinement": self.refiner.provenance() if self.refiner is not None else {"enabled": False},
             }
             if cached["illustrative"]:
                 cached["warning"] = ILLUSTRATIVE_LABEL
@@ -128,12 +134,16 @@ class Pipeline:
         self.check(note)
         text = note.text
         mentions = self.pack.annotate(text)
+        if self.refiner is not None:
+            mentions = self.refiner.link_inside_names(text, mentions, self.pack.annotate)
         lookup = self.engine.lookup
         codes = [tuple(lookup(m.sctid)) for m in mentions]
         decisions, headings = self.context.run_with_headings(text, mentions, codes)
         annotated = filter_service_names(text, tuple(
             AnnotatedMention(mention=m, labels=labels, decision=decision, codes=c)
             for m, c, (labels, decision) in zip(mentions, codes, decisions)), self.rules)
+        if self.refiner is not None:
+            annotated, headings = self.refiner.run(text, annotated, headings)
         return NoteResult(
             note_id=note.note_id, episode_id=note.episode_id, mentions=annotated,
             suggestions=suggestions_for(annotated, self.rules, headings), provenance=self.provenance,

@@ -223,6 +223,22 @@ class Pack:
         return self._cat
 
     @property
+    def concept_model(self):
+        """The pack's concept-model index (``refine/index.py``, memory-mapped), None when built without one."""
+        if not hasattr(self, "_concept_model"):
+            from coding_toolkit.refine.index import ConceptModelIndex
+            self._concept_model = ConceptModelIndex.load(self.path)
+        return self._concept_model
+
+    def concept_name(self, sctid: str) -> str:
+        """The concept's preferred name in the pack (its id when the pack does not name it)."""
+        name = self._names.get(sctid)
+        if name is None:
+            cdb = self.cat.cdb
+            name = cdb.get_name(sctid) if sctid in cdb.cui2info else sctid
+        return name
+
+    @property
     def maps_url(self) -> str:
         return f"sqlite:///{(self.path / MAPS_FILE).resolve()}"
 
@@ -302,6 +318,9 @@ class Pack:
         from coding_toolkit.concepts.reproducible import build_time, canonicalise_medcat_dir
         canonicalise_medcat_dir(out / MEDCAT_DIR)  # the same training gives the same hash
         shutil.copy2(self.path / MAPS_FILE, out / MAPS_FILE)
+        from coding_toolkit.refine.index import INDEX_DIR
+        if (self.path / INDEX_DIR).is_dir():
+            shutil.copytree(self.path / INDEX_DIR, out / INDEX_DIR)
         prov = copy.deepcopy({k: v for k, v in self.provenance.items() if k != "content_hash"})
         event = {"time": build_time()[1], "parent_hash": self.hash, "note": note}
         if training:
