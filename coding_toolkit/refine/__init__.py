@@ -26,4 +26,10 @@ def refiner_for(pack: Any, engine: Any, policy: Any = None):
         return None
     attribute_types = frozenset(type_of(tag)[0] for tag in rules.attribute_only_tags)
     name_of = getattr(pack, "concept_name", lambda sctid: sctid)
-    return Refiner(index, rules, engine.lookup, name_of, attribute_types)
+    pairs = named = None
+    if rules.on("inside_names") and hasattr(pack, "name_word_pairs"):
+        pairs = pack.name_word_pairs()  # at load: forked workers share it
+
+        def named(words: list[str]) -> list[tuple[str, str, tuple[str, ...]]]:
+            return [(c, name_of(c), pack.concept_types(c)) for c in pack.concepts_named(words)]
+    return Refiner(index, rules, engine.lookup, name_of, attribute_types, pairs, named)

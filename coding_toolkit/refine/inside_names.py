@@ -8,41 +8,124 @@ it overlaps. Only notes with such a free word pay for the extra (short) linking 
 """
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
+import numpy as np
+
 from coding_toolkit.records import Mention
 
+_WORD = re.compile(r"\w+")
+MAX_NAME_WORDS = 6
 
-def word_pattern(words: Sequence[str]) -> re.Pattern:
-    alternatives = sorted({re.escape(w) for w in words}, key=len, reverse=True)
-    return re.compile(r"(?<![\w-])(?:" + "|".join(alternatives) + r")(?![\w-])", re.IGNORECASE)
+
+def _named_across(text: str, ws: int, we: int, a: int, b: int, named) -> list[Mention]:
+    """The longest run of words around the blank [a, b) that is exactly one concept's name."""
+    words = [(m.start() + ws, m.end() + ws, m.group(0).lower()) for m in _WORD.finditer(text[ws:we])]
+    left = [w for w in words if w[1] <= a][-MAX_NAME_WORDS:]
+    right = [w for w in words if w[0] >= b][:MAX_NAME_WORDS]
+    for size in range(min(MAX_NAME_WORDS, len(left) + len(right)), 1, -1):
+        for k in range(max(1, size - len(right)), min(len(left), size - 1) + 1):
+            run = left[len(left) - k:] + right[:size - k]
+            concepts = named([w[2] for w in run])
+            if len(concepts) == 1:
+                sctid, name, types = concepts[0]
+                start, end = run[0][0], run[-1][1]
+                return [Mention(start - ws, end - ws, text[start:end], sctid, name, 1.0, types)]
+    return []
+
+
+def word_pattern(words: Sequence[str]) -> tuple[str, ...]:
+    """The words, lower case, longest first ("minimally displaced" before "displaced")."""
+    return tuple(sorted({" ".join(w.lower().split()) for w in words}, key=len, reverse=True))
+
+
+def _occurrences(text: str, words: tuple[str, ...]) -> list[tuple[int, int]]:
+    """Spans of the words as whole words (str.find per word: one alternation regex over a long note
+    costs ~1 ms), in text order, a longer word winning over one inside it."""
+    lower = text.lower()
+    found: list[tuple[int, int]] = []
+    for word in words:
+        i = lower.find(word)
+        while i >= 0:
+            j = i + len(word)
+            if (i == 0 or not _in_word(lower[i - 1])) and (j == len(lower) or not _in_word(lower[j])) and \
+                    not any(a <= i < b for a, b in found):
+                found.append((i, j))
+            i = lower.find(word, j)
+    return sorted(found)
+
+
+def _in_word(ch: str) -> bool:
+    return ch.isalnum() or ch in "_-"
+
+
+def _word_before(text: str, a: int) -> str | None:
+    """The word ending just before position ``a`` (spaces between; none across a line end)."""
+    i = a
+    while i > 0 and text[i - 1] in " \t":
+        i -= 1
+    j = i
+    while j > 0 and (text[j - 1].isalnum() or text[j - 1] == "_"):
+        j -= 1
+    return text[j:i].lower() if j < i else None
+
+
+def _word_after(text: str, b: int) -> str | None:
+    i, n = b, len(text)
+    while i < n and text[i] in " \t":
+        i += 1
+    j = i
+    while j < n and (text[j].isalnum() or text[j] == "_"):
+        j += 1
+    return text[i:j].lower() if j > i else None
 
 
 def link_inside_names(text: str, mentions: list[Mention], annotate: Callable[[str], list[Mention]],
-                      pattern: re.Pattern, window: int, is_attribute: Callable[[Mention], bool]) -> list[Mention]:
+                      words: tuple[str, ...], window: int, is_attribute: Callable[[Mention], bool],
+                      pairs: np.ndarray | None = None,
+                      named: Callable[[list[str]], list[tuple[str, str, tuple[str, ...]]]] | None = None
+                      ) -> list[Mention]:
+    """``pairs``: sorted hashes of the word pairs in the pack's names (``Pack.name_word_pairs``): only
+    where the words either side of the blank are such a pair is a name looked for. ``named``: words ->
+    the concepts with exactly that name, as (sctid, preferred name, type ids) (a dictionary look-up
+    of the pack's names); without it, the linker runs again on the window with the word blanked."""
     out = list(mentions)
-    for m in pattern.finditer(text):
-        a, b = m.span()
-        if any(x.start <= a and b <= x.end and not is_attribute(x) for x in out):
+    covered = [(x.start, x.end) for x in out if not is_attribute(x)]  # sorted by start, not overlapping
+    starts = [c[0] for c in covered]
+    for a, b in _occurrences(text, words):
+        i = bisect.bisect_right(starts, a) - 1
+        if i >= 0 and covered[i][1] >= b:
             continue  # already inside a linked name ("left ventricular failure")
+        prev, nxt = _word_before(text, a), _word_after(text, b)
+        if prev is None or nxt is None:
+            continue  # a name must go on past the word on both sides, on the same line
+        if pairs is not None:
+            key = hash(f"{prev} {nxt}")
+            i = int(np.searchsorted(pairs, key))
+            if i >= len(pairs) or pairs[i] != key:
+                continue  # no name has these two words side by side
         line_start = text.rfind("\n", 0, a) + 1
         line_end = text.find("\n", b)
         line_end = len(text) if line_end < 0 else line_end
         ws, we = max(line_start, a - window), min(line_end, b + window)
         before, after = text[ws:a], text[b:we]
-        if not re.search(r"\w\s*$", before) or not re.match(r"\s*\w", after):
-            continue  # a name must go on past the word on both sides
-        found = [f for f in annotate(before + " " * (b - a) + after)
-                 if f.start + ws < a and f.end + ws > b and not is_attribute(f)]
+        if named is not None:
+            found = _named_across(text, ws, we, a, b, named)
+        else:
+            found = [f for f in annotate(before + " " * (b - a) + after)
+                     if f.start + ws < a and f.end + ws > b and not is_attribute(f)]
         if not found:
             continue
         f = max(found, key=lambda f: f.end - f.start)
         start, end = f.start + ws, f.end + ws
         new = replace(f, start=start, end=end, text=text[start:end],
-                      qualifiers=(*f.qualifiers, " ".join(m.group(0).lower().split())))
+                      qualifiers=(*f.qualifiers, " ".join(text[a:b].lower().split())))
         out = [x for x in out if x.end <= start or x.start >= end]
         out.append(new)
         out.sort(key=lambda x: (x.start, x.end))
+        covered = [(x.start, x.end) for x in out if not is_attribute(x)]
+        starts = [c[0] for c in covered]
     return out

@@ -27,7 +27,7 @@ class RefineRules:
     attribute_type: Mapping[str, str]  # name -> type sctid
     name_types: tuple[str, ...]
     attribute_only_tags: frozenset[str]
-    scope_break: re.Pattern
+    scope_breaks: tuple[re.Pattern, ...]
     history: Mapping[str, tuple[str, ...]]
     allergy_headings: frozenset[str]
     allergy_cues: tuple[str, ...]
@@ -83,7 +83,8 @@ def _shipped() -> RefineRules:
         attribute_type=dict(d["attribute_types"]),
         name_types=tuple(d["name_types"]),
         attribute_only_tags=frozenset(d["attribute_only_tags"]),
-        scope_break=re.compile("|".join(f"(?:{p})" for p in d["scope_breaks"])),
+        # one pass per pattern: one alternation of them all is several times slower on long notes
+        scope_breaks=tuple(re.compile(p) for p in d["scope_breaks"]),
         history={k: tuple(v) for k, v in d["history"].items() if not k.startswith("_")},
         allergy_headings=frozenset(d["allergy"]["headings"]),
         allergy_cues=tuple(d["allergy"]["cues"]),

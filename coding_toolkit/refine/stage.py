@@ -26,6 +26,8 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
+import numpy as np
+
 from coding_toolkit.records import AnnotatedMention, FilterDecision, MapRow, Mention
 from coding_toolkit.refine.index import ConceptModelIndex
 from coding_toolkit.refine.inside_names import link_inside_names, word_pattern
@@ -49,7 +51,9 @@ class Refiner:
     """The refinement stage over one pack's concept-model index."""
 
     def __init__(self, index: ConceptModelIndex, rules: RefineRules, lookup: Callable[[str], Sequence[MapRow]],
-                 name_of: Callable[[str], str], attribute_types: frozenset[str] = frozenset()):
+                 name_of: Callable[[str], str], attribute_types: frozenset[str] = frozenset(),
+                 word_pairs: np.ndarray | None = None,
+                 named: Callable[[list[str]], list[tuple[str, str, tuple[str, ...]]]] | None = None):
         self.index, self.rules, self.lookup, self.name_of = index, rules, lookup, name_of
         self.attribute_types = attribute_types  # MedCAT type ids of attribute-only tags
         t = rules.attribute_type
@@ -64,9 +68,13 @@ class Refiner:
                               tp(t["finding context"]): {index.pos(x) for x in h["finding_context"]}}
         self.allergy_roots = {p for p in (index.pos(x) for x in rules.allergy_roots) if p >= 0}
         self.laterality_values = {p for p in (index.pos(x) for x in rules.starter_laterality.values()) if p >= 0}
-        self._generated: dict[int, frozenset[int]] = {}
+        self._generated: dict[int, np.ndarray] = {}
         self._codes: dict[int, bool] = {}
+        self._positions: dict[str, int] = {}
+        self._allergy_words = False
         self._words = word_pattern(rules.inside_words)
+        self._pairs = word_pairs  # Pack.name_word_pairs(): hashes of word pairs inside the pack's names
+        self._named = named  # words -> the concepts so named (a dictionary look-up; None: link again)
 
     def provenance(self) -> dict:
         return {"enabled": True, **self.rules.provenance(), "index": self.index.summary()}
@@ -76,7 +84,8 @@ class Refiner:
         """Mentions with names linked across laterality/modifier words (before the context stage)."""
         if not self.rules.on("inside_names"):
             return mentions
-        return link_inside_names(text, mentions, annotate, self._words, self.rules.window_chars, self._is_attribute)
+        return link_inside_names(text, mentions, annotate, self._words, self.rules.window_chars, self._is_attribute,
+                                 self._pairs, self._named)
 
     # -- helpers ----------------------------------------------------------------------------------
     def _coded(self, pos: int) -> bool:
@@ -85,20 +94,29 @@ class Refiner:
             cached = self._codes[pos] = bool(self.lookup(self.index.sctid(pos)))
         return cached
 
-    def _generate(self, pos: int) -> frozenset[int]:
-        """Concepts a refinement of ``pos`` may be: below it or its parents, or taking it as a value."""
+    def _generate(self, pos: int) -> np.ndarray:
+        """Concepts a refinement of ``pos`` may be: below it or its parents, or taking it as a value
+        (unique positions; cached, as notes repeat concepts)."""
         cached = self._generated.get(pos)
         if cached is None:
             ix, r = self.index, self.rules
-            out = set(ix.descendants(pos, r.depth, r.cap))
-            for parent in ix.parents(pos):
-                out |= ix.descendants(parent, r.depth - 1, r.cap)
-            out.update(ix.with_value(pos)[:r.value_cap])
-            out.discard(pos)
-            cached = self._generated[pos] = frozenset(out)
+            parents = np.asarray(ix.parents(pos), np.int64)
+            here = np.array([pos], np.int64)
+            out = np.concatenate([ix.below(here, r.depth, r.cap), ix.below(parents, r.depth - 1, r.cap),
+                                  ix.with_values(here)[:r.value_cap]])
+            cached = np.unique(out[out != pos])
             if len(self._generated) > 100_000:
                 self._generated.clear()
+            self._generated[pos] = cached
         return cached
+
+    def _pos(self, sctid: str) -> int:
+        pos = self._positions.get(sctid)
+        if pos is None:
+            if len(self._positions) > 200_000:
+                self._positions.clear()
+            pos = self._positions[sctid] = self.index.pos(sctid)
+        return pos
 
     def _is_attribute(self, m: Mention) -> bool:
         return (not m.sctid.isdigit()) or any(t in self.attribute_types for t in m.type_ids)
@@ -115,10 +133,11 @@ class Refiner:
             attribute = self._is_attribute(am.mention)
             eligible = (lab.negation == "Affirmed" and lab.experiencer == "Patient" and lab.temporality != "Hypothetical"
                         and (attribute or am.decision.status == "kept"))
-            parts.append(_Part(am, heading, self.index.pos(am.mention.sctid), attribute, eligible))
+            parts.append(_Part(am, heading, self._pos(am.mention.sctid), attribute, eligible))
         new: list[_Part] = []
-        scopes = self._scopes(text, parts)
-        for scope in scopes:
+        indexed = any(p.eligible and p.pos >= 0 for p in parts)  # composing needs a part the index knows
+        self._allergy_words = "allerg" in text.lower()  # every allergy cue says it
+        for scope in self._scopes(text, parts) if indexed else ():
             if self.rules.on("allergy") and self._allergy_scope(text, scope):
                 new += self._allergy(text, scope)
             if self.rules.on("compose"):
@@ -130,7 +149,7 @@ class Refiner:
         return self._assemble(parts, new)
 
     def _scopes(self, text: str, parts: list[_Part]) -> list[list[_Part]]:
-        breaks = [m.start() for m in self.rules.scope_break.finditer(text)]
+        breaks = sorted(m.start() for pattern in self.rules.scope_breaks for m in pattern.finditer(text))
         scopes: dict[int, list[_Part]] = {}
         import bisect
         for p in parts:
@@ -143,11 +162,9 @@ class Refiner:
         if len(ev) < 2 or not any(not p.attribute for p in ev):
             return []
         ix = self.index
-        counts: dict[int, int] = {}
-        for pos in {p.pos for p in ev}:
-            for c in self._generate(pos):
-                counts[c] = counts.get(c, 0) + 1
-        candidates = [c for c, n in counts.items() if n >= 2]
+        reached, counts = np.unique(np.concatenate([self._generate(pos) for pos in {p.pos for p in ev}]),
+                                    return_counts=True)
+        candidates = reached[counts >= 2].tolist()  # reached from two parts at least
         if not candidates:
             return []
         ctx = _Context(ix, ev, self, text)
@@ -201,6 +218,8 @@ class Refiner:
     def _allergy_scope(self, text: str, scope: list[_Part]) -> bool:
         if any(p.heading and p.heading.strip().lower() in self.rules.allergy_headings for p in scope):
             return True
+        if not self._allergy_words:
+            return False
         start = min(p.am.mention.start for p in scope)
         line_start = text.rfind("\n", 0, start) + 1
         window = text[line_start:max(p.am.mention.end for p in scope)].lower()

@@ -21,7 +21,6 @@ from coding_toolkit.refine.rules import RefineRules
 from coding_toolkit.terminology.rf2 import strip_tag
 from coding_toolkit.terminology.variants import name_key
 
-
 _OF = re.compile(r"^(\w+) of (\w+)$", re.IGNORECASE)
 
 
