@@ -190,22 +190,30 @@ def end_to_end(notes_path: Path, copies: int, rounds: int = 3) -> dict:
             "index": refiner.index.summary()["concepts"]}
 
 
+def full_size(concepts: int, keep: Path | None) -> float:
+    with tempfile.TemporaryDirectory(prefix="ct-refine-") as tmp:
+        release = keep or Path(tmp) / "release"
+        t0 = time.perf_counter()
+        counts = write_release(release, concepts)
+        print(f"synthetic release: {counts} in {time.perf_counter() - t0:.1f}s", flush=True)
+        figures, index = build_index(release, Path(tmp))
+        print(f"index: {figures} (targets: build < 60 s, < 500 MB)", flush=True)
+        per_note = stage_cost(index)
+        print(f"stage on the full-size index: {per_note:.2f} ms per synthetic note of 20 mentions", flush=True)
+    return per_note
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--concepts", type=int, default=350_000)
     ap.add_argument("--notes", type=Path, default=DEFAULT_NOTES)
     ap.add_argument("--copies", type=int, default=3)
     ap.add_argument("--keep", type=Path, help="write the synthetic release here (default: a temporary folder)")
+    ap.add_argument("--end-to-end-only", action="store_true", help="skip the full-size index (parts 1 and 2)")
     args = ap.parse_args()
-    with tempfile.TemporaryDirectory(prefix="ct-refine-") as tmp:
-        release = args.keep or Path(tmp) / "release"
-        t0 = time.perf_counter()
-        counts = write_release(release, args.concepts)
-        print(f"synthetic release: {counts} in {time.perf_counter() - t0:.1f}s", flush=True)
-        figures, index = build_index(release, Path(tmp))
-        print(f"index: {figures} (targets: build < 60 s, < 500 MB)", flush=True)
-        per_note = stage_cost(index)
-        print(f"stage on the full-size index: {per_note:.2f} ms per synthetic note of 20 mentions", flush=True)
+    per_note = None
+    if not args.end_to_end_only:
+        per_note = full_size(args.concepts, args.keep)
     if not args.notes.is_file():
         print(f"SKIPPED end-to-end: notes not found at {args.notes} (they live in ../shared/benchmarks/notes)")
         return
@@ -213,7 +221,8 @@ def main() -> None:
     print(f"starter pack, {e2e['notes']} MTSamples notes, best of 3 rounds per note: {e2e['ms_per_note_off']} ms/note off, "
           f"{e2e['ms_per_note_on']} ms/note on: ratio on/off = {e2e['ratio_on_over_off']} (target <= 1.10); "
           f"notes whose codes changed: {e2e['notes_with_other_codes']} of {e2e['notes'] // args.copies}")
-    print(f"full-size stage cost / starter pipeline per note = {per_note / e2e['ms_per_note_off']:.3f}")
+    if per_note is not None:
+        print(f"full-size stage cost / starter pipeline per note = {per_note / e2e['ms_per_note_off']:.3f}")
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ of an attribute value a part already has. Relationship groups are not compared.
 """
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -71,6 +72,7 @@ class Refiner:
         self._generated: dict[int, np.ndarray] = {}
         self._codes: dict[int, bool] = {}
         self._positions: dict[str, int] = {}
+        self._attribute: dict[str, bool] = {}
         self._allergy_words = False
         self._words = word_pattern(rules.inside_words)
         self._pairs = word_pairs  # Pack.name_word_pairs(): hashes of word pairs inside the pack's names
@@ -119,13 +121,21 @@ class Refiner:
         return pos
 
     def _is_attribute(self, m: Mention) -> bool:
-        return (not m.sctid.isdigit()) or any(t in self.attribute_types for t in m.type_ids)
+        known = self._attribute.get(m.sctid)
+        if known is None:
+            known = (not m.sctid.isdigit()) or any(t in self.attribute_types for t in m.type_ids)
+            if len(self._attribute) > 200_000:
+                self._attribute.clear()
+            self._attribute[m.sctid] = known
+        return known
 
     # -- the stage ----------------------------------------------------------------------------------
     def run(self, text: str, mentions: Sequence[AnnotatedMention], headings: Sequence[str | None]
             ) -> tuple[tuple[AnnotatedMention, ...], list[str | None]]:
         """The note's mentions with refinements applied, and the heading of each (same order)."""
         if not mentions:
+            return tuple(mentions), list(headings)
+        if not self._worth_a_look(text, mentions, headings):
             return tuple(mentions), list(headings)
         parts = []
         for am, heading in zip(mentions, headings):
@@ -135,9 +145,9 @@ class Refiner:
                         and (attribute or am.decision.status == "kept"))
             parts.append(_Part(am, heading, self._pos(am.mention.sctid), attribute, eligible))
         new: list[_Part] = []
-        indexed = any(p.eligible and p.pos >= 0 for p in parts)  # composing needs a part the index knows
+        indexed = [p for p in parts if p.eligible and p.pos >= 0]  # composing needs parts the index knows
         self._allergy_words = "allerg" in text.lower()  # every allergy cue says it
-        for scope in self._scopes(text, parts) if indexed else ():
+        for scope in self._scopes(text, indexed) if indexed else ():
             if self.rules.on("allergy") and self._allergy_scope(text, scope):
                 new += self._allergy(text, scope)
             if self.rules.on("compose"):
@@ -148,10 +158,28 @@ class Refiner:
             return tuple(mentions), list(headings)
         return self._assemble(parts, new)
 
+    def _worth_a_look(self, text: str, mentions: Sequence[AnnotatedMention], headings: Sequence[str | None]) -> bool:
+        """Whether any part could change: two indexed mentions, an indexed historical one, an attribute
+        value or an allergy (most notes on a small index, none of the work below)."""
+        indexed = 0
+        for am in mentions:
+            m = am.mention
+            if self._is_attribute(m):
+                return True
+            if self._pos(m.sctid) >= 0:
+                indexed += 1
+                if indexed > 1 or am.labels.temporality == "Historical":
+                    return True
+        return indexed > 0 and ("allerg" in text.lower() or any(
+            h and h.strip().lower() in self.rules.allergy_headings for h in headings))
+
     def _scopes(self, text: str, parts: list[_Part]) -> list[list[_Part]]:
-        breaks = sorted(m.start() for pattern in self.rules.scope_breaks for m in pattern.finditer(text))
+        """The parts grouped by scope (only the breaks between the first and the last part are sought)."""
+        if len(parts) < 2:
+            return [parts]
+        lo, hi = min(p.am.mention.start for p in parts), max(p.am.mention.start for p in parts)
+        breaks = sorted(m.start() for pattern in self.rules.scope_breaks for m in pattern.finditer(text, lo, hi + 1))
         scopes: dict[int, list[_Part]] = {}
-        import bisect
         for p in parts:
             scopes.setdefault(bisect.bisect_right(breaks, p.am.mention.start), []).append(p)
         return list(scopes.values())
