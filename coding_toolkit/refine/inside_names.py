@@ -73,14 +73,12 @@ def _word_before(text: str, a: int) -> str | None:
     return text[j:i].lower() if j < i else None
 
 
+_AFTER = re.compile(r"[ \t]*(\w+)")
+
+
 def _word_after(text: str, b: int) -> str | None:
-    i, n = b, len(text)
-    while i < n and text[i] in " \t":
-        i += 1
-    j = i
-    while j < n and (text[j].isalnum() or text[j] == "_"):
-        j += 1
-    return text[i:j].lower() if j > i else None
+    m = _AFTER.match(text, b)
+    return m.group(1).lower() if m else None
 
 
 def link_inside_names(text: str, mentions: list[Mention], annotate: Callable[[str], list[Mention]],

@@ -46,6 +46,7 @@ class _Part:
     eligible: bool
     refined_into: str | None = None
     parts: list[_Part] = field(default_factory=list)
+    index: int = -1  # position in the note's mentions (-1: a refined mention)
 
 
 class Refiner:
@@ -135,15 +136,18 @@ class Refiner:
         """The note's mentions with refinements applied, and the heading of each (same order)."""
         if not mentions:
             return tuple(mentions), list(headings)
-        if not self._worth_a_look(text, mentions, headings):
-            return tuple(mentions), list(headings)
-        parts = []
-        for am, heading in zip(mentions, headings):
+        parts = []  # the mentions the stage may use or change: indexed concepts and attribute values
+        for i, (am, heading) in enumerate(zip(mentions, headings)):
+            m = am.mention
+            attribute, pos = self._is_attribute(m), self._pos(m.sctid)
+            if pos < 0 and not attribute:
+                continue
             lab = am.labels
-            attribute = self._is_attribute(am.mention)
             eligible = (lab.negation == "Affirmed" and lab.experiencer == "Patient" and lab.temporality != "Hypothetical"
                         and (attribute or am.decision.status == "kept"))
-            parts.append(_Part(am, heading, self._pos(am.mention.sctid), attribute, eligible))
+            parts.append(_Part(am, heading, pos, attribute, eligible, index=i))
+        if not parts:
+            return tuple(mentions), list(headings)
         new: list[_Part] = []
         indexed = [p for p in parts if p.eligible and p.pos >= 0]  # composing needs parts the index knows
         self._allergy_words = "allerg" in text.lower()  # every allergy cue says it
@@ -156,22 +160,7 @@ class Refiner:
             new += self._history(parts)
         if not new and not any(p.attribute for p in parts):
             return tuple(mentions), list(headings)
-        return self._assemble(parts, new)
-
-    def _worth_a_look(self, text: str, mentions: Sequence[AnnotatedMention], headings: Sequence[str | None]) -> bool:
-        """Whether any part could change: two indexed mentions, an indexed historical one, an attribute
-        value or an allergy (most notes on a small index, none of the work below)."""
-        indexed = 0
-        for am in mentions:
-            m = am.mention
-            if self._is_attribute(m):
-                return True
-            if self._pos(m.sctid) >= 0:
-                indexed += 1
-                if indexed > 1 or am.labels.temporality == "Historical":
-                    return True
-        return indexed > 0 and ("allerg" in text.lower() or any(
-            h and h.strip().lower() in self.rules.allergy_headings for h in headings))
+        return _assemble(mentions, headings, parts, new)
 
     def _scopes(self, text: str, parts: list[_Part]) -> list[list[_Part]]:
         """The parts grouped by scope (only the breaks between the first and the last part are sought)."""
@@ -288,21 +277,32 @@ class Refiner:
                               decision=FilterDecision("kept", f"refined from {why}"), codes=tuple(self.lookup(sctid)))
         return _Part(am, head.heading, c, False, False, parts=used)
 
-    def _assemble(self, parts: list[_Part], new: list[_Part]):
-        for p in parts:
-            if p.refined_into:
-                p.am = replace(p.am, decision=FilterDecision("filtered", f"refined into {p.refined_into}"))
-            elif p.attribute:
-                p.am = replace(p.am, decision=FilterDecision("filtered", ATTRIBUTE_REASON))
-        ordered = sorted(parts + new, key=lambda p: (p.am.mention.start, p.am.mention.end, bool(p.parts)))
-        where = {id(p): i for i, p in enumerate(ordered)}
-        out = []
-        for p in ordered:
-            am = p.am
-            if p.parts:
-                am = replace(am, parts=tuple(where[id(q)] for q in p.parts))
-            out.append(am)
-        return tuple(out), [p.heading for p in ordered]
+
+def _assemble(mentions: Sequence[AnnotatedMention], headings: Sequence[str | None], parts: list[_Part],
+              new: list[_Part]) -> tuple[tuple[AnnotatedMention, ...], list[str | None]]:
+    """The note's mentions with the parts' new decisions and the refined mentions in text order."""
+    out, heads = list(mentions), list(headings)
+    for p in parts:
+        if p.refined_into:
+            out[p.index] = replace(p.am, decision=FilterDecision("filtered", f"refined into {p.refined_into}"))
+        elif p.attribute:
+            out[p.index] = replace(p.am, decision=FilterDecision("filtered", ATTRIBUTE_REASON))
+    if not new:
+        return tuple(out), heads
+    items = [(am.mention.start, am.mention.end, 0, i) for i, am in enumerate(out)]
+    items += [(p.am.mention.start, p.am.mention.end, 1, k) for k, p in enumerate(new)]
+    items.sort()
+    position = {(kind, i): n for n, (_, _, kind, i) in enumerate(items)}
+    ordered, ordered_heads = [], []
+    for _, _, kind, i in items:
+        if kind == 0:
+            ordered.append(out[i])
+            ordered_heads.append(heads[i])
+        else:
+            p = new[i]
+            ordered.append(replace(p.am, parts=tuple(position[(0, q.index)] for q in p.parts)))
+            ordered_heads.append(p.heading)
+    return tuple(ordered), ordered_heads
 
 
 def _levels(ix: ConceptModelIndex, pos: int):
