@@ -97,6 +97,14 @@ class Refiner:
             cached = self._codes[pos] = bool(self.lookup(self.index.sctid(pos)))
         return cached
 
+    def _adds_nothing(self, c: int, used: list[_Part]) -> bool:
+        """Whether the candidate's default codes are only codes its parts give already ("Sepsis due to
+        urinary tract infection" -> A41.9 + N39.0): such a concept changes nothing a coder sees, and
+        must not stand in the way (a tie) of one that does ("Sepsis caused by E. coli", A41.5)."""
+        mine = {row.target for row in self.lookup(self.index.sctid(c)) if row.default}
+        theirs = {row.target for p in used for row in p.am.codes if row.default}
+        return bool(mine) and mine <= theirs
+
     def _generate(self, pos: int) -> np.ndarray:
         """Concepts a refinement of ``pos`` may be: below it or its parents, or taking it as a value
         (unique positions; cached, as notes repeat concepts)."""
@@ -188,7 +196,7 @@ class Refiner:
         found: dict[int, list[_Part]] = {}
         for c in candidates:
             used = ctx.refinement(c)
-            if used is not None and self._coded(c):
+            if used is not None and self._coded(c) and not self._adds_nothing(c, used):
                 found[c] = used
         if not found:
             return []

@@ -52,6 +52,11 @@ CONCEPTS = [
      ["91302008"], [(AGENT, "112283007")], "A415"),
     ("448417001", "Sepsis caused by Staphylococcus aureus (disorder)", [], True,
      ["91302008"], [(AGENT, "3092008")], "A410"),
+    # a combination whose codes are its parts' codes adds nothing (and is no rival to one that does)
+    ("68566005", "Urinary tract infectious disease (disorder)", ["Urinary tract infection", "UTI"], False,
+     ["64572001"], [], "N390"),
+    ("721104000", "Sepsis due to urinary tract infection (disorder)", [], True,
+     ["91302008"], [(DUE_TO, "68566005")], "A419"),
     # laterality inside a name
     ("5913000", "Fracture of neck of femur (disorder)", ["Fractured neck of femur"], False,
      ["64572001"], [(SITE, "29627003")], "S720"),

@@ -64,7 +64,7 @@ def test_the_pack_holds_the_index_and_attribute_names(refine_pack, tmp_path):
     from coding_toolkit.concepts.pack import load_pack
 
     prov = json.loads((refine_pack / "pack.json").read_text())
-    assert prov["concept_model"]["built"] and prov["concept_model"]["concepts"] == 33
+    assert prov["concept_model"]["built"] and prov["concept_model"]["concepts"] == 35
     pack = load_pack(refine_pack)
     assert pack.concept_model is not None
     organism = [m for m in pack.annotate("E. coli in blood cultures") if m.sctid == "112283007"]

@@ -44,6 +44,12 @@ def test_organism_attribute_value_refines_sepsis(run):
     assert organism.decision.reason == "refined into 447899008" and not organism.codes
 
 
+def test_a_combination_that_changes_no_code_is_no_rival(run):
+    r = run("Sepsis secondary to urinary tract infection (E. coli in blood cultures).")
+    assert _icd(r) == ["A415", "N390"]
+    assert _mention(r, "68566005").decision.status == "kept"
+
+
 def test_two_organisms_for_one_sepsis_are_a_tie_and_keep_the_parts(run):
     r = run("Sepsis with E. coli and Staph aureus in blood cultures.")
     assert _icd(r) == ["A419"]
@@ -113,7 +119,7 @@ def test_refinement_is_in_the_provenance_and_can_be_switched_off(run, refine_pac
     from coding_toolkit.records import Note
 
     prov = run("Sepsis.").provenance["refinement"]
-    assert prov["enabled"] and prov["switches"]["compose"] and prov["index"]["concepts"] == 33
+    assert prov["enabled"] and prov["switches"]["compose"] and prov["index"]["concepts"] == 35
     policy = json.loads(DEFAULT_POLICY.read_text())
     policy["chronic_conditions"] = str(DEFAULT_POLICY.parent / policy["chronic_conditions"])
     policy["refinement"] = {"compose": False}
