@@ -83,3 +83,23 @@ def test_the_pack_holds_the_index_and_attribute_names(refine_pack, tmp_path):
     defined.write_bytes(bytes(data))
     with pytest.raises(PackError, match="content hash mismatch"):
         load_pack(copy, lazy=True)
+
+
+@pytest.mark.slow
+def test_model_build_says_what_it_indexed_and_can_leave_it_out(refine_release, tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from coding_toolkit.cli.main import cli
+    from coding_toolkit.pipeline import Pipeline
+
+    result = CliRunner().invoke(cli, ["model", "build", str(refine_release), "--out", str(tmp_path / "with")])
+    assert result.exit_code == 0, result.output
+    assert "concept model: 35 concepts, 37 is-a and 16 attribute relationships (8 fully defined)" in result.output
+    result = CliRunner().invoke(cli, ["model", "build", str(refine_release), "--out", str(tmp_path / "without"),
+                                      "--no-concept-model"])
+    assert result.exit_code == 0 and "concept model" not in result.output
+    assert json.loads((tmp_path / "without" / "pack.json").read_text())["concept_model"] == {"built": False}
+    pipeline = Pipeline.from_pack(tmp_path / "without")
+    assert pipeline.refiner is None and pipeline.provenance["refinement"] == {"enabled": False}
