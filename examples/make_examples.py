@@ -42,7 +42,7 @@ Diagnosis: Congestive cardiac failure secondary to ischaemic heart disease. Fast
 Past medical history: Chronic kidney disease stage 3. Previous myocardial infarction in 2015.
 Investigations: CXR showed pulmonary oedema. Pneumonia was excluded.
 Plan: furosemide, start apixaban for AF, heart failure nurse follow-up.""",
-     ["I500", "I259", "I48X", "N183"], [],
+     ["I500", "I259", "I489", "N183"], [],
      [("Increasing breathlessness", "297216006"), ("Congestive cardiac failure", "42343007"), ("ischaemic heart disease", "414545008"),
       ("AF#1", "49436004"), ("Chronic kidney disease stage 3", "433144002"), ("pulmonary oedema", "19242006"),
       ("AF#2", "49436004")],
@@ -67,7 +67,7 @@ Past medical history: Chronic obstructive pulmonary disease, essential hypertens
 No evidence of pneumonia on chest X-ray.
 Social: current smoker, 20 per day; smoking cessation advice given.
 Plan: prednisolone 30 mg for 5 days, doxycycline, pulmonary rehabilitation referral.""",
-     ["J440", "I10X", "M819", "Z720"], [],
+     ["J440", "I10X", "M819", "F171"], [],
      [("Infective exacerbation of COPD", "285381006"), ("wheeze", "56018004"),
       ("Chronic obstructive pulmonary disease", "13645005"), ("essential hypertension", "59621000"),
       ("osteoporosis", "64859006"), ("smoker", "77176002")],
@@ -126,7 +126,7 @@ Procedure: Cemented hemiarthroplasty of the left hip under spinal anaesthetic.
 Past medical history: Dementia, atrial fibrillation, hypothyroidism.
 Post-operative delirium, resolved.
 Plan: orthogeriatric review, bone health assessment, physiotherapy.""",
-     ["S720", "W199", "F03X", "I48X", "E039", "F059"], ["W461"],
+     ["S720", "W199", "F03X", "I489", "E039", "F059"], ["W461"],
      [("mechanical fall", "1912002"), ("Fractured neck of femur", "5913000"), ("Dementia", "52448006"),
       ("atrial fibrillation", "49436004"), ("hypothyroidism", "40930008"), ("delirium", "2776000")],
      []),
@@ -138,7 +138,7 @@ Risk factors: atrial fibrillation (new), hypertension, hyperlipidaemia.
 CT head: no haemorrhage.
 Past medical history: TIA in 2019.
 Plan: anticoagulation from day 14, stroke clinic in 6 weeks.""",
-     ["I639", "I48X", "I10X", "E785"], [],
+     ["I639", "I489", "I10X", "E785"], [],
      [("ischaemic stroke", "422504002"), ("atrial fibrillation", "49436004"), ("hypertension", "38341003"),
       ("hyperlipidaemia", "55822004")],
      [("TIA", "266257000", "historical")]),
@@ -222,8 +222,8 @@ Mr B attended for right phacoemulsification and intraocular lens implant for age
 The procedure was uncomplicated. He has type 2 diabetes without retinopathy.
 There was no cystoid macular oedema at the 2-week check.
 Plan: chloramphenicol and dexamethasone drops for 4 weeks; left eye cataract extraction to be listed.""",
-     ["H269", "E119"], ["C712", "C751"],
-     [("phacoemulsification and intraocular lens implant", "385468004"), ("cataract#1", "193570009"),
+     ["H259", "E119"], ["C712", "C751"],
+     [("phacoemulsification and intraocular lens implant", "385468004"), ("age-related cataract", "39450006"),
       ("type 2 diabetes", "44054006")],
      [("cystoid macular oedema", "193387007", "negated"), ("cataract extraction", "54885007", "hypothetical")]),
 
@@ -289,7 +289,7 @@ Echocardiogram: mild aortic stenosis.
 No evidence of ischaemic heart disease on angiogram.
 Family history: sister has atrial fibrillation.
 Plan: anticoagulation, electrophysiology referral for ablation.""",
-     ["I48X", "I350"], ["U201"],
+     ["I489", "I350"], ["U201"],
      [("palpitations", "80313002"), ("Atrial flutter", "5370000"), ("Echocardiogram", "40701008"),
       ("aortic stenosis", "60573004")],
      [("ischaemic heart disease", "414545008", "negated"), ("atrial fibrillation", "49436004", "family")]),
@@ -300,7 +300,7 @@ Diagnosis: Pleural effusion (right), aspirated: transudate. Cause heart failure.
 Past medical history: atrial fibrillation, type 2 diabetes, chronic kidney disease.
 Malignancy was considered but cytology negative.
 Plan: diuretics, repeat chest X-ray in 4 weeks.""",
-     ["J90X", "I509", "I48X", "E119", "N189"], [],
+     ["J90X", "I509", "I489", "E119", "N189"], [],
      [("collapse", "271787007"), ("breathlessness", "267036007"), ("Pleural effusion", "60046008"), ("heart failure", "84114007"),
       ("atrial fibrillation", "49436004"), ("type 2 diabetes", "44054006"), ("chronic kidney disease", "709044004")],
      []),
@@ -342,7 +342,7 @@ Mr C underwent TURP today for benign prostatic hyperplasia with retention.
 He also had a flexible cystoscopy which was normal.
 Past medical history: COPD, atrial fibrillation on warfarin (bridged).
 Plan: catheter removal in 2 days; if he fails the trial without catheter he will be re-catheterised.""",
-     ["N40X", "J449", "I48X"], ["M653", "M459"],
+     ["N40X", "J449", "I489"], ["M653", "M459"],
      [("TURP", "90199006"), ("benign prostatic hyperplasia", "266569009"), ("cystoscopy", "386745004"),
       ("COPD", "13645005"), ("atrial fibrillation", "49436004")],
      []),
