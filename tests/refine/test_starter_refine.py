@@ -62,6 +62,6 @@ def test_the_starter_pack_refines_for_a_new_user():
 
     pipeline = Pipeline.from_pack(None)
     r = pipeline.process(Note("n", "Diagnosis: symptomatic gallstones with chronic cholecystitis.\n"
-                                   "Past medical history: previous MI (2015)."))
-    assert [s.code for s in r.suggestions] == ["K801", "I252"]
+                                   "Past medical history: previous MI (2015).\nAllergies: penicillin (rash)"))
+    assert [s.code for s in r.suggestions] == ["K801", "I252", "Z880"]
     assert pipeline.provenance["refinement"]["index"]["source"]["kind"].startswith("starter")
