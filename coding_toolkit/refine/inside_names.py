@@ -21,11 +21,22 @@ _WORD = re.compile(r"\w+")
 MAX_NAME_WORDS = 6
 
 
-def _named_across(text: str, ws: int, we: int, a: int, b: int, named) -> list[Mention]:
-    """The longest run of words around the blank [a, b) that is exactly one concept's name."""
+def _named_across(text: str, ws: int, we: int, a: int, b: int, named, paired=None) -> list[Mention]:
+    """The longest run of words around the blank [a, b) that is exactly one concept's name.
+
+    ``paired(w1, w2)``: whether two words stand side by side in some name; a run is only looked up
+    within the chain of such pairs around the blank."""
     words = [(m.start() + ws, m.end() + ws, m.group(0).lower()) for m in _WORD.finditer(text[ws:we])]
     left = [w for w in words if w[1] <= a][-MAX_NAME_WORDS:]
     right = [w for w in words if w[0] >= b][:MAX_NAME_WORDS]
+    if paired is not None:
+        i = len(left) - 1
+        while i > 0 and paired(left[i - 1][2], left[i][2]):
+            i -= 1
+        j = 1
+        while j < len(right) and paired(right[j - 1][2], right[j][2]):
+            j += 1
+        left, right = left[i:], right[:j]
     for size in range(min(MAX_NAME_WORDS, len(left) + len(right)), 1, -1):
         for k in range(max(1, size - len(right)), min(len(left), size - 1) + 1):
             run = left[len(left) - k:] + right[:size - k]
@@ -35,6 +46,12 @@ def _named_across(text: str, ws: int, we: int, a: int, b: int, named) -> list[Me
                 start, end = run[0][0], run[-1][1]
                 return [Mention(start - ws, end - ws, text[start:end], sctid, name, 1.0, types)]
     return []
+
+
+def _has_pair(pairs: np.ndarray, first: str, second: str) -> bool:
+    key = hash(f"{first} {second}")
+    i = int(pairs.searchsorted(key))
+    return i < len(pairs) and pairs[i] == key
 
 
 def word_pattern(words: Sequence[str]) -> tuple[str, ...]:
@@ -100,18 +117,16 @@ def link_inside_names(text: str, mentions: list[Mention], annotate: Callable[[st
         prev, nxt = _word_before(text, a), _word_after(text, b)
         if prev is None or nxt is None:
             continue  # a name must go on past the word on both sides, on the same line
-        if pairs is not None:
-            key = hash(f"{prev} {nxt}")
-            i = int(np.searchsorted(pairs, key))
-            if i >= len(pairs) or pairs[i] != key:
-                continue  # no name has these two words side by side
+        if pairs is not None and not _has_pair(pairs, prev, nxt):
+            continue  # no name has these two words side by side
         line_start = text.rfind("\n", 0, a) + 1
         line_end = text.find("\n", b)
         line_end = len(text) if line_end < 0 else line_end
         ws, we = max(line_start, a - window), min(line_end, b + window)
         before, after = text[ws:a], text[b:we]
         if named is not None:
-            found = _named_across(text, ws, we, a, b, named)
+            found = _named_across(text, ws, we, a, b, named, None if pairs is None else
+                                  (lambda w1, w2: _has_pair(pairs, w1, w2)))
         else:
             found = [f for f in annotate(before + " " * (b - a) + after)
                      if f.start + ws < a and f.end + ws > b and not is_attribute(f)]
