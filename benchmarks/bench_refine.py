@@ -18,6 +18,7 @@
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import random
 import resource
@@ -124,8 +125,11 @@ def build_index(path: Path, out: Path) -> tuple[dict, object]:
     return figures, loaded
 
 
-def stage_cost(index, notes: int = 300, seed: int = 31) -> float:
-    """Mean ms per synthetic note of 20 mentions (indexed findings + attribute values) in Refiner.run."""
+def stage_cost(index, notes: int = 300, seed: int = 31, zipf: bool = False) -> float:
+    """Mean ms per synthetic note of ~20 mentions (indexed findings + attribute values) in Refiner.run.
+
+    ``zipf``: concepts drawn with Zipf weights (rank r: 1/r) over 50,000 of them, as notes repeat
+    common concepts; otherwise uniformly over all (nearly every concept new to the caches)."""
     from coding_toolkit.records import AnnotatedMention, ContextLabels, FilterDecision, Mention
     from coding_toolkit.refine.rules import RefineRules
     from coding_toolkit.refine.stage import Refiner
@@ -133,13 +137,20 @@ def stage_cost(index, notes: int = 300, seed: int = 31) -> float:
     rnd = random.Random(seed)
     ids = index.ids
     n = len(ids)
+    common = rnd.sample(range(1, int(n * 0.6)), 50_000)
+    cum_weights = list(itertools.accumulate(1 / r for r in range(1, len(common) + 1)))
     refiner = Refiner(index, RefineRules.load(), lambda sctid: (sctid,), lambda s: s, frozenset({"T-ORGANISM"}))
     texts, batches = [], []
     for _ in range(notes):
         text, mentions = "", []
         for _sentence in range(rnd.randint(5, 8)):
             for _k in range(rnd.randint(2, 4)):
-                pos = rnd.randrange(1, int(n * 0.6)) if rnd.random() < 0.8 else rnd.randrange(int(n * 0.6), n)
+                if rnd.random() >= 0.8:
+                    pos = rnd.randrange(int(n * 0.6), n)
+                elif zipf:
+                    pos = rnd.choices(common, cum_weights=cum_weights)[0]
+                else:
+                    pos = rnd.randrange(1, int(n * 0.6))
                 start = len(text)
                 text += f"finding{pos} and "
                 attribute = pos >= int(n * 0.6)
@@ -199,7 +210,10 @@ def full_size(concepts: int, keep: Path | None) -> float:
         figures, index = build_index(release, Path(tmp))
         print(f"index: {figures} (targets: build < 60 s, < 500 MB)", flush=True)
         per_note = stage_cost(index)
-        print(f"stage on the full-size index: {per_note:.2f} ms per synthetic note of 20 mentions", flush=True)
+        print(f"stage on the full-size index: {per_note:.2f} ms per synthetic note of ~20 mentions, concepts "
+              f"uniformly drawn (nearly all new to the caches)", flush=True)
+        zipf = stage_cost(index, notes=1000, zipf=True)
+        print(f"  {zipf:.2f} ms per note with Zipf-drawn concepts (notes repeat common ones)", flush=True)
     return per_note
 
 

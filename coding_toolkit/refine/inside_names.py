@@ -125,8 +125,8 @@ def link_inside_names(text: str, mentions: list[Mention], annotate: Callable[[st
         ws, we = max(line_start, a - window), min(line_end, b + window)
         before, after = text[ws:a], text[b:we]
         if named is not None:
-            found = _named_across(text, ws, we, a, b, named, None if pairs is None else
-                                  (lambda w1, w2: _has_pair(pairs, w1, w2)))
+            found = [f for f in _named_across(text, ws, we, a, b, named, None if pairs is None else
+                                              (lambda w1, w2: _has_pair(pairs, w1, w2))) if not is_attribute(f)]
         else:
             found = [f for f in annotate(before + " " * (b - a) + after)
                      if f.start + ws < a and f.end + ws > b and not is_attribute(f)]

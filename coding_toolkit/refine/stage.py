@@ -69,12 +69,10 @@ class Refiner:
                               tp(t["subject relationship context"]): {index.pos(x) for x in h["subject_relationship_context"]},
                               tp(t["finding context"]): {index.pos(x) for x in h["finding_context"]}}
         self.allergy_roots = {p for p in (index.pos(x) for x in rules.allergy_roots) if p >= 0}
-        self.laterality_values = {p for p in (index.pos(x) for x in rules.starter_laterality.values()) if p >= 0}
         self._generated: dict[int, np.ndarray] = {}
         self._codes: dict[int, bool] = {}
         self._positions: dict[str, int] = {}
         self._attribute: dict[str, bool] = {}
-        self._allergy_words = False
         self._words = word_pattern(rules.inside_words)
         self._pairs = word_pairs  # Pack.name_word_pairs(): hashes of word pairs inside the pack's names
         self._named = named  # words -> the concepts so named (a dictionary look-up; None: link again)
@@ -158,9 +156,9 @@ class Refiner:
             return tuple(mentions), list(headings)
         new: list[_Part] = []
         indexed = [p for p in parts if p.eligible and p.pos >= 0]  # composing needs parts the index knows
-        self._allergy_words = "allerg" in text.lower()  # every allergy cue says it
+        allergy_words = "allerg" in text.lower()  # every allergy cue says it (per call: the stage is shared)
         for scope in self._scopes(text, indexed) if indexed else ():
-            if self.rules.on("allergy") and self._allergy_scope(text, scope):
+            if self.rules.on("allergy") and self._allergy_scope(text, scope, allergy_words):
                 new += self._allergy(text, scope)
             if self.rules.on("compose"):
                 new += self._compose(text, scope)
@@ -240,10 +238,10 @@ class Refiner:
         return has_finding and has_past
 
     # -- allergies --------------------------------------------------------------------------------
-    def _allergy_scope(self, text: str, scope: list[_Part]) -> bool:
+    def _allergy_scope(self, text: str, scope: list[_Part], allergy_words: bool) -> bool:
         if any(p.heading and p.heading.strip().lower() in self.rules.allergy_headings for p in scope):
             return True
-        if not self._allergy_words:
+        if not allergy_words:
             return False
         start = min(p.am.mention.start for p in scope)
         line_start = text.rfind("\n", 0, start) + 1
