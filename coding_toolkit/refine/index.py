@@ -178,7 +178,8 @@ class ConceptModelIndex:
         return self.a[values_name][offsets]
 
     def below(self, nodes: np.ndarray, depth: int, cap: int) -> np.ndarray:
-        """Descendants of ``nodes`` within ``depth`` is-a steps (unique), at most about ``cap``."""
+        """Descendants of ``nodes`` within ``depth`` is-a steps, at most about ``cap`` (repeats possible:
+        a concept with two parents below ``nodes`` comes twice)."""
         found = [np.empty(0, np.int32)]
         frontier, n = np.asarray(nodes, np.int64), 0
         for _ in range(depth):
@@ -190,7 +191,7 @@ class ConceptModelIndex:
             if n >= cap:
                 break
             frontier = frontier.astype(np.int64)
-        return np.unique(np.concatenate(found))
+        return np.concatenate(found)
 
     def with_values(self, nodes: np.ndarray) -> np.ndarray:
         """Concepts having an attribute whose value is one of ``nodes``."""

@@ -103,16 +103,17 @@ class Refiner:
         theirs = {row.target for p in used for row in p.am.codes if row.default}
         return bool(mine) and mine <= theirs
 
-    def _generate(self, pos: int) -> np.ndarray:
-        """Concepts a refinement of ``pos`` may be: below it or its parents, or taking it as a value
-        (unique positions; cached, as notes repeat concepts)."""
+    def _generate(self, pos: int, attribute: bool) -> np.ndarray:
+        """Concepts a refinement of ``pos`` may be: below it or its parents, or taking it as a value; of
+        an attribute value, only the latter (unique positions; cached, as notes repeat concepts)."""
         cached = self._generated.get(pos)
         if cached is None:
             ix, r = self.index, self.rules
-            parents = np.asarray(ix.parents(pos), np.int64)
             here = np.array([pos], np.int64)
-            out = np.concatenate([ix.below(here, r.depth, r.cap), ix.below(parents, r.depth - 1, r.cap),
-                                  ix.with_values(here)[:r.value_cap]])
+            out = ix.with_values(here)[:r.value_cap]
+            if not attribute:
+                parents = np.asarray(ix.parents(pos), np.int64)
+                out = np.concatenate([ix.below(here, r.depth, r.cap), ix.below(parents, r.depth - 1, r.cap), out])
             cached = np.unique(out[out != pos])
             if len(self._generated) > 100_000:
                 self._generated.clear()
@@ -185,7 +186,8 @@ class Refiner:
         if len(ev) < 2 or not any(not p.attribute for p in ev):
             return []
         ix = self.index
-        reached, counts = np.unique(np.concatenate([self._generate(pos) for pos in {p.pos for p in ev}]),
+        kinds = {p.pos: p.attribute for p in ev}
+        reached, counts = np.unique(np.concatenate([self._generate(pos, a) for pos, a in kinds.items()]),
                                     return_counts=True)
         candidates = reached[counts >= 2].tolist()  # reached from two parts at least
         if not candidates:
