@@ -7,7 +7,7 @@ examples/notes.jsonl and scores against examples/gold.json:
 - concepts: a gold mention (kept or filtered) is found when a predicted mention has the same SCTID
   and an overlapping span; precision counts predicted mentions that match any gold mention;
 - filter: of the gold ``filtered`` mentions that were found, how many the pipeline filtered
-  (and with the gold reason); of the gold kept mentions found, how many it kept;
+  (and with the gold reason); of the gold kept mentions found, how many it kept (or refined into a kept, more specific concept);
 - codes: the pipeline's suggested codes (CDS form, defaults) per note vs the gold ICD-10/OPCS-4 codes,
   plus "in alternatives" recall (the gold code is the default or one of the shown alternatives).
 
@@ -127,7 +127,8 @@ def score_pipeline(notes, gold, pipeline) -> dict:
                 am = predicted[j]["am"]
                 if kind == "kept":
                     kept_found += 1
-                    if am.decision.status == "kept":
+                    # a part refined into a more specific concept is coded through it (refine/)
+                    if am.decision.status == "kept" or (am.decision.reason or "").startswith("refined into "):
                         kept_ok += 1
                     else:
                         wrongly_filtered.append(

@@ -1,13 +1,15 @@
-"""Note -> mentions -> map rows -> context filter -> service names -> ranked code suggestions.
+"""Note -> mentions -> map rows -> context filter -> coding rules on mentions -> refinement -> ranked code suggestions.
 
 The one place where the stages meet. Each stage works on ``records``; ``Pipeline.process`` runs them
 in this order:
 
     Pipeline.check                 a note that cannot be processed -> NoteRejected (the rejects file)
     pack.annotate                  text -> [Mention]       (a concepts.model.ConceptModel: concepts.pack.Pack)
+    refine.link_inside_names       "fractured left neck of femur": a name around a laterality/modifier word
     mapping.engine.MapEngine       sctid -> [MapRow] per mention (default marked)
     context.ContextStage           mentions + their rows -> [(ContextLabels, FilterDecision)], each one's heading
     suggest.review_mentions        service names, uncertain final diagnosis, explained symptoms
+    refine.Refiner.run             the most specific concept the note supports (concept model in the pack)
     suggest.suggestions_for        [AnnotatedMention] + headings -> ranked [CodeSuggestion] (coding rules applied)
     CodingProfile.apply            with a trust's coding profile (``learn``): calibrated confidence, rarely
                                    coded codes filtered, alternatives in the trust's order (evaluation/profile.py)
@@ -94,6 +96,8 @@ class Pipeline:
     rules: CodingRules = field(init=False, repr=False)
     # a trust's coding profile (evaluation.profile.CodingProfile), applied after the suggestion stage
     profile: Any = None
+    # refinement with the pack's concept model (refine.Refiner); None = off or a pack without an index
+    refiner: Any = None
 
     def __post_init__(self):
         if self.coding_rules is None:  # a pipeline put together by hand: its context stage's policy decides
@@ -122,11 +126,13 @@ class Pipeline:
         rules = rules or RunRules.load(config)
         stage = ContextStage(classifier=ContextClassifier(rules.context), policy=rules.policy)
         stage.task_table.check_tasks(pack.meta_tasks, where=f"pack {pack.path}")
+        from coding_toolkit.refine import refiner_for
+
         loaded = RunConfig(pack=str(pack.path), policy_path=config.policy_path, rules_path=config.rules_path,
                            max_note_chars=config.max_note_chars, linker=config.linker,
                            profile_path=config.profile_path)
         pipeline = cls(pack=pack, engine=engine, context=stage, max_note_chars=config.max_note_chars, config=loaded,
-                       coding_rules=rules.coding)
+                       coding_rules=rules.coding, refiner=refiner_for(pack, engine, stage.policy))
         if config.profile_path:
             from coding_toolkit.evaluation.profile import load_profile
             pipeline.profile = load_profile(config.profile_path, pack_hash=pack.hash)
@@ -156,6 +162,7 @@ class Pipeline:
                 "toolkit_version": __version__,
                 # which code-level rules shaped the suggestions (auditors: docs/coders.md, "Coding rules")
                 "coding_rules": self.rules.switches(),
+                "refinement": self.refiner.provenance() if self.refiner is not None else {"enabled": False},
             }
             if self.profile is not None:
                 cached["coding_profile"] = self.profile.provenance
@@ -189,12 +196,16 @@ class Pipeline:
         self.check(note)
         text = note.text
         mentions = self.pack.annotate(text)
+        if self.refiner is not None:
+            mentions = self.refiner.link_inside_names(text, mentions, self.pack.annotate)
         lookup = self.engine.lookup
         codes = [tuple(lookup(m.sctid)) for m in mentions]
         decisions, headings = self.context.run_with_headings(text, mentions, codes)
         annotated = review_mentions(text, tuple(
             AnnotatedMention(mention=m, labels=labels, decision=decision, codes=c)
             for m, c, (labels, decision) in zip(mentions, codes, decisions)), headings, self.rules)
+        if self.refiner is not None:
+            annotated, headings = self.refiner.run(text, annotated, headings)
         suggestions = suggestions_for(annotated, self.rules, headings, text)
         result = NoteResult(
             note_id=note.note_id, episode_id=note.episode_id, mentions=annotated,

@@ -91,6 +91,9 @@ class Mention:
     type_ids: tuple[str, ...] = ()
     # meta-annotations produced by MetaCAT models inside the pack, task -> value
     meta: dict[str, str] = field(default_factory=dict)
+    # words standing inside the linked name ("left" in "fractured left neck of femur"): laterality and
+    # modifiers the name does not hold (refine/inside_names.py); () = none
+    qualifiers: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -122,6 +125,9 @@ class AnnotatedMention:
     labels: ContextLabels
     decision: FilterDecision
     codes: tuple[MapRow, ...] = ()
+    # a refined mention (refine/): positions, in the note's mentions, of the parts it was refined from
+    # (each filtered with the reason "refined into <sctid>"); () = linked directly
+    parts: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -40,9 +40,12 @@ def model() -> None:
               help="Threads for training the word vectors. 1 makes the pack reproducible (the same inputs give "
                    "the same content hash); more are faster but give different vectors on every build "
                    "(docs/models.md, 'Rebuilding a pack').")
+@click.option("--concept-model/--no-concept-model", "concept_model", default=True,
+              help="Index the release's inferred relationships into the pack and name the attribute values, "
+                   "for refinement (default on; docs/coders.md, 'Refinement').")
 @progress_option
 def build(release_dir, out, notes, text_column, id_column, tags, descendants_of, spell_check, name_variants,
-          vector_workers, progress) -> None:
+          vector_workers, concept_model, progress) -> None:
     """Build a pack from RELEASE_DIR (an unzipped SNOMED CT RF2 release, UK Clinical Edition or Monolith)."""
     from coding_toolkit.concepts.build import DEFAULT_TAGS, SPELL_CHECK_DEFAULT, build_pack_from_release
     from coding_toolkit.concepts.pack import load_pack
@@ -54,10 +57,14 @@ def build(release_dir, out, notes, text_column, id_column, tags, descendants_of,
         release_dir, out, notes=notes, tags=tags or DEFAULT_TAGS, descendants_of=list(descendants_of) or None,
         progress=progress, spell_check=SPELL_CHECK_DEFAULT if spell_check is None else spell_check,
         text_column=text_column, id_column=id_column, name_variants=name_variants,
-        vector_workers=vector_workers)
+        vector_workers=vector_workers, concept_model=concept_model)
     pack = load_pack(path, lazy=True)
     counts = pack.provenance["counts"]
     click.echo(f"built {path}: {counts['concepts']} concepts, {counts['names']} names, hash {pack.hash[:16]}")
+    index = pack.provenance.get("concept_model") or {}
+    if index.get("built"):
+        click.echo(f"concept model: {index['concepts']} concepts, {index['is_a']} is-a and {index['attributes']} "
+                   f"attribute relationships ({index['defined']} fully defined)")
     limitation = pack.provenance["vocab"].get("limitation")
     if limitation:
         click.echo(f"note: {limitation}", err=True)

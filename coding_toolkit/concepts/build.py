@@ -126,7 +126,7 @@ def _notes_texts(notes, text_column: str, id_column: str) -> tuple[Iterable[str]
 def build_pack(entries: Iterable[ConceptEntry], out_dir, *, notes=None, map_release=None,
                provenance: dict | None = None, spell_check: bool = SPELL_CHECK_DEFAULT,
                progress: bool = False, text_column: str = "text", id_column: str = "note_id",
-               vector_workers: int = 1) -> Path:
+               vector_workers: int = 1, concept_model=None) -> Path:
     """Build a pack in ``out_dir`` (must be absent or empty) and return its path.
 
     ``notes``: texts (iterable of str) or a notes file/folder for the word vectors; without notes the
@@ -134,6 +134,7 @@ def build_pack(entries: Iterable[ConceptEntry], out_dir, *, notes=None, map_rele
     ``map_release``: a Release (or release folder) whose NHS maps go into ``maps.sqlite``.
     ``vector_workers``: gensim threads for the word vectors; 1 (the default) makes the pack
     reproducible (the same inputs give the same content hash, ``concepts/reproducible.py``).
+    ``concept_model``: a ``refine.index.ConceptModelIndex`` saved into the pack (refinement), or None.
     """
     from medcat.cat import CAT
 
@@ -169,6 +170,8 @@ def build_pack(entries: Iterable[ConceptEntry], out_dir, *, notes=None, map_rele
     cat.save_model_pack(str(out), pack_name=MEDCAT_DIR, add_hash_to_pack_name=False, make_archive=False)
     canonicalise_medcat_dir(out / MEDCAT_DIR)
     maps_info = _write_maps(out / MAPS_FILE, map_release, progress=progress)
+    from coding_toolkit.refine.build import save_index
+    model_info = save_index(concept_model, out)
 
     prov = dict(provenance or {})
     prov.update({
@@ -179,6 +182,7 @@ def build_pack(entries: Iterable[ConceptEntry], out_dir, *, notes=None, map_rele
         "spell_check": spell_check,
         "tokenizer": "regex",
         "maps": maps_info,
+        "concept_model": model_info,
         "training": [],
         "meta_tasks": [],
     })
@@ -243,7 +247,7 @@ def with_variants(entries: Iterable[ConceptEntry], rules) -> Iterator[ConceptEnt
 def build_pack_from_release(release_dir, out_dir, *, notes=None, tags=DEFAULT_TAGS, descendants_of=None,
                             progress: bool = False, spell_check: bool = SPELL_CHECK_DEFAULT,
                             text_column: str = "text", id_column: str = "note_id",
-                            name_variants: bool = True, vector_workers: int = 1) -> Path:
+                            name_variants: bool = True, vector_workers: int = 1, concept_model: bool = True) -> Path:
     """Build a pack from an RF2 release folder: its active concepts with ``tags`` (and under
     ``descendants_of``), its UK preferred terms, and its NHS maps.
 
@@ -260,9 +264,17 @@ def build_pack_from_release(release_dir, out_dir, *, notes=None, tags=DEFAULT_TA
 
         variant_rules = load_variant_rules(rule_set="release")
         entries = with_variants(entries, variant_rules)
+    index = None
+    if concept_model:
+        from itertools import chain
+
+        from coding_toolkit.refine.build import attribute_value_entries, index_from_release
+
+        index, values = index_from_release(release)
+        entries = chain(entries, attribute_value_entries(release, values, tags))
     provenance = {"release": info, "requested_tags": list(tags or []),
                   "descendants_of": list(descendants_of or []),
                   "name_variants": sorted(variant_rules.enabled) if variant_rules else []}
     return build_pack(entries, out_dir, notes=notes, map_release=release, provenance=provenance,
                       spell_check=spell_check, progress=progress, text_column=text_column,
-                      id_column=id_column, vector_workers=vector_workers)
+                      id_column=id_column, vector_workers=vector_workers, concept_model=index)

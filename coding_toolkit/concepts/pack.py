@@ -50,6 +50,42 @@ class Pack:
         return self._cat
 
     @property
+    def concept_model(self):
+        """The pack's concept-model index (``refine/index.py``, memory-mapped), None when built without one."""
+        if not hasattr(self, "_concept_model"):
+            from coding_toolkit.refine.index import ConceptModelIndex
+            self._concept_model = ConceptModelIndex.load(self.path)
+        return self._concept_model
+
+    def concept_name(self, sctid: str) -> str:
+        """The concept's preferred name in the pack (its id when the pack does not name it)."""
+        name = self._names.get(sctid)
+        if name is None:
+            cdb = self.cat.cdb
+            name = cdb.get_name(sctid) if sctid in cdb.cui2info else sctid
+        return name
+
+    def concept_types(self, sctid: str) -> tuple[str, ...]:
+        """The concept's MedCAT type ids (its semantic tag's, concepts/semantic_tags.json)."""
+        info = self.cat.cdb.cui2info.get(sctid)
+        return tuple(info["type_ids"]) if info else ()
+
+    def concepts_named(self, words: list[str]) -> list[str]:
+        """The concepts whose name is exactly these lower-case words, in order (the CDB's name table)."""
+        cdb = self.cat.cdb
+        info = cdb.name2info.get(self.cat.config.general.separator.join(words))
+        return sorted(info["per_cui_status"]) if info else []
+
+    def name_word_pairs(self):
+        """Sorted hashes of every pair of consecutive words in the pack's names ("neck of" in
+        "fractured~neck~of~femur"): refinement asks them before linking a name across a word."""
+        import numpy as np
+
+        sep = self.cat.config.general.separator
+        pairs = {hash(f"{a} {b}") for name in self.cat.cdb.name2info for a, b in _pairs(name.split(sep))}
+        return np.unique(np.fromiter(pairs, np.int64, len(pairs)))
+
+    @property
     def maps_url(self) -> str:
         return f"sqlite:///{(self.path / MAPS_FILE).resolve()}"
 
@@ -129,6 +165,9 @@ class Pack:
         from coding_toolkit.concepts.reproducible import build_time, canonicalise_medcat_dir
         canonicalise_medcat_dir(out / MEDCAT_DIR)  # the same training gives the same hash
         shutil.copy2(self.path / MAPS_FILE, out / MAPS_FILE)
+        from coding_toolkit.refine.index import INDEX_DIR
+        if (self.path / INDEX_DIR).is_dir():
+            shutil.copytree(self.path / INDEX_DIR, out / INDEX_DIR)
         prov = copy.deepcopy({k: v for k, v in self.provenance.items() if k != "content_hash"})
         event = {"time": build_time()[1], "parent_hash": self.hash, "note": note}
         if training:
@@ -140,6 +179,10 @@ class Pack:
 
     def __repr__(self) -> str:
         return f"Pack({str(self.path)!r}, hash={self.hash[:12]})"
+
+
+def _pairs(tokens: list[str]):
+    return zip(tokens, tokens[1:])
 
 
 def _abbreviation_spans(plan, spans) -> list:

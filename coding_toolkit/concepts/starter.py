@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 __all__ = ["starter_pack_path", "build_starter_pack", "starter_entries", "starter_inputs", "inputs_hash"]
 
 # Bump when the way the pack is built from the same inputs changes (invalidates cached packs).
-BUILD_RECIPE = 2
+BUILD_RECIPE = 3
 ILLUSTRATIVE_RELEASE = "SnomedCT_IllustrativeMapRF2_PRODUCTION_20260101T000000Z"
 LABEL = "ILLUSTRATIVE map, not the NHS map, not for clinical use"
 
@@ -52,8 +52,11 @@ def inputs_hash(variants: bool = True) -> str:
     digest = hashlib.sha256(f"recipe={BUILD_RECIPE};variants={variants};medcat={version('medcat')}".encode())
     # the builder's own code is an input too: a changed build rebuilds the cached pack
     here = Path(__file__).resolve().parent
+    refine = here.parent / "refine"
     code = {"build": here / "build.py", "vocab": here / "vocab.py",
-            "variants_code": here.parent / "terminology" / "variants.py"}
+            "variants_code": here.parent / "terminology" / "variants.py",
+            "refine_rules": refine / "data" / "refine_rules.json", "refine_starter": refine / "starter.py",
+            "refine_index": refine / "index.py"}
     for name, path in sorted({**starter_inputs(), **code}.items()):
         files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
         for file in files:
@@ -124,10 +127,18 @@ def _provenance(variants: bool, digest: str) -> dict:
 def build_starter_pack(out_dir, *, variants: bool = True, progress: bool = False) -> Path:
     """Build the starter pack into ``out_dir`` (absent or empty) and return it (no caching)."""
     from coding_toolkit.concepts.build import build_pack
+    from coding_toolkit.refine.index import ConceptModelIndex
+    from coding_toolkit.refine.rules import RefineRules
+    from coding_toolkit.refine.starter import attribute_entries, derive
 
     inputs = starter_inputs()
+    rules = RefineRules.load()
+    entries = [*starter_entries(variants=variants), *attribute_entries(rules)]
+    src, dst, typ, defined, local_ids, derived = derive(entries, rules)
+    index = ConceptModelIndex.build(src, dst, typ, is_a=int(rules.is_a), defined=defined, local_ids=local_ids,
+                                    source={"kind": "starter: derived from GPS FSN text", **derived})
     return build_pack(
-        starter_entries(variants=variants), out_dir,
+        entries, out_dir, concept_model=index,
         notes=_note_texts(inputs["notes"]),
         map_release=inputs["map_release"],
         provenance=_provenance(variants, inputs_hash(variants)),

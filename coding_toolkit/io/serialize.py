@@ -58,7 +58,7 @@ def _mention_json(am: AnnotatedMention, row=_row_json) -> dict[str, Any]:
     meta["experiencer"] = labels.experiencer
     meta["sources"] = dict(labels.sources)
     meta["triggers"] = dict(labels.triggers)
-    return {
+    out = {
         "start": m.start,
         "end": m.end,
         "text": m.text,
@@ -71,6 +71,12 @@ def _mention_json(am: AnnotatedMention, row=_row_json) -> dict[str, Any]:
         "reason": am.decision.reason,
         "codes": [row(r) for r in am.codes],
     }
+    # optional keys, written only when set (refinement: docs/outputs.md)
+    if m.qualifiers:
+        out["qualifiers"] = list(m.qualifiers)
+    if am.parts:
+        out["parts"] = list(am.parts)
+    return out
 
 
 def suggestion_to_json(s: CodeSuggestion) -> dict[str, Any]:
@@ -134,12 +140,14 @@ def _mention_from_json(d: dict[str, Any]) -> AnnotatedMention:
         confidence=d["confidence"],
         type_ids=tuple(d.get("type_ids") or ()),
         meta={k: v for k, v in meta.items() if k not in _RESERVED_META},
+        qualifiers=tuple(d.get("qualifiers") or ()),
     )
     return AnnotatedMention(
         mention=mention,
         labels=labels,
         decision=FilterDecision(status=d["status"], reason=d.get("reason")),
         codes=tuple(MapRow(**row) for row in d.get("codes") or ()),
+        parts=tuple(d.get("parts") or ()),
     )
 
 

@@ -303,6 +303,14 @@ class Release:
                 sctid=str(sctid), preferred_term=pref, fsn=fsn, semantic_tag=tag, synonyms=tuple(terms[a:b])
             )
 
+    def entries_of(self, sctids: Iterable[int]) -> Iterator[ConceptEntry]:
+        """The active concepts among ``sctids`` with their names (e.g. attribute values for the NER)."""
+        self._load_names()
+        wanted = np.unique(np.fromiter(sctids, np.int64))
+        ids = self._names["sctid"].to_numpy()
+        for sctid in ids[np.isin(ids, wanted)].tolist():
+            yield self.concept(str(sctid))
+
     def concept(self, sctid: str) -> ConceptEntry:
         """One active concept's names; ReleaseError if the id is not an active concept."""
         self._load_names()
@@ -383,6 +391,45 @@ class Release:
     def children(self, sctid: str) -> set[str]:
         """Direct is-a children (active relationships)."""
         return {str(x) for x in self._neighbours("dst_key", "children", int(sctid)).tolist()}
+
+    def concept_model(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Active inferred relationships as int64 (source, destination, type) columns between active
+        concepts, and the sorted ids of the active fully defined concepts (the concept-model index's
+        input, ``refine/index.py``). Read in chunks; one row per relationship id (the latest)."""
+        c = rf2.constants()
+        inferred, defined_status = int(c["inferred"]), int(c["fully_defined"])
+        parts = []
+        cols = ["id", "effectiveTime", "active", "sourceId", "destinationId", "typeId", "characteristicTypeId"]
+        for path, chunk in self._chunks("relationship", cols):
+            chunk = chunk[rf2.to_int(chunk, "characteristicTypeId", path) == inferred]
+            parts.append(pd.DataFrame({
+                "id": rf2.to_int(chunk, "id", path),
+                "time": rf2.to_int(chunk, "effectiveTime", path, dtype=np.int32),
+                "active": rf2.active_mask(chunk, path),
+                "src": rf2.to_int(chunk, "sourceId", path),
+                "dst": rf2.to_int(chunk, "destinationId", path),
+                "type": rf2.to_int(chunk, "typeId", path),
+            }))
+        concepts = self._load_concepts()
+        empty = np.array([], np.int64)
+        if parts:
+            frame = _latest(pd.concat(parts, ignore_index=True), ["id"])
+            frame = frame[frame["active"].to_numpy() & np.isin(frame["src"].to_numpy(), concepts)
+                          & np.isin(frame["dst"].to_numpy(), concepts)].drop_duplicates(["src", "dst", "type"])
+            src, dst, typ = (frame[k].to_numpy() for k in ("src", "dst", "type"))
+        else:
+            src = dst = typ = empty
+        defined = []
+        for path, chunk in self._chunks("concept", ["id", "effectiveTime", "active", "definitionStatusId"]):
+            defined.append(pd.DataFrame({
+                "id": rf2.to_int(chunk, "id", path),
+                "time": rf2.to_int(chunk, "effectiveTime", path, dtype=np.int32),
+                "defined": rf2.to_int(chunk, "definitionStatusId", path) == defined_status,
+            }))
+        status = _latest(pd.concat(defined, ignore_index=True), ["id"])
+        ids = status["id"].to_numpy()[status["defined"].to_numpy()]
+        log.info("release %s: %d active inferred relationships", self.path, len(src))
+        return src, dst, typ, np.intersect1d(ids, concepts)
 
     def descendants(self, sctid: str) -> set[str]:
         """All is-a descendants, not including ``sctid`` itself."""

@@ -1,0 +1,214 @@
+"""The concept-model index: every concept's parents and defining attributes, as flat numpy arrays.
+
+A full UK release has ~1.2 million active inferred relationships. One Python dict or tuple per
+concept would cost ~1 GB and minutes to unpickle in every worker; instead the index is a handful of
+CSR arrays (``ptr[i]:ptr[i+1]`` slices a concept's parents, attributes, children, or the concepts
+whose attribute takes it as value) over dense int32 positions into one sorted int64 id array. Each
+array is one ``.npy`` file in the pack, opened with ``mmap_mode="r"``: loading costs nothing, pages
+are read on first touch, and forked workers share them through the page cache (no copy per
+worker). The files are content files of the pack, so its hash covers them.
+
+Ids that are not SCTIDs (attribute names the starter pack derives from FSN text, e.g.
+``attr:penicillin``) get negative ids; ``meta["local_ids"]`` lists them.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from coding_toolkit.errors import PackError
+
+INDEX_DIR = "concept_model"
+META_FILE = "concept_model.json"
+FORMAT = "coding-toolkit-concept-model/1"
+_ARRAYS = ("ids", "defined", "parent_ptr", "parents", "child_ptr", "children",
+           "attr_ptr", "attr_type", "attr_value", "value_ptr", "value_sources", "types")
+
+
+def _csr(keys: np.ndarray, values: np.ndarray, n: int, extra: np.ndarray | None = None):
+    """(ptr, values sorted by key[, extra in the same order]) for dense keys in [0, n)."""
+    order = np.lexsort((values, keys))
+    ptr = np.zeros(n + 1, np.int64)
+    np.cumsum(np.bincount(keys, minlength=n), out=ptr[1:])
+    out = values[order].astype(np.int32)
+    return (ptr, out) if extra is None else (ptr, out, extra[order])
+
+
+class ConceptModelIndex:
+    """Read-only queries over the arrays (positions are dense ints; ``key``/``sctid`` convert)."""
+
+    def __init__(self, arrays: dict[str, np.ndarray], meta: dict):
+        self.a = arrays
+        self.meta = meta
+        self.ids: np.ndarray = arrays["ids"]
+        self.types: np.ndarray = arrays["types"]
+        self._local = {name: -(i + 1) for i, name in enumerate(meta.get("local_ids", []))}
+        self._local_names = list(meta.get("local_ids", []))
+        self._type_pos = {int(t): i for i, t in enumerate(self.types.tolist())}
+        self._anc_cache: dict[int, frozenset[int]] = {}
+
+    # -- building -------------------------------------------------------------------------------
+    @classmethod
+    def build(cls, src: np.ndarray, dst: np.ndarray, typ: np.ndarray, *, is_a: int,
+              defined: Iterable[int] = (), local_ids: Sequence[str] = (), source: dict | None = None
+              ) -> ConceptModelIndex:
+        """From relationship columns (int64 source, destination, type; is-a rows have ``is_a``)."""
+        src, dst, typ = (np.asarray(x, np.int64) for x in (src, dst, typ))
+        defined = np.fromiter(defined, np.int64)
+        ids = np.unique(np.concatenate([src, dst, defined]))
+        n = len(ids)
+        s, d = np.searchsorted(ids, src).astype(np.int32), np.searchsorted(ids, dst).astype(np.int32)
+        isa = typ == is_a
+        parent_ptr, parents = _csr(s[isa], d[isa], n)
+        child_ptr, children = _csr(d[isa], s[isa], n)
+        attrs = ~isa
+        types, type_pos = np.unique(typ[attrs], return_inverse=True)
+        attr_ptr, attr_value, attr_type = _csr(s[attrs], d[attrs], n, type_pos.astype(np.int16))
+        value_ptr, value_sources = _csr(d[attrs], s[attrs], n)
+        flags = np.zeros(n, np.bool_)
+        flags[np.searchsorted(ids, defined)] = True
+        arrays = {"ids": ids, "defined": flags, "parent_ptr": parent_ptr, "parents": parents,
+                  "child_ptr": child_ptr, "children": children, "attr_ptr": attr_ptr,
+                  "attr_type": attr_type, "attr_value": attr_value, "value_ptr": value_ptr,
+                  "value_sources": value_sources, "types": types.astype(np.int64)}
+        meta = {"format": FORMAT, "concepts": int(n), "is_a": int(isa.sum()), "attributes": int(attrs.sum()),
+                "defined": int(flags.sum()), "local_ids": list(local_ids), "source": source or {}}
+        return cls(arrays, meta)
+
+    def save(self, pack_dir: Path) -> dict:
+        out = Path(pack_dir) / INDEX_DIR
+        out.mkdir(parents=True, exist_ok=True)
+        for name in _ARRAYS:
+            np.save(out / f"{name}.npy", np.ascontiguousarray(self.a[name]), allow_pickle=False)
+        (out / META_FILE).write_text(json.dumps(self.meta, indent=1, sort_keys=True), encoding="utf-8")
+        return self.summary()
+
+    @classmethod
+    def load(cls, pack_dir: Path) -> ConceptModelIndex | None:
+        """The pack's index (memory-mapped), or None for a pack built without one."""
+        folder = Path(pack_dir) / INDEX_DIR
+        if not (folder / META_FILE).is_file():
+            return None
+        try:
+            meta = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
+            if meta.get("format") != FORMAT:
+                raise ValueError(f"format {meta.get('format')!r}, expected {FORMAT}")
+            # plain ndarray views of the maps: slicing a np.memmap costs several times more per call
+            arrays = {name: np.load(folder / f"{name}.npy", mmap_mode="r", allow_pickle=False).view(np.ndarray)
+                      for name in _ARRAYS}
+        except (OSError, ValueError) as e:
+            raise PackError(f"{folder}: concept-model index unreadable ({e}); fix: rebuild the pack") from e
+        return cls(arrays, meta)
+
+    def summary(self) -> dict:
+        keys = ("concepts", "is_a", "attributes", "defined", "source")
+        return {k: self.meta[k] for k in keys if k in self.meta} | {"local_ids": len(self._local_names)}
+
+    # -- ids ------------------------------------------------------------------------------------
+    def key(self, sctid: str) -> int:
+        return int(sctid) if sctid.isdigit() else self._local.get(sctid, 0)
+
+    def sctid(self, pos: int) -> str:
+        value = int(self.ids[pos])
+        return str(value) if value > 0 else self._local_names[-value - 1]
+
+    def pos(self, sctid: str) -> int:
+        """Dense position of a concept, -1 when the index does not know it."""
+        key = self.key(sctid)
+        if key == 0:
+            return -1
+        i = int(np.searchsorted(self.ids, key))
+        return i if i < len(self.ids) and int(self.ids[i]) == key else -1
+
+    def type_pos(self, type_sctid: str | int) -> int:
+        return self._type_pos.get(int(type_sctid), -1)
+
+    # -- graph ----------------------------------------------------------------------------------
+    def parents(self, i: int) -> list[int]:
+        p = self.a["parent_ptr"]
+        return self.a["parents"][p[i]:p[i + 1]].tolist()
+
+    def children(self, i: int) -> list[int]:
+        p = self.a["child_ptr"]
+        return self.a["children"][p[i]:p[i + 1]].tolist()
+
+    def attributes(self, i: int) -> list[tuple[int, int]]:
+        """(type position, value position) of concept ``i``'s defining attributes."""
+        p = self.a["attr_ptr"]
+        lo, hi = p[i], p[i + 1]
+        return list(zip(self.a["attr_type"][lo:hi].tolist(), self.a["attr_value"][lo:hi].tolist()))
+
+    def with_value(self, value: int) -> list[int]:
+        """Concepts having an attribute whose value is ``value``."""
+        p = self.a["value_ptr"]
+        return self.a["value_sources"][p[value]:p[value + 1]].tolist()
+
+    def is_defined(self, i: int) -> bool:
+        return bool(self.a["defined"][i])
+
+    def ancestors(self, i: int) -> frozenset[int]:
+        """Ancestors-or-self (cached: the hierarchy above a concept is small, and notes repeat concepts)."""
+        cached = self._anc_cache.get(i)
+        if cached is not None:
+            return cached
+        seen, stack = {i}, [i]
+        while stack:
+            for p in self.parents(stack.pop()):
+                if p not in seen:
+                    seen.add(p)
+                    stack.append(p)
+        out = frozenset(seen)
+        if len(self._anc_cache) > 200_000:
+            self._anc_cache.clear()
+        self._anc_cache[i] = out
+        return out
+
+    def _expand(self, ptr_name: str, values_name: str, nodes: np.ndarray) -> np.ndarray:
+        """Every CSR neighbour of ``nodes`` at once (vectorised: no Python loop per node)."""
+        ptr = self.a[ptr_name]
+        lo, hi = ptr[nodes], ptr[nodes + 1]
+        sizes = hi - lo
+        total = int(sizes.sum())
+        if total == 0:
+            return np.empty(0, np.int32)
+        offsets = np.repeat(lo - np.cumsum(sizes) + sizes, sizes) + np.arange(total)
+        return self.a[values_name][offsets]
+
+    def below(self, nodes: np.ndarray, depth: int, cap: int) -> np.ndarray:
+        """Descendants of ``nodes`` within ``depth`` is-a steps, at most about ``cap`` (repeats possible:
+        a concept with two parents below ``nodes`` comes twice)."""
+        found = [np.empty(0, np.int32)]
+        frontier, n = np.asarray(nodes, np.int64), 0
+        for _ in range(depth):
+            frontier = self._expand("child_ptr", "children", frontier)
+            if not len(frontier):
+                break
+            found.append(frontier)
+            n += len(frontier)
+            if n >= cap:
+                break
+            frontier = frontier.astype(np.int64)
+        return np.concatenate(found)
+
+    def with_values(self, nodes: np.ndarray) -> np.ndarray:
+        """Concepts having an attribute whose value is one of ``nodes``."""
+        return self._expand("value_ptr", "value_sources", np.asarray(nodes, np.int64))
+
+    def descendants(self, i: int, depth: int, cap: int) -> set[int]:
+        """Descendants within ``depth`` is-a steps, at most ``cap`` of them (broad concepts stop early)."""
+        seen: set[int] = set()
+        frontier = [i]
+        for _ in range(depth):
+            nxt = []
+            for node in frontier:
+                for child in self.children(node):
+                    if child not in seen:
+                        seen.add(child)
+                        nxt.append(child)
+                        if len(seen) >= cap:
+                            return seen
+            frontier = nxt
+        return seen
