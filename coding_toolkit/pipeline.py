@@ -82,8 +82,7 @@ class Pipeline:
             from coding_toolkit.concepts.starter import starter_pack_path
             path = starter_pack_path(progress=progress)
         pack = load_pack(path)
-        engine = MapEngine(pack.maps_url)
-        engine.preload()
+        engine = MapEngine(pack.maps_url)  # each note's new SCTIDs are looked up as met (no preload: issue 27)
         classifier = ContextClassifier(load_rules(rules_path) if rules_path else None)
         stage = ContextStage(classifier=classifier, policy=Policy.load(policy_path))
         stage.task_table.check_tasks(pack.meta_tasks, where=f"pack {pack.path}")
@@ -128,8 +127,8 @@ class Pipeline:
         self.check(note)
         text = note.text
         mentions = self.pack.annotate(text)
-        lookup = self.engine.lookup
-        codes = [tuple(lookup(m.sctid)) for m in mentions]
+        rows = self.engine.lookup_many([m.sctid for m in mentions]) if mentions else {}
+        codes = [tuple(rows[str(m.sctid).strip()]) for m in mentions]
         decisions, headings = self.context.run_with_headings(text, mentions, codes)
         annotated = filter_service_names(text, tuple(
             AnnotatedMention(mention=m, labels=labels, decision=decision, codes=c)

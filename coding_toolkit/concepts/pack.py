@@ -79,14 +79,16 @@ def _file_digest(path: Path) -> bytes:
     return bytes.fromhex(file_sha256(path))
 
 
-def content_hash(root, provenance: dict, scheme: int | None = None) -> str:
+def content_hash(root, provenance: dict, scheme: int | None = None, *, files=None) -> str:
     """sha256 over every content file (relative path + bytes) and the provenance, with the scheme
-    ``provenance`` records (``scheme`` overrides; see HASH_SCHEME)."""
+    ``provenance`` records (``scheme`` overrides; see HASH_SCHEME). ``files``: the content files when
+    the caller has listed them already."""
     root = Path(root)
     scheme = int(provenance.get("hash_scheme", 1)) if scheme is None else scheme
+    files = list(_content_files(root)) if files is None else files
     outer = hashlib.sha256()
     if scheme == 1:
-        for path in _content_files(root):
+        for path in files:
             outer.update(path.relative_to(root).as_posix().encode() + b"\0" + _file_digest(path))
         prov = {k: v for k, v in provenance.items() if k != "content_hash"}
         outer.update(json.dumps(prov, sort_keys=True, default=str).encode())
@@ -94,7 +96,7 @@ def content_hash(root, provenance: dict, scheme: int | None = None) -> str:
     if scheme != 2:
         raise PackError(f"{root / PACK_JSON}: field 'hash_scheme' is {scheme!r}, which this toolkit does not "
                         f"know (1 or 2); fix: use a newer coding-toolkit or rebuild the pack")
-    for rel, path in sorted((p.relative_to(root).as_posix(), p) for p in _content_files(root)):
+    for rel, path in sorted((p.relative_to(root).as_posix(), p) for p in files):
         outer.update(b"file\0" + rel.encode("utf-8") + b"\0" + _file_digest(path))
     outer.update(b"provenance\0" + json.dumps(hashed_provenance(provenance), sort_keys=True,
                                                 separators=(",", ":"), default=str).encode("utf-8"))
@@ -213,6 +215,9 @@ class Pack:
         self.provenance = provenance
         self.hash: str = provenance["content_hash"]
         self._cat = cat
+        # how load_pack checked the hash: "hashed" (every file read), "unchanged" (verified before,
+        # no file changed since: concepts/verified.py) or "not checked"
+        self.verification = "not checked"
         self._names: dict[str, str] = {}  # cui -> pretty name, filled as concepts are met
         self._types: dict[str, tuple[str, ...]] = {}
 
@@ -377,7 +382,8 @@ def _load_cat(root: Path):
     from medcat.cat import CAT
 
     try:
-        cat = CAT.load_model_pack(str(root / MEDCAT_DIR))
+        with medcat_compat.without_environment_scan():
+            cat = CAT.load_model_pack(str(root / MEDCAT_DIR))
     except Exception as e:
         raise PackError(f"{root / MEDCAT_DIR}: medcat could not load the model ({type(e).__name__}: {e}); "
                         f"fix: rebuild the pack with this toolkit's medcat version") from e
@@ -410,23 +416,40 @@ def resolve_pack_path(path) -> Path:
     return Path(path)
 
 
-def load_pack(path, *, verify: bool = True, lazy: bool = False) -> Pack:
+def verify_pack(root: Path, provenance: dict, *, rehash: bool = False) -> str:
+    """Refuse a pack whose files do not hash to its recorded content hash. A pack verified before
+    whose files are untouched since (same sizes, inodes, mtimes and ctimes: concepts/verified.py) is
+    not read again unless ``rehash``. Returns how it was verified: "hashed" or "unchanged"."""
+    from coding_toolkit.concepts import verified
+
+    files = list(_content_files(root))
+    stamp = verified.fingerprint(root, [root / PACK_JSON, *files])  # before hashing: a change meanwhile shows
+    if not rehash and verified.is_verified(root, provenance["content_hash"], stamp):
+        return "unchanged"
+    actual = content_hash(root, provenance, files=files)
+    if actual != provenance["content_hash"]:
+        verified.forget(root)
+        raise PackError(
+            f"{root}: content hash mismatch (pack.json says {provenance['content_hash'][:16]}..., files hash "
+            f"to {actual[:16]}...): a file was changed after the pack was written, and packs are "
+            f"pickles that run code when loaded; fix: rebuild the pack or restore it from a trusted copy")
+    verified.remember(root, provenance["content_hash"], stamp)
+    return "hashed"
+
+
+def load_pack(path, *, verify: bool = True, lazy: bool = False, rehash: bool = False) -> Pack:
     """Open a pack (a folder, or ``"starter"``), refusing a missing, corrupt, wrongly laid out or
     tampered one.
 
-    ``verify`` checks the content hash before unpickling; ``lazy`` defers loading the MedCAT
+    ``verify`` checks the content hash before unpickling (a pack verified before and unchanged since
+    is not read again, unless ``rehash``: :func:`verify_pack`); ``lazy`` defers loading the MedCAT
     model until ``.cat`` (or ``annotate``) is first used.
     """
     root = resolve_pack_path(path)
     prov = read_pack_json(root)
-    if verify:
-        actual = content_hash(root, prov)
-        if actual != prov["content_hash"]:
-            raise PackError(
-                f"{root}: content hash mismatch (pack.json says {prov['content_hash'][:16]}..., files hash "
-                f"to {actual[:16]}...): a file was changed after the pack was written, and packs are "
-                f"pickles that run code when loaded; fix: rebuild the pack or restore it from a trusted copy")
+    checked = verify_pack(root, prov, rehash=rehash) if verify else "not checked"
     pack = Pack(root, prov)
+    pack.verification = checked
     if not lazy:
         pack.cat  # noqa: B018  (load now)
     return pack

@@ -109,3 +109,18 @@ def test_word_vector_tokens_are_medcats_tokens():
 def test_each_touch_says_what_it_relies_on(touch):
     entry = medcat_compat.CHECKED_AGAINST[touch]
     assert entry["medcat"] and entry["relies_on"] and (ROOT / "coding_toolkit" / entry["used_by"].split()[0]).exists()
+
+
+def test_loading_without_the_environment_scan_keeps_the_packs_saved_environment(tiny_pack):
+    """The scan's result is replaced by the pack's saved environment: skipping it changes nothing
+    loaded, and the scan works again afterwards (saving records the real environment)."""
+    from medcat.cat import CAT
+    from medcat.utils import envsnapshot
+
+    plain = CAT.load_model_pack(str(tiny_pack / "medcat"))
+    with medcat_compat.without_environment_scan():
+        assert envsnapshot.get_environment_info().dependencies == {}
+        quick = CAT.load_model_pack(str(tiny_pack / "medcat"))
+    assert quick.config.meta.saved_environ == plain.config.meta.saved_environ
+    assert quick.config.meta.saved_environ.dependencies  # the pack's own record, not the empty scan
+    assert envsnapshot.get_environment_info().dependencies

@@ -1,0 +1,195 @@
+"""Start-up: the toolkit against MedCAT's own load + one note, on the same pack, in one run (issue 27).
+
+    python benchmarks/bench_startup.py [--pack PACK ...] [--large-work DIR] [--repeat 3] [--no-service]
+
+For each pack (the starter pack, every ``--pack``, and ``DIR/pack`` of ``bench_scale.py --work DIR``
+when it exists), each measurement in a fresh Python process, the kinds taking turns:
+
+* ``medcat``: ``CAT.load_model_pack`` + one ``get_entities`` (MedCAT's own, nothing of the toolkit's);
+* ``library``: ``Pipeline.from_pack`` + ``process`` of the same note (maps, context, suggestions);
+* ``annotate``: ``coding-toolkit annotate`` of a one-note JSONL file to a JSONL output (the CLI run,
+  ledger and all);
+* ``service``: ``coding-toolkit serve`` from the command until its first ``/api/process`` answer;
+* ``annotate, re-hash``: ``annotate`` with ``CODING_TOOLKIT_PACK_VERIFY=always`` (every file hashed
+  again, as on the first load of a pack or after a file changed).
+
+Each figure is the median wall time of the whole process (interpreter start to exit; the service:
+to the first answer) and, where the process reports it, the time to the first result inside it.
+Prints one table per pack with each kind's ratio to ``medcat``, the machine load (``uptime``) before
+and after, and a JSON line. Other jobs on a shared machine move absolute times: read the ratios.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(ROOT))
+NOTE = "Type 2 diabetes mellitus with hypertension. No chest pain. Previous myocardial infarction in 2015."
+
+MEDCAT = """
+import time; t0 = time.perf_counter()
+import sys, json
+from medcat.cat import CAT
+cat = CAT.load_model_pack(sys.argv[1] + "/medcat")
+n = len(cat.get_entities(sys.argv[2])["entities"])
+print(json.dumps({"first_result_s": time.perf_counter() - t0, "entities": n}))
+"""
+LIBRARY = """
+import time; t0 = time.perf_counter()
+import sys, json
+from coding_toolkit.pipeline import Pipeline
+from coding_toolkit.records import Note
+result = Pipeline.from_pack(sys.argv[1]).process(Note(note_id="n1", text=sys.argv[2]))
+print(json.dumps({"first_result_s": time.perf_counter() - t0, "entities": len(result.mentions)}))
+"""
+
+
+def uptime() -> str:
+    try:
+        return "load average " + ", ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "load average n/a"
+
+
+def _env(extra: dict | None = None) -> dict:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+           "MEDCAT_DISABLE_VERSION_CHECK": "true", "HF_HUB_OFFLINE": "1"}
+    env.update(extra or {})
+    return env
+
+
+def timed(args: list[str], env: dict | None = None) -> dict:
+    t0 = time.perf_counter()
+    done = subprocess.run([sys.executable, *args], capture_output=True, text=True, env=_env(env))
+    wall = time.perf_counter() - t0
+    if done.returncode:
+        sys.stderr.write(done.stderr[-3000:])
+        raise SystemExit(f"failed (exit {done.returncode}): {' '.join(args[:3])}")
+    out = {"wall_s": wall}
+    last = (done.stdout.strip().splitlines() or [""])[-1]
+    if last.startswith("{"):
+        out.update(json.loads(last))
+    return out
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def service_first_answer(pack: str, work: Path) -> dict:
+    """Seconds from ``coding-toolkit serve`` to its first 200 on /api/process (loopback only)."""
+    import httpx
+
+    port = _free_port()
+    log = open(work / "serve.log", "wb")
+    t0 = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-m", "coding_toolkit", "serve", "--pack", pack, "--port", str(port),
+                             "--no-access-log"], stdout=log, stderr=subprocess.STDOUT, env=_env())
+    try:
+        deadline = t0 + 600
+        while time.perf_counter() < deadline:
+            if proc.poll() is not None:
+                raise SystemExit(f"serve exited {proc.returncode}: {(work / 'serve.log').read_text()[-2000:]}")
+            try:
+                r = httpx.post(f"http://127.0.0.1:{port}/api/process", json={"content": {"text": NOTE}}, timeout=60)
+                if r.status_code == 200:
+                    return {"wall_s": time.perf_counter() - t0, "entities": len(r.json()["result"]["annotations"])}
+            except httpx.TransportError:
+                pass
+            time.sleep(0.05)
+        raise SystemExit("serve did not answer within 600 s")
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+
+
+def measure(pack: str, repeat: int, service: bool) -> dict[str, list[dict]]:
+    with tempfile.TemporaryDirectory(prefix="ct-startup-") as tmp:
+        work = Path(tmp)
+        notes = work / "one.jsonl"
+        notes.write_text(json.dumps({"note_id": "n1", "text": NOTE}) + "\n", encoding="utf-8")
+        state = {"CODING_TOOLKIT_STATE": str(work / "state")}
+        cli = ["-m", "coding_toolkit", "annotate", str(notes), "--pack", pack, "--out", str(work / "out.jsonl"),
+               "--overwrite"]
+        kinds = {
+            "medcat": lambda: timed(["-c", MEDCAT, pack, NOTE]),
+            "library": lambda: timed(["-c", LIBRARY, pack, NOTE]),
+            "annotate": lambda: timed(cli, state),
+            "annotate, re-hash": lambda: timed(cli, {**state, "CODING_TOOLKIT_PACK_VERIFY": "always"}),
+        }
+        if service:
+            kinds["service"] = lambda: service_first_answer(pack, work)
+        timed(cli, state)  # once first: the pack's verdict is remembered (as after any earlier load)
+        runs: dict[str, list[dict]] = {k: [] for k in kinds}
+        for _ in range(repeat):
+            for kind, run in kinds.items():  # the kinds take turns: a load change hits them all alike
+                runs[kind].append(run())
+                print(f"  {kind}: {runs[kind][-1]['wall_s']:.2f}s", file=sys.stderr, flush=True)
+        return runs
+
+
+def report(name: str, runs: dict[str, list[dict]]) -> dict:
+    med = {k: statistics.median(r["wall_s"] for r in v) for k, v in runs.items()}
+    first = {k: statistics.median(r["first_result_s"] for r in v) for k, v in runs.items()
+             if all("first_result_s" in r for r in v)}
+    base, base_first = med["medcat"], first["medcat"]
+    print(f"\n{name}")
+    print(f"  {'kind':20s} {'process s':>10s} {'ratio':>7s} {'first result s':>15s} {'ratio':>7s}")
+    for kind, value in med.items():
+        f = first.get(kind)
+        print(f"  {kind:20s} {value:10.2f} {value / base:7.2f} "
+              + (f"{f:15.2f} {f / base_first:7.2f}" if f is not None else f"{'':15s} {'':7s}"))
+    return {"pack": name, "process_s": {k: round(v, 2) for k, v in med.items()},
+            "ratio_to_medcat": {k: round(v / base, 2) for k, v in med.items()},
+            "first_result_s": {k: round(v, 2) for k, v in first.items()},
+            "first_result_ratio": {k: round(v / base_first, 2) for k, v in first.items()}}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--pack", action="append", default=[], help="a pack folder (repeatable)")
+    ap.add_argument("--large-work", type=Path, default=None,
+                    help="bench_scale.py's --work folder: its pack/ is measured too when it exists")
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--no-service", action="store_true")
+    ap.add_argument("--no-starter", action="store_true")
+    args = ap.parse_args()
+    packs = [] if args.no_starter else ["starter"]
+    packs += args.pack
+    if args.large_work and (args.large_work / "pack" / "pack.json").is_file():
+        packs.append(str(args.large_work / "pack"))
+    print(f"python {platform.python_version()} ({platform.python_build()[0]}, {sys.executable}), "
+          f"{os.cpu_count()} cores, {platform.platform()}")
+    print(f"before: {uptime()}")
+    results = []
+    for pack in packs:
+        if pack == "starter":
+            from coding_toolkit.concepts.starter import starter_pack_path
+            pack = str(starter_pack_path())
+        print(f"measuring {pack} ({args.repeat} rounds)", file=sys.stderr, flush=True)
+        results.append(report(pack, measure(pack, args.repeat, not args.no_service)))
+    print(f"\nafter: {uptime()}")
+    print(json.dumps({"results": results, "python": platform.python_version()}))
+
+
+if __name__ == "__main__":
+    main()
