@@ -1,6 +1,7 @@
 """Start-up: the toolkit against MedCAT's own load + one note, on the same pack, in one run (issue 27).
 
     python benchmarks/bench_startup.py [--pack PACK ...] [--large-work DIR] [--repeat 3] [--no-service]
+                                       [--baseline-code DIR]
 
 For each pack (the starter pack, every ``--pack``, and ``DIR/pack`` of ``bench_scale.py --work DIR``
 when it exists), each measurement in a fresh Python process, the kinds taking turns:
@@ -11,7 +12,8 @@ when it exists), each measurement in a fresh Python process, the kinds taking tu
   ledger and all);
 * ``service``: ``coding-toolkit serve`` from the command until its first ``/api/process`` answer;
 * ``annotate, re-hash``: ``annotate`` with ``CODING_TOOLKIT_PACK_VERIFY=always`` (every file hashed
-  again, as on the first load of a pack or after a file changed).
+  again, as on the first load of a pack or after a file changed);
+* with ``--baseline-code DIR``: ``library`` and ``annotate`` run with the toolkit in DIR (before/after).
 
 Each figure is the median wall time of the whole process (interpreter start to exit; the service:
 to the first answer) and, where the process reports it, the time to the first result inside it.
@@ -122,7 +124,7 @@ def service_first_answer(pack: str, work: Path) -> dict:
         log.close()
 
 
-def measure(pack: str, repeat: int, service: bool) -> dict[str, list[dict]]:
+def measure(pack: str, repeat: int, service: bool, baseline: Path | None = None) -> dict[str, list[dict]]:
     with tempfile.TemporaryDirectory(prefix="ct-startup-") as tmp:
         work = Path(tmp)
         notes = work / "one.jsonl"
@@ -138,6 +140,10 @@ def measure(pack: str, repeat: int, service: bool) -> dict[str, list[dict]]:
         }
         if service:
             kinds["service"] = lambda: service_first_answer(pack, work)
+        if baseline:  # the same runs with another checkout's code (e.g. main before this change)
+            other = {**state, "PYTHONPATH": str(baseline)}
+            kinds["library, baseline code"] = lambda: timed(["-c", LIBRARY, pack, NOTE], other)
+            kinds["annotate, baseline code"] = lambda: timed(cli, other)
         timed(cli, state)  # once first: the pack's verdict is remembered (as after any earlier load)
         runs: dict[str, list[dict]] = {k: [] for k in kinds}
         for _ in range(repeat):
@@ -172,6 +178,8 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--no-service", action="store_true")
     ap.add_argument("--no-starter", action="store_true")
+    ap.add_argument("--baseline-code", type=Path, default=None, metavar="DIR",
+                    help="also run library and annotate with the toolkit checked out in DIR (e.g. main)")
     args = ap.parse_args()
     packs = [] if args.no_starter else ["starter"]
     packs += args.pack
@@ -186,7 +194,7 @@ def main() -> None:
             from coding_toolkit.concepts.starter import starter_pack_path
             pack = str(starter_pack_path())
         print(f"measuring {pack} ({args.repeat} rounds)", file=sys.stderr, flush=True)
-        results.append(report(pack, measure(pack, args.repeat, not args.no_service)))
+        results.append(report(pack, measure(pack, args.repeat, not args.no_service, args.baseline_code)))
     print(f"\nafter: {uptime()}")
     print(json.dumps({"results": results, "python": platform.python_version()}))
 

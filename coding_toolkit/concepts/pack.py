@@ -381,8 +381,10 @@ def _use_compiled_stages(cat) -> bool:
 def _load_cat(root: Path):
     from medcat.cat import CAT
 
+    from coding_toolkit.process import collector_paused
+
     try:
-        with medcat_compat.without_environment_scan():
+        with medcat_compat.without_environment_scan(), collector_paused():
             cat = CAT.load_model_pack(str(root / MEDCAT_DIR))
     except Exception as e:
         raise PackError(f"{root / MEDCAT_DIR}: medcat could not load the model ({type(e).__name__}: {e}); "

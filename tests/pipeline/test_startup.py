@@ -20,3 +20,35 @@ def test_map_rows_are_read_as_notes_need_them_with_the_same_results(tiny_pack, f
     preloaded = dataclasses.replace(lazy)
     preloaded.engine = type(lazy.engine)(lazy.pack.maps_url, preload=True)
     assert [lazy.process(n) for n in notes] == [preloaded.process(n) for n in notes]
+
+
+def test_the_collector_is_paused_while_the_model_loads_and_given_back(tiny_pack, monkeypatch):
+    import gc
+
+    import pytest
+    from medcat.cat import CAT
+
+    from coding_toolkit.concepts.pack import load_pack
+    from coding_toolkit.process import collector_paused
+
+    seen = []
+    real = CAT.load_model_pack
+
+    def spy(*args, **kwargs):
+        seen.append(gc.isenabled())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(CAT, "load_model_pack", spy)
+    assert gc.isenabled()
+    load_pack(tiny_pack)
+    assert seen == [False] and gc.isenabled()
+    with pytest.raises(RuntimeError), collector_paused():
+        raise RuntimeError("a failed load")
+    assert gc.isenabled()
+    gc.disable()  # a caller that keeps it off keeps it off
+    try:
+        with collector_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
