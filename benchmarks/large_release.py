@@ -371,8 +371,8 @@ def drug_concepts(target: int, seed: int = 27) -> list[tuple[str, str, str, list
 
 
 def lateral_concepts(rows: list, share: float = 1.0, seed: int = 27) -> list:
-    """Left and right versions of the clinical concepts with a body site ("Fracture of femur" ->
-    "Fracture of left femur"), as SNOMED CT has them, with their synonyms lateralised alike:
+    """Left, right and bilateral versions of the clinical concepts with a body site ("Fracture of
+    femur" -> "Fracture of left femur"), as SNOMED CT has them, with their synonyms lateralised alike:
     (key, tag, preferred, synonyms, [(type, target key)])."""
     rnd = random.Random(seed)
     out = []
@@ -381,9 +381,10 @@ def lateral_concepts(rows: list, share: float = 1.0, seed: int = 27) -> list:
             continue
         if re.search(r"\b(left|right|bilateral)\b", pref, re.I):
             continue
-        for side in ("left", "right"):
+        for side in ("left", "right", "bilateral"):
             names = [n.replace(" of ", f" of {side} ", 1) for n in (pref, *syns) if " of " in n]
-            out.append((f"LAT:{side}:{key}", tag, names[0], names[1:], [(IS_A, sctid), (LATERALITY, f"Q:{side}")]))
+            out.append((f"LAT:{side}:{key}", tag, names[0], names[1:],
+                        [(IS_A, sctid), *((LATERALITY, f"Q:{s}") for s in ("left", "right") if side in (s, "bilateral"))]))
     return out
 
 
@@ -445,7 +446,7 @@ def generate(out: Path, limit: int | None = None, *, full_uk: int | None = None)
         candidates = sum(1 for r in rows if r[1] in ("disorder", "procedure", "finding") and " of " in r[3])
         clinical = min(full_uk, 370_000)
         extra = [(k, t, n, [], []) for k, t, n in TOPS]
-        extra += lateral_concepts(rows, share=min(1.0, max(0, clinical - len(rows)) / max(1, 2 * candidates)))
+        extra += lateral_concepts(rows, share=min(1.0, max(0, clinical - len(rows)) / max(1, 3 * candidates)))
         drug_rows = drug_concepts(max(0, full_uk - len(rows) - len(extra)))
     keys = {r[5]: r[0] for r in rows} | {r[0]: r[0] for r in rows}
     next_id = 3_000_000_000
@@ -567,7 +568,7 @@ def main() -> None:
     ap.add_argument("out", type=Path)
     ap.add_argument("--concepts", type=int, default=None, help="sample this many concepts (default: all, ~200k)")
     ap.add_argument("--full-uk", type=int, default=None, metavar="N",
-                    help="about N concepts (e.g. 700000) in the size and shape of the UK Clinical Edition with "
+                    help="about N concepts (760000 gives >= 700k concepts, 1.5M names) in the size and shape of the UK Clinical Edition with "
                          "the UK Drug Extension: lateralised clinical concepts, dm+d-style drug products, "
                          "~1.2 million relationships")
     args = ap.parse_args()
