@@ -15,8 +15,9 @@ when it exists), each measurement in a fresh Python process, the kinds taking tu
   again, as on the first load of a pack or after a file changed);
 * with ``--baseline-code DIR``: ``library`` and ``annotate`` run with the toolkit in DIR (before/after).
 
-Each figure is the median wall time of the whole process (interpreter start to exit; the service:
-to the first answer) and, where the process reports it, the time to the first result inside it.
+Each figure is the median over the rounds of the whole process's wall time and CPU time (user +
+system; interpreter start to exit, the service: to its first answer) and, where the process reports
+it, the wall time to the first result inside it. On a shared machine the CPU times are the steadier.
 Prints one table per pack with each kind's ratio to ``medcat``, the machine load (``uptime``) before
 and after, and a JSON line. Other jobs on a shared machine move absolute times: read the ratios.
 """
@@ -26,6 +27,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import signal
 import socket
 import statistics
@@ -72,14 +74,20 @@ def _env(extra: dict | None = None) -> dict:
     return env
 
 
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def timed(args: list[str], env: dict | None = None) -> dict:
-    t0 = time.perf_counter()
+    """Wall time and CPU time (user + system: far less moved by other jobs' load) of one process."""
+    cpu0, t0 = _children_cpu(), time.perf_counter()
     done = subprocess.run([sys.executable, *args], capture_output=True, text=True, env=_env(env))
-    wall = time.perf_counter() - t0
+    wall, cpu = time.perf_counter() - t0, _children_cpu() - cpu0
     if done.returncode:
         sys.stderr.write(done.stderr[-3000:])
         raise SystemExit(f"failed (exit {done.returncode}): {' '.join(args[:3])}")
-    out = {"wall_s": wall}
+    out = {"wall_s": wall, "cpu_s": cpu}
     last = (done.stdout.strip().splitlines() or [""])[-1]
     if last.startswith("{"):
         out.update(json.loads(last))
@@ -109,7 +117,11 @@ def service_first_answer(pack: str, work: Path) -> dict:
             try:
                 r = httpx.post(f"http://127.0.0.1:{port}/api/process", json={"content": {"text": NOTE}}, timeout=60)
                 if r.status_code == 200:
-                    return {"wall_s": time.perf_counter() - t0, "entities": len(r.json()["result"]["annotations"])}
+                    import psutil
+
+                    times = psutil.Process(proc.pid).cpu_times()  # the server, up to its first answer
+                    return {"wall_s": time.perf_counter() - t0, "cpu_s": times.user + times.system,
+                            "entities": len(r.json()["result"]["annotations"])}
             except httpx.TransportError:
                 pass
             time.sleep(0.05)
@@ -154,20 +166,23 @@ def measure(pack: str, repeat: int, service: bool, baseline: Path | None = None)
 
 
 def report(name: str, runs: dict[str, list[dict]]) -> dict:
-    med = {k: statistics.median(r["wall_s"] for r in v) for k, v in runs.items()}
-    first = {k: statistics.median(r["first_result_s"] for r in v) for k, v in runs.items()
-             if all("first_result_s" in r for r in v)}
-    base, base_first = med["medcat"], first["medcat"]
+    def median(key: str) -> dict[str, float]:
+        return {k: statistics.median(r[key] for r in v) for k, v in runs.items() if all(key in r for r in v)}
+
+    wall, cpu, first = median("wall_s"), median("cpu_s"), median("first_result_s")
     print(f"\n{name}")
-    print(f"  {'kind':20s} {'process s':>10s} {'ratio':>7s} {'first result s':>15s} {'ratio':>7s}")
-    for kind, value in med.items():
+    print(f"  {'kind':26s} {'process s':>9s} {'ratio':>6s} {'CPU s':>7s} {'ratio':>6s} {'first result s':>14s} {'ratio':>6s}")
+    for kind in runs:
         f = first.get(kind)
-        print(f"  {kind:20s} {value:10.2f} {value / base:7.2f} "
-              + (f"{f:15.2f} {f / base_first:7.2f}" if f is not None else f"{'':15s} {'':7s}"))
-    return {"pack": name, "process_s": {k: round(v, 2) for k, v in med.items()},
-            "ratio_to_medcat": {k: round(v / base, 2) for k, v in med.items()},
+        print(f"  {kind:26s} {wall[kind]:9.2f} {wall[kind] / wall['medcat']:6.2f} {cpu[kind]:7.2f} "
+              f"{cpu[kind] / cpu['medcat']:6.2f} "
+              + (f"{f:14.2f} {f / first['medcat']:6.2f}" if f is not None else ""))
+    return {"pack": name, "process_s": {k: round(v, 2) for k, v in wall.items()},
+            "ratio_to_medcat": {k: round(v / wall["medcat"], 2) for k, v in wall.items()},
+            "cpu_s": {k: round(v, 2) for k, v in cpu.items()},
+            "cpu_ratio_to_medcat": {k: round(v / cpu["medcat"], 2) for k, v in cpu.items()},
             "first_result_s": {k: round(v, 2) for k, v in first.items()},
-            "first_result_ratio": {k: round(v / base_first, 2) for k, v in first.items()}}
+            "first_result_ratio": {k: round(v / first["medcat"], 2) for k, v in first.items()}}
 
 
 def main() -> None:

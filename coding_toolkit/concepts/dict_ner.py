@@ -17,10 +17,10 @@ registry as ``ct_dict_ner`` and installed on a loaded pack by :func:`install` wi
 pack's config, so a saved pack still loads in plain MedCAT. ``CODING_TOOLKIT_NER=medcat`` turns it
 off (for comparisons).
 
-The automaton is built when it pays (issue 27): compiling it takes about as long as MedCAT's walk
-spends on a few characters of notes per name in the pack (1.5 s for 470k names), so a process runs
-MedCAT's walk until it has annotated ``BUILD_AFTER_CHARS_PER_NAME`` characters per name, then builds
-it; the candidates are the same either way. A process about to fork workers builds it first, so the
+The automaton is built when it pays (issue 27): compiling it takes as long as MedCAT's walk loses
+over some 20-30 characters of notes per name in the pack, so a process runs MedCAT's walk until it
+has annotated ``BUILD_AFTER_CHARS_PER_NAME`` characters per name, then builds it; the candidates are
+the same either way. A process about to fork workers builds it first, so the
 workers share it (``os.register_at_fork``). ``CODING_TOOLKIT_NER=dict`` builds it at load.
 """
 from __future__ import annotations
@@ -37,9 +37,11 @@ log = logging.getLogger(__name__)
 ENV = "CODING_TOOLKIT_NER"  # medcat: MedCAT's walk only; dict: the automaton from the first note
 REGISTRY_NAME = "ct_dict_ner"
 # Characters of notes to annotate with MedCAT's walk, per name in the pack, before the automaton is
-# built: the build costs about what the walk loses over that much text (benchmarks/bench_startup.py,
-# docs/benchmarks.md), so a one-note run never pays for it and a long run loses at most that.
-BUILD_AFTER_CHARS_PER_NAME = 4
+# built. Measured on the 178k-concept pack (docs/benchmarks.md, "Start-up"): the build took 6.0 s for
+# 467,540 names, and the walk cost 0.4-0.6 us more per character than the automaton, so the build
+# pays for itself after ~20-30 characters per name. Building at that point costs a long run at most
+# twice the better choice made in hindsight; a run of a few notes never pays for the build.
+BUILD_AFTER_CHARS_PER_NAME = 24
 _UNBUILT: weakref.WeakSet = weakref.WeakSet()  # instances a fork should build first
 
 
