@@ -79,10 +79,11 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def timed(args: list[str], env: dict | None = None) -> dict:
-    """Wall time and CPU time (user + system: far less moved by other jobs' load) of one process."""
+def timed(args: list[str], env: dict | None = None, cwd: Path | None = None) -> dict:
+    """Wall time and CPU time (user + system: far less moved by other jobs' load) of one process. It
+    runs in ``cwd`` (a scratch folder), so its code comes from PYTHONPATH, not the current folder."""
     cpu0, t0 = _children_cpu(), time.perf_counter()
-    done = subprocess.run([sys.executable, *args], capture_output=True, text=True, env=_env(env))
+    done = subprocess.run([sys.executable, *args], capture_output=True, text=True, env=_env(env), cwd=cwd)
     wall, cpu = time.perf_counter() - t0, _children_cpu() - cpu0
     if done.returncode:
         sys.stderr.write(done.stderr[-3000:])
@@ -108,7 +109,7 @@ def service_first_answer(pack: str, work: Path) -> dict:
     log = open(work / "serve.log", "wb")
     t0 = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-m", "coding_toolkit", "serve", "--pack", pack, "--port", str(port),
-                             "--no-access-log"], stdout=log, stderr=subprocess.STDOUT, env=_env())
+                             "--no-access-log"], stdout=log, stderr=subprocess.STDOUT, env=_env(), cwd=work)
     try:
         deadline = t0 + 600
         while time.perf_counter() < deadline:
@@ -145,18 +146,18 @@ def measure(pack: str, repeat: int, service: bool, baseline: Path | None = None)
         cli = ["-m", "coding_toolkit", "annotate", str(notes), "--pack", pack, "--out", str(work / "out.jsonl"),
                "--overwrite"]
         kinds = {
-            "medcat": lambda: timed(["-c", MEDCAT, pack, NOTE]),
-            "library": lambda: timed(["-c", LIBRARY, pack, NOTE]),
-            "annotate": lambda: timed(cli, state),
-            "annotate, re-hash": lambda: timed(cli, {**state, "CODING_TOOLKIT_PACK_VERIFY": "always"}),
+            "medcat": lambda: timed(["-c", MEDCAT, pack, NOTE], cwd=work),
+            "library": lambda: timed(["-c", LIBRARY, pack, NOTE], cwd=work),
+            "annotate": lambda: timed(cli, state, work),
+            "annotate, re-hash": lambda: timed(cli, {**state, "CODING_TOOLKIT_PACK_VERIFY": "always"}, work),
         }
         if service:
             kinds["service"] = lambda: service_first_answer(pack, work)
         if baseline:  # the same runs with another checkout's code (e.g. main before this change)
             other = {**state, "PYTHONPATH": str(baseline)}
-            kinds["library, baseline code"] = lambda: timed(["-c", LIBRARY, pack, NOTE], other)
-            kinds["annotate, baseline code"] = lambda: timed(cli, other)
-        timed(cli, state)  # once first: the pack's verdict is remembered (as after any earlier load)
+            kinds["library, baseline code"] = lambda: timed(["-c", LIBRARY, pack, NOTE], other, work)
+            kinds["annotate, baseline code"] = lambda: timed(cli, other, work)
+        timed(cli, state, work)  # once first: the pack's verdict is remembered (as after any earlier load)
         runs: dict[str, list[dict]] = {k: [] for k in kinds}
         for _ in range(repeat):
             for kind, run in kinds.items():  # the kinds take turns: a load change hits them all alike
