@@ -165,16 +165,20 @@ def meta_task_names(cat) -> list[str]:
     return sorted(names)
 
 
-def write_pack_json(root: Path, provenance: dict, cat) -> dict:
-    """Fill the versions/counts/meta tasks of ``provenance``, hash the pack, write pack.json."""
+def model_facts(cat) -> dict:
+    """What pack.json records about the model itself (counts, meta tasks, MedCAT's hash)."""
+    return {"counts": cat_counts(cat), "meta_tasks": meta_task_names(cat), "medcat_hash": cat.config.meta.hash}
+
+
+def write_pack_json(root: Path, provenance: dict, cat=None, *, facts: dict | None = None) -> dict:
+    """Fill the versions/counts/meta tasks of ``provenance`` (from ``cat``, or ``facts`` taken from
+    it with :func:`model_facts` before it was let go), hash the pack, write pack.json."""
     import medcat
 
     prov = dict(provenance)
     prov["format"] = PACK_FORMAT
     prov["versions"] = {"coding_toolkit": __version__, "medcat": medcat.__version__}
-    prov["counts"] = cat_counts(cat)
-    prov["meta_tasks"] = meta_task_names(cat)
-    prov["medcat_hash"] = cat.config.meta.hash
+    prov.update(facts if facts is not None else model_facts(cat))
     prov["hash_scheme"] = HASH_SCHEME
     prov["content_hash"] = content_hash(root, prov)
     (root / PACK_JSON).write_text(json.dumps(prov, indent=2, sort_keys=True, default=str), encoding="utf-8")
@@ -450,6 +454,9 @@ def load_pack(path, *, verify: bool = True, lazy: bool = False, rehash: bool = F
     root = resolve_pack_path(path)
     prov = read_pack_json(root)
     checked = verify_pack(root, prov, rehash=rehash) if verify else "not checked"
+    if verify:
+        log.info("pack %s: %s", root, "every file hashed" if checked == "hashed" else
+                 "verified before, no file changed since")
     pack = Pack(root, prov)
     pack.verification = checked
     if not lazy:

