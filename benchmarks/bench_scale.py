@@ -1,6 +1,6 @@
 """Throughput and memory at the size of a trust's pack (issue 15), beside the starter pack.
 
-    python benchmarks/bench_scale.py [--work DIR] [--concepts N] [--min-mb 10] [--skip-build]
+    python benchmarks/bench_scale.py [--work DIR] [--concepts N | --full-uk 700000] [--min-mb 10]
                                      [--ner medcat|dict|both] [--profile]
 
 1. generates the large synthetic release (``benchmarks/large_release.py``: ~150-200k concepts,
@@ -42,11 +42,41 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 
 # -- child-process helpers ------------------------------------------------------------------------
+MIN_FREE_MB = 4096  # a child is stopped when the machine's available memory falls below this
+
+
+def available_mb() -> float:
+    with open("/proc/meminfo") as fh:
+        for line in fh:
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) / 1024
+    return float("inf")
+
+
 def _child(code: str) -> dict:
-    """Run ``code`` in a fresh interpreter; it prints one JSON line last. Adds the child's peak RSS."""
+    """Run ``code`` in a fresh interpreter; it prints one JSON line last. Adds the child's peak RSS.
+    The child is stopped (and the benchmark with it) when the machine's available memory falls below
+    MIN_FREE_MB: a shared machine must not run out of memory for a measurement."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(HERE), os.environ.get("PYTHONPATH", "")])}
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=env)
+    low: list[float] = []
+
+    def guard():
+        while proc.poll() is None:
+            free = available_mb()
+            if free < MIN_FREE_MB:
+                low.append(free)
+                proc.kill()
+                return
+            time.sleep(1.0)
+
+    threading.Thread(target=guard, daemon=True).start()
+    stdout, stderr = proc.communicate()
+    done = subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)
+    if low:
+        raise SystemExit(f"child stopped: available memory fell to {low[0]:.0f} MB (< {MIN_FREE_MB} MB)")
     if done.returncode:
         sys.stderr.write(done.stderr[-4000:])
         raise SystemExit(f"child failed (exit {done.returncode})")
@@ -275,6 +305,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--work", type=Path, default=Path("/tmp/ct_bench_scale"))
     ap.add_argument("--concepts", type=int, default=None, help="sample this many concepts (debugging)")
+    ap.add_argument("--full-uk", type=int, default=None, metavar="N",
+                    help="a release of about N concepts in the shape of the UK Clinical Edition + dm+d "
+                         "(large_release.py --full-uk), e.g. 700000")
     ap.add_argument("--min-mb", type=float, default=10.0)
     ap.add_argument("--ner", choices=("medcat", "dict", "both"), default="both")
     ap.add_argument("--profile", action="store_true")
@@ -293,12 +326,15 @@ def main() -> None:
     report: dict = {}
     if not release.exists():
         t = time.perf_counter()
-        report["release"] = generate(release, args.concepts)
+        report["release"] = generate(release, args.concepts, full_uk=args.full_uk)
         report["release"]["generate_s"] = round(time.perf_counter() - t, 1)
         print(f"release: {report['release']}", flush=True)
     if not (pack / "pack.json").exists():
         report["build"] = build(release, pack)
         print(f"build: {report['build']}", flush=True)
+    report["pack_on_disk_mb"] = {p.name: round(sum(f.stat().st_size for f in p.rglob("*") if f.is_file()) / 2**20)
+                                 if p.is_dir() else round(p.stat().st_size / 2**20) for p in pack.iterdir()}
+    print(f"pack on disk (MB): {report['pack_on_disk_mb']}", flush=True)
     # the interpreter's build matters: a distribution's PGO/LTO build ran ~9% faster end to end than a
     # plain source build of the same minor version here (docs/sizing.md), so the figures name it
     report["python"] = f"{platform.python_version()} ({sys.executable})"

@@ -243,70 +243,323 @@ def _map_target(key: str, tag: str) -> tuple[str, str] | None:
     return None
 
 
-def generate(out: Path, limit: int | None = None) -> dict:
-    """Write the release under ``out``; returns counts (concepts, names, one/two-word share, ...)."""
+# -- full UK size: lateralised clinical concepts, a dm+d-shaped drug extension, the concept model --------
+DRUG_DIR = "SnomedCT_UKDrugRF2_PRODUCTION_20241120T000001Z"
+IS_A, FINDING_SITE, CAUSATIVE_AGENT, LATERALITY = "116680003", "363698007", "246075003", "272741003"
+PROCEDURE_SITE, HAS_INGREDIENT, HAS_DOSE_FORM = "405813007", "127489000", "411116001"
+UK_DRUG_LANGUAGE, UK_CLINICAL_LANGUAGE = "999000691000001104", "999001261000000100"
+# generic names (INN/BAN, public facts) of medicines common in UK prescribing: the substances of the
+# synthetic drug extension, whose products' names follow dm+d's patterns (strength, form, supplier, pack)
+SUBSTANCES = """abacavir acarbose aciclovir adalimumab adrenaline alendronic-acid allopurinol alogliptin
+alteplase amiloride amiodarone amitriptyline amlodipine amoxicillin anastrozole apixaban aripiprazole aspirin
+atenolol atorvastatin azathioprine azithromycin baclofen beclometasone bendroflumethiazide benzylpenicillin
+betamethasone bicalutamide bisoprolol budesonide bumetanide buprenorphine calcitriol candesartan captopril
+carbamazepine carbimazole carvedilol cefalexin ceftriaxone cefuroxime cetirizine chloramphenicol
+chlorphenamine ciclosporin ciprofloxacin citalopram clarithromycin clindamycin clobetasol clonazepam
+clopidogrel clotrimazole co-amoxiclav co-codamol codeine colchicine cyclizine dabigatran dalteparin
+dapagliflozin desmopressin dexamethasone diazepam diclofenac digoxin dihydrocodeine diltiazem docusate
+donepezil doxazosin doxycycline duloxetine edoxaban empagliflozin enalapril enoxaparin eplerenone
+erythromycin escitalopram esomeprazole ethinylestradiol ezetimibe felodipine fentanyl ferrous-sulfate
+finasteride flucloxacillin fluconazole fludrocortisone fluoxetine fluticasone folic-acid formoterol
+furosemide gabapentin gentamicin gliclazide glimepiride glyceryl-trinitrate haloperidol heparin
+hydrocortisone hydroxychloroquine hyoscine ibuprofen indapamide insulin-aspart insulin-glargine
+insulin-detemir insulin-lispro ipratropium irbesartan isosorbide-mononitrate ivabradine ketoconazole
+labetalol lactulose lamotrigine lansoprazole latanoprost leflunomide letrozole levetiracetam levofloxacin
+levomepromazine levothyroxine lidocaine linagliptin liraglutide lisinopril lithium loperamide loratadine
+lorazepam losartan macrogol mebeverine medroxyprogesterone meropenem mesalazine metformin methadone
+methotrexate metoclopramide metoprolol metronidazole midazolam mirtazapine mometasone montelukast morphine
+naloxone naproxen nicorandil nifedipine nitrofurantoin nortriptyline nystatin olanzapine omeprazole
+ondansetron oxybutynin oxycodone pantoprazole paracetamol paroxetine perindopril phenytoin pioglitazone
+piperacillin pravastatin prednisolone pregabalin prochlorperazine propranolol quetiapine ramipril
+ranitidine rifampicin risperidone rivaroxaban rosuvastatin salbutamol salmeterol senna sertraline
+sildenafil simvastatin sitagliptin sodium-valproate solifenacin sotalol spironolactone sumatriptan
+tamoxifen tamsulosin temazepam terbinafine thiamine tiotropium tolterodine topiramate tramadol
+trimethoprim valaciclovir vancomycin venlafaxine verapamil warfarin zolpidem zopiclone""".split()
+# (form, strength unit, strengths, pack unit, pack sizes), as dm+d writes them
+FORMS = [
+    ("tablets", "mg", (1, 2.5, 5, 10, 20, 25, 40, 50, 100, 200, 250, 500), "tablet", (28, 30, 56, 84, 100)),
+    ("capsules", "mg", (5, 10, 20, 25, 50, 100, 150, 250, 300, 500), "capsule", (14, 28, 30, 56, 60)),
+    ("modified-release tablets", "mg", (10, 30, 60, 100, 200, 400, 500, 750), "tablet", (28, 56, 60)),
+    ("gastro-resistant tablets", "mg", (10, 20, 40, 75, 250), "tablet", (28, 56, 100)),
+    ("dispersible tablets", "mg", (5, 10, 25, 100, 200), "tablet", (24, 28, 30)),
+    ("orodispersible tablets", "mg", (4, 5, 8, 10, 15), "tablet", (10, 28, 30)),
+    ("oral solution", "mg/5ml", (5, 10, 25, 50, 125, 250), "ml", (100, 150, 200, 300, 500)),
+    ("oral suspension", "mg/5ml", (50, 100, 125, 200, 250), "ml", (60, 100, 150)),
+    ("solution for injection ampoules", "mg/1ml", (1, 2, 5, 10, 20, 40, 50, 100), "ampoule", (5, 10)),
+    ("solution for injection vials", "mg/10ml", (10, 50, 100, 200, 500), "vial", (1, 5, 10)),
+    ("solution for injection 3ml pre-filled pens", "units/ml", (100, 200, 300), "pre-filled disposable injection", (5,)),
+    ("powder for solution for injection vials", "mg", (250, 500, 1000, 2000), "vial", (1, 10)),
+    ("cream", "%", (0.025, 0.05, 0.1, 0.5, 1, 2), "gram", (15, 30, 50, 100)),
+    ("ointment", "%", (0.05, 0.1, 1, 2), "gram", (15, 30, 100)),
+    ("eye drops", "%", (0.1, 0.25, 0.5, 1), "ml", (5, 10)),
+    ("pressurised inhaler", "micrograms/dose", (50, 100, 200, 250), "dose", (120, 200)),
+    ("dry powder inhaler", "micrograms/dose", (55, 92, 100, 184, 200, 400), "dose", (30, 60, 120)),
+    ("nebuliser liquid 2.5ml unit dose vials", "mg", (0.25, 0.5, 2.5, 5), "unit dose", (20, 60)),
+    ("suppositories", "mg", (10, 60, 125, 250, 500, 1000), "suppository", (10, 12)),
+    ("transdermal patches", "micrograms/hour", (5, 10, 12, 25, 50, 75, 100), "patch", (4, 5, 10)),
+]
+_SYLLABLES = "ab ac al am an ar ax be ca ce ci co cy da de di do du el en ex fa fe fi fo ga ge la le li lo lu " \
+             "ma me mi mo na ne ni no nu ol on or pa pe pi po pra pro ra re ri ro ru sa se si so ta te ti to tra " \
+             "tri va ve vi vo xa xe ya za ze zi zo".split()
+
+
+def _brand(rnd: random.Random) -> str:
+    return "".join(rnd.choice(_SYLLABLES) for _ in range(rnd.randint(2, 3))).capitalize() + rnd.choice(
+        ("", "", "x", "l", "n", "in", "ex", "an"))
+
+
+def _amount(x: float) -> str:
+    return f"{x:g}"
+
+
+def drug_concepts(target: int, seed: int = 27) -> list[tuple[str, str, str, list[str], list[tuple[str, str]]]]:
+    """A dm+d-shaped product hierarchy of about ``target`` concepts: substances and VTMs, VMPs
+    ("Amoxicillin 500mg capsules"), AMPs from suppliers and brands ("Amoxicillin 500mg capsules
+    (Zalora Healthcare Ltd)", "Zoravex 500mg capsules (...)"), VMPPs and AMPPs with pack sizes
+    ("... 21 capsule"). Each row: (key, tag, preferred, synonyms, [(relationship type, target key)])."""
+    rnd = random.Random(seed)
+    suppliers = sorted({f"{_brand(rnd)} {rnd.choice(('Pharma', 'Healthcare', 'Laboratories', 'Generics'))} Ltd"
+                        for _ in range(160)})
+    out: list = []
+    forms = {}
+    for form, *_rest in FORMS:
+        forms[form] = f"DF:{form}"
+        out.append((forms[form], "dose form", form[0].upper() + form[1:], [], [(IS_A, "TOP:dose form")]))
+    vtms = []
+    for s in SUBSTANCES:
+        name = s.replace("-", " ")
+        out.append((f"SUB:{s}", "substance", name[0].upper() + name[1:], [], [(IS_A, "TOP:substance")]))
+        vtms.append(((s,), name[0].upper() + name[1:]))
+    pairs = set()
+    while len(pairs) < len(SUBSTANCES):  # combination products: "Amlodipine + valsartan"
+        a, b = sorted(rnd.sample(SUBSTANCES, 2))
+        pairs.add((a, b))
+    vtms += [((a, b), f"{a.replace('-', ' ').capitalize()} + {b.replace('-', ' ')}") for a, b in sorted(pairs)]
+    per_vmp = max(1, target // (len(vtms) * 3 * 9))  # AMPs per VMP: fills the target
+    seen: set[str] = set()
+    for subs, vtm_name in vtms:
+        vtm = f"VTM:{'+'.join(subs)}"
+        out.append((vtm, "medicinal product", vtm_name, [], [(IS_A, "DRUGROOT")]
+                    + [(HAS_INGREDIENT, f"SUB:{s}") for s in subs]))
+        for form, unit, strengths, pack_unit, packs in rnd.sample(FORMS, 3):
+            for strength in sorted(rnd.sample(strengths, min(3, len(strengths)))):
+                amount = _amount(strength) + unit if unit != "%" else _amount(strength) + "%"
+                if len(subs) == 2:
+                    amount += "/" + _amount(rnd.choice(strengths)) + unit
+                vmp_name = f"{vtm_name} {amount} {form}"
+                vmp = f"VMP:{vmp_name}"
+                out.append((vmp, "clinical drug", vmp_name, [], [(IS_A, vtm), (HAS_DOSE_FORM, forms[form])]
+                            + [(HAS_INGREDIENT, f"SUB:{s}") for s in subs]))
+                pack_sizes = sorted(rnd.sample(packs, min(2, len(packs))))
+                for size in pack_sizes:
+                    out.append((f"VMPP:{vmp_name}|{size}", "product", f"{vmp_name} {size} {pack_unit}", [],
+                                [(IS_A, vmp)]))
+                for k in range(rnd.randint(max(1, per_vmp - 2), per_vmp + 2)):
+                    supplier = rnd.choice(suppliers)
+                    brand = f"{_brand(rnd)} {amount} {form}" if k % 4 == 3 else vmp_name
+                    amp_name = f"{brand} ({supplier})"
+                    amp = f"AMP:{amp_name}"
+                    if amp in seen:  # one product per supplier and name
+                        continue
+                    seen.add(amp)
+                    syns = [brand] if brand != vmp_name else []
+                    out.append((amp, "product", amp_name, syns, [(IS_A, vmp)]))
+                    for size in pack_sizes:
+                        out.append((f"AMPP:{amp_name}|{size}", "product", f"{amp_name} {size} {pack_unit}", [],
+                                    [(IS_A, amp), (IS_A, f"VMPP:{vmp_name}|{size}")]))
+    return out
+
+
+def lateral_concepts(rows: list, share: float = 1.0, seed: int = 27) -> list:
+    """Left, right and bilateral versions of the clinical concepts with a body site ("Fracture of
+    femur" -> "Fracture of left femur"), as SNOMED CT has them, with their synonyms lateralised alike:
+    (key, tag, preferred, synonyms, [(type, target key)])."""
+    rnd = random.Random(seed)
+    out = []
+    for sctid, tag, _fsn, pref, syns, key in rows:
+        if tag not in ("disorder", "procedure", "finding") or " of " not in pref or rnd.random() > share:
+            continue
+        if re.search(r"\b(left|right|bilateral)\b", pref, re.I):
+            continue
+        for side in ("left", "right", "bilateral"):
+            names = [n.replace(" of ", f" of {side} ", 1) for n in (pref, *syns) if " of " in n]
+            out.append((f"LAT:{side}:{key}", tag, names[0], names[1:],
+                        [(IS_A, sctid), *((LATERALITY, f"Q:{s}") for s in ("left", "right") if side in (s, "bilateral"))]))
+    return out
+
+
+CONCEPT_H = "id\teffectiveTime\tactive\tmoduleId\tdefinitionStatusId"
+DESC_H = "id\teffectiveTime\tactive\tmoduleId\tconceptId\tlanguageCode\ttypeId\tterm\tcaseSignificanceId"
+LANG_H = "id\teffectiveTime\tactive\tmoduleId\trefsetId\treferencedComponentId\tacceptabilityId"
+REL_H = ("id\teffectiveTime\tactive\tmoduleId\tsourceId\tdestinationId\trelationshipGroup\ttypeId\t"
+         "characteristicTypeId\tmodifierId")
+MAP_H = ("id\teffectiveTime\tactive\tmoduleId\trefsetId\treferencedComponentId\tmapGroup\tmapPriority\tmapRule\t"
+         "mapAdvice\tmapTarget\tcorrelationId\tmapBlock")
+# hierarchy tops the full-size release hangs its concepts under (key, tag, name)
+TOPS = [("TOP:finding", "finding", "Clinical finding"), ("TOP:procedure", "procedure", "Procedure"),
+        ("TOP:body structure", "body structure", "Body structure"), ("TOP:organism", "organism", "Organism"),
+        ("TOP:substance", "substance", "Substance"), ("TOP:situation", "situation", "Situation with explicit context"),
+        ("TOP:event", "event", "Event"), ("TOP:physical object", "physical object", "Physical object"),
+        ("TOP:qualifier value", "qualifier value", "Qualifier value"), ("TOP:dose form", "dose form", "Dose form"),
+        ("DRUGROOT", "product", "Medicinal product"), ("Q:left", "qualifier value", "Left"),
+        ("Q:right", "qualifier value", "Right")]
+
+
+def _relationships(rows, keys: dict[str, str]):
+    """Is-a and attribute relationships of the clinical rows, from their names: the grouper a head
+    phrase names (else the hierarchy top), the ICD-10-CM parent category, the causative agent after
+    "due to", the site after "of"."""
+    for sctid, tag, _fsn, pref, _syns, key in rows:
+        base = _clean(pref)
+        head = _head(base)
+        parents = [keys[g] for g in (f"GROUP:{head.lower()}", f"GROUP:{_LEADING.sub('', head).lower()}")
+                   if g in keys and keys[g] != sctid]
+        if key.startswith("CM:") and len(key) > 6 and f"CM:{key[3:-1].rstrip('.')}" in keys:
+            parents.append(keys[f"CM:{key[3:-1].rstrip('.')}"])
+        parents = list(dict.fromkeys(parents)) or [keys.get(f"TOP:{tag}", keys["TOP:finding"])]
+        out = [(IS_A, p) for p in parents]
+        cause = _CAUSE.search(pref)
+        if cause and f"CAUSE:{_clean(cause.group(1)).lower()}" in keys:
+            out.append((CAUSATIVE_AGENT, keys[f"CAUSE:{_clean(cause.group(1)).lower()}"]))
+        site = _SITE.search(pref)
+        if site and f"SITE:{_clean(site.group(1)).lower()}" in keys:
+            out.append((PROCEDURE_SITE if tag == "procedure" else FINDING_SITE,
+                        keys[f"SITE:{_clean(site.group(1)).lower()}"]))
+        yield sctid, out
+
+
+def generate(out: Path, limit: int | None = None, *, full_uk: int | None = None) -> dict:
+    """Write the release under ``out``; returns counts (concepts, names, one/two-word share, ...).
+
+    ``full_uk``: about this many concepts in the size and shape of the UK Clinical Edition with the
+    UK Drug Extension (dm+d) and its concept model: the clinical concepts, their left and right
+    versions up to ~370k, a drug extension for the rest (own folder, UK drug language refset), and
+    is-a plus attribute relationships (finding site, causative agent, laterality, active ingredient,
+    dose form). Everything is written as it is generated (no list of description rows in memory)."""
     rows = concepts(limit)
     snap_i, snap_u = out / INT_DIR / "Snapshot", out / UK_DIR / "Snapshot"
+    snap_d = out / DRUG_DIR / "Snapshot"
     counts: dict = {}
-    ids = [str(ROOT)] + [r[0] for r in rows]
-    counts["concepts"] = _lines(
-        snap_i / "Terminology" / "sct2_Concept_Snapshot_INT_20240701.txt",
-        "id\teffectiveTime\tactive\tmoduleId\tdefinitionStatusId",
-        (f"{c}\t20240701\t1\t900000000000207008\t900000000000074008" for c in ids))
-    desc, lang = [], []
-    did = 1_000_000_000
-    words = Counter()
+    extra: list = []  # (key, tag, preferred, synonyms, [(type, target key)]) of the full-size part
+    drug_rows: list = []
+    if full_uk:
+        candidates = sum(1 for r in rows if r[1] in ("disorder", "procedure", "finding") and " of " in r[3])
+        clinical = min(full_uk, 370_000)
+        extra = [(k, t, n, [], []) for k, t, n in TOPS]
+        extra += lateral_concepts(rows, share=min(1.0, max(0, clinical - len(rows)) / max(1, 3 * candidates)))
+        drug_rows = drug_concepts(max(0, full_uk - len(rows) - len(extra)))
+    keys = {r[5]: r[0] for r in rows} | {r[0]: r[0] for r in rows}
+    next_id = 3_000_000_000
+    for key, *_rest in extra + drug_rows:
+        next_id += 1
+        keys[key] = str(next_id)
+    ids = [str(ROOT)] + [r[0] for r in rows] + [keys[r[0]] for r in extra]
+    counts["concepts"] = _lines(snap_i / "Terminology" / "sct2_Concept_Snapshot_INT_20240701.txt", CONCEPT_H,
+                                (f"{c}\t20240701\t1\t900000000000207008\t900000000000074008" for c in ids))
+    words: Counter = Counter()
     n_names = 0
-    all_rows = [(str(ROOT), "qualifier value", "SNOMED CT Concept", "SNOMED CT Concept", [], "root")] + rows
-    for sctid, tag, fsn, pref, syns, _key in all_rows:
-        terms = [(f"{fsn} ({tag})", "900000000000003001", "900000000000548007"),
-                 (pref, "900000000000013009", "900000000000548007")]
-        terms += [(s, "900000000000013009", "900000000000549004") for s in syns]
-        for term, type_id, acc in terms:
-            term = " ".join(term.split())  # RF2 has no quoting: no tab or line break inside a term
-            did += 1
-            desc.append(f"{did}\t20240701\t1\t900000000000207008\t{sctid}\ten\t{type_id}\t{term}\t900000000000448009")
-            lang.append(f"uk-{did}\t20241120\t1\t999000041000000102\t999001261000000100\t{did}\t{acc}")
-            if type_id != "900000000000003001":
-                n_names += 1
-                words[min(len(term.split()), 5)] += 1
-    counts["descriptions"] = _lines(
+    did = 1_000_000_000
+
+    def described(named, language: str):
+        """(description row, language row) per FSN, preferred term and synonym of each concept."""
+        nonlocal did, n_names
+        for sctid, tag, fsn, pref, syns in named:
+            terms = [(f"{fsn} ({tag})", "900000000000003001", "900000000000548007"),
+                     (pref, "900000000000013009", "900000000000548007")]
+            terms += [(s, "900000000000013009", "900000000000549004") for s in syns]
+            for term, type_id, acc in terms:
+                term = " ".join(term.split())  # RF2 has no quoting: no tab or line break inside a term
+                did += 1
+                yield (f"{did}\t20240701\t1\t900000000000207008\t{sctid}\ten\t{type_id}\t{term}\t900000000000448009",
+                       f"uk-{did}\t20241120\t1\t999000041000000102\t{language}\t{did}\t{acc}")
+                if type_id != "900000000000003001":
+                    n_names += 1
+                    words[min(len(term.split()), 5)] += 1
+
+    def write_described(desc: Path, lang: Path, named, language: str) -> int:
+        """The descriptions and their language refset rows, written side by side as generated."""
+        n = 0
+        for path in (desc, lang):
+            path.parent.mkdir(parents=True, exist_ok=True)
+        with open(desc, "w", encoding="utf-8", newline="", buffering=1 << 20) as dfh, \
+                open(lang, "w", encoding="utf-8", newline="", buffering=1 << 20) as lfh:
+            dfh.write(DESC_H + "\r\n")
+            lfh.write(LANG_H + "\r\n")
+            for desc_row, lang_row in described(named, language):
+                dfh.write(desc_row + "\r\n")
+                lfh.write(lang_row + "\r\n")
+                n += 1
+        return n
+
+    root = [(str(ROOT), "qualifier value", "SNOMED CT Concept", "SNOMED CT Concept", [])]
+    clinical_named = (root + [(r[0], r[1], r[2], r[3], r[4]) for r in rows]
+                      + [(keys[k], t, n, n, syns) for k, t, n, syns, _rel in extra])
+    counts["descriptions"] = counts["language_uk"] = write_described(
         snap_i / "Terminology" / "sct2_Description_Snapshot-en_INT_20240701.txt",
-        "id\teffectiveTime\tactive\tmoduleId\tconceptId\tlanguageCode\ttypeId\tterm\tcaseSignificanceId", desc)
-    del desc
-    lang_h = "id\teffectiveTime\tactive\tmoduleId\trefsetId\treferencedComponentId\tacceptabilityId"
-    counts["language_uk"] = _lines(
-        snap_u / "Refset" / "Language" / "der2_cRefset_LanguageUKCLSnapshot-en_GB1000000_20241120.txt", lang_h, lang)
-    del lang
-    counts["relationships"] = _lines(
-        snap_i / "Terminology" / "sct2_Relationship_Snapshot_INT_20240701.txt",
-        "id\teffectiveTime\tactive\tmoduleId\tsourceId\tdestinationId\t"
-        "relationshipGroup\ttypeId\tcharacteristicTypeId\tmodifierId",
-        (f"{2_000_000_000 + i}\t20240701\t1\t900000000000207008\t{c}\t{ROOT}\t0\t116680003\t"
-         "900000000000011006\t900000000000451002" for i, c in enumerate(ids[1:])))
-    for name, header in (
-            ("sct2_Concept_UKCLSnapshot_GB1000000_20241120.txt",
-             "id\teffectiveTime\tactive\tmoduleId\tdefinitionStatusId"),
-            ("sct2_Description_UKCLSnapshot-en_GB1000000_20241120.txt",
-             "id\teffectiveTime\tactive\tmoduleId\tconceptId\tlanguageCode\ttypeId\tterm\tcaseSignificanceId")):
+        snap_u / "Refset" / "Language" / "der2_cRefset_LanguageUKCLSnapshot-en_GB1000000_20241120.txt",
+        clinical_named, UK_CLINICAL_LANGUAGE)
+
+    def relationships():
+        if not full_uk:
+            yield from ((c, [(IS_A, str(ROOT))]) for c in ids[1:])
+            return
+        for k, _t, _n in TOPS:
+            yield keys[k], [(IS_A, str(ROOT))]
+        yield from _relationships(rows, keys)
+        for key, _tag, _n, _syns, rels in extra[len(TOPS):] + drug_rows:
+            yield keys[key], [(t, keys[d]) for t, d in rels]
+
+    def relationship_rows():
+        n = 0
+        for source, rels in relationships():
+            for group, (type_id, dest) in enumerate(rels):
+                n += 1
+                yield (f"{2_000_000_000 + n}\t20240701\t1\t900000000000207008\t{source}\t{dest}\t"
+                       f"{0 if type_id == IS_A else group}\t{type_id}\t900000000000011006\t900000000000451002")
+
+    counts["relationships"] = _lines(snap_i / "Terminology" / "sct2_Relationship_Snapshot_INT_20240701.txt",
+                                     REL_H, relationship_rows())
+    for name, header in (("sct2_Concept_UKCLSnapshot_GB1000000_20241120.txt", CONCEPT_H),
+                         ("sct2_Description_UKCLSnapshot-en_GB1000000_20241120.txt", DESC_H)):
         _lines(snap_u / "Terminology" / name, header, [])
+    if drug_rows:
+        counts["drug_concepts"] = _lines(
+            snap_d / "Terminology" / "sct2_Concept_UKDGSnapshot_GB1000001_20241120.txt", CONCEPT_H,
+            (f"{keys[r[0]]}\t20241120\t1\t999000011000001104\t900000000000074008" for r in drug_rows))
+        counts["concepts"] += counts["drug_concepts"]
+        n_desc = counts["language_uk_drug"] = write_described(
+            snap_d / "Terminology" / "sct2_Description_UKDGSnapshot-en_GB1000001_20241120.txt",
+            snap_d / "Refset" / "Language" / "der2_cRefset_LanguageUKDGSnapshot-en_GB1000001_20241120.txt",
+            ((keys[k], t, n, n, syns) for k, t, n, syns, _rel in drug_rows), UK_DRUG_LANGUAGE)
+        counts["descriptions"] += n_desc
+        counts["drug_tags"] = dict(Counter(r[1] for r in drug_rows).most_common())
+        del drug_rows
 
     def maps():
-        for n, (sctid, tag, _f, _p, _s, key) in enumerate(rows):
+        n = 0
+        for sctid, tag, _f, _p, _s, key in rows:
             target = _map_target(key, tag)
             if target:
+                n += 1
                 refset, code = target
                 yield (f"map-{n}\t20241120\t1\t999000041000000102\t{refset}\t{sctid}\t1\t1\t\tALWAYS {code}\t"
                        f"{code}\t447561005\t1")
+        for key, tag, _n, _s, _r in extra:  # a lateralised concept maps as its unlateralised one
+            target = _map_target(key.split(":", 2)[2], tag) if key.startswith("LAT:") else None
+            if target:
+                n += 1
+                refset, code = target
+                yield (f"map-{n}\t20241120\t1\t999000041000000102\t{refset}\t{keys[key]}\t1\t1\t\t"
+                       f"ALWAYS {code}\t{code}\t447561005\t1")
 
     counts["map_rows"] = _lines(
-        snap_u / "Refset" / "Map" / "der2_iisssciRefset_ExtendedMapUKCLSnapshot_GB1000000_20241120.txt",
-        "id\teffectiveTime\tactive\tmoduleId\trefsetId\treferencedComponentId\tmapGroup\tmapPriority\tmapRule\t"
-        "mapAdvice\tmapTarget\tcorrelationId\tmapBlock", maps())
+        snap_u / "Refset" / "Map" / "der2_iisssciRefset_ExtendedMapUKCLSnapshot_GB1000000_20241120.txt", MAP_H, maps())
     counts["names"] = n_names
     counts["words_per_name_share"] = {("5+" if k == 5 else str(k)): round(v / n_names, 3)
                                       for k, v in sorted(words.items())}
     counts["tags"] = dict(Counter(r[1] for r in rows).most_common())
+    if extra:
+        counts["lateralised"] = len(extra) - len(TOPS)
     return counts
 
 
@@ -314,13 +567,17 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("out", type=Path)
     ap.add_argument("--concepts", type=int, default=None, help="sample this many concepts (default: all, ~200k)")
+    ap.add_argument("--full-uk", type=int, default=None, metavar="N",
+                    help="about N concepts (760000 gives >= 700k concepts, 1.5M names) in the size and shape of the UK Clinical Edition with "
+                         "the UK Drug Extension: lateralised clinical concepts, dm+d-style drug products, "
+                         "~1.2 million relationships")
     args = ap.parse_args()
     missing = missing_packages()
     if missing:
         print(f"SKIPPED: {', '.join(missing)} not installed; {NEEDS}")
         return
     start = time.perf_counter()
-    counts = generate(args.out, args.concepts)
+    counts = generate(args.out, args.concepts, full_uk=args.full_uk)
     print(f"generated {counts} in {time.perf_counter() - start:.1f}s at {args.out}")
 
 

@@ -121,8 +121,8 @@ class Pipeline:
             from coding_toolkit.concepts.starter import starter_pack_path
             path = starter_pack_path(progress=progress)
         pack = load_linker(config.linker, path)
+        # each note's new SCTIDs are looked up as met (no preload: start-up, issue 27)
         engine = MapEngine(f"sqlite:///{(Path(pack.path) / MAPS_FILE).resolve()}")
-        engine.preload()
         rules = rules or RunRules.load(config)
         stage = ContextStage(classifier=ContextClassifier(rules.context), policy=rules.policy)
         stage.task_table.check_tasks(pack.meta_tasks, where=f"pack {pack.path}")
@@ -198,8 +198,8 @@ class Pipeline:
         mentions = self.pack.annotate(text)
         if self.refiner is not None:
             mentions = self.refiner.link_inside_names(text, mentions, self.pack.annotate)
-        lookup = self.engine.lookup
-        codes = [tuple(lookup(m.sctid)) for m in mentions]
+        rows = self.engine.lookup_many([m.sctid for m in mentions]) if mentions else {}
+        codes = [tuple(rows[str(m.sctid).strip()]) for m in mentions]
         decisions, headings = self.context.run_with_headings(text, mentions, codes)
         annotated = review_mentions(text, tuple(
             AnnotatedMention(mention=m, labels=labels, decision=decision, codes=c)

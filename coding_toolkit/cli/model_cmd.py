@@ -75,7 +75,8 @@ def build(release_dir, out, notes, text_column, id_column, tags, descendants_of,
 
 def info_dict(pack) -> dict:
     prov = pack.provenance
-    return {"path": str(pack.path), "hash": pack.hash, "counts": prov.get("counts", {}),
+    return {"path": str(pack.path), "hash": pack.hash, "verification": pack.verification,
+            "counts": prov.get("counts", {}),
             "meta_tasks": pack.meta_tasks, "provenance": prov}
 
 
@@ -85,16 +86,20 @@ def info_dict(pack) -> dict:
 @click.option("--compare", "other", default=None, metavar="PACK2", type=click.Path(),
               help="Also list the files and provenance fields that differ from PACK2 (e.g. a rebuild), "
                    "and which of them are in the content hash.")
-def info(pack_dir, as_json, other) -> None:
+@click.option("--verify", "rehash", is_flag=True,
+              help="Hash every file again, even when the pack was verified before and no file has changed "
+                   "since (loads skip that; docs/models.md, 'Pack verification').")
+def info(pack_dir, as_json, other, rehash) -> None:
     """Concept and name counts, training counts and provenance of PACK, a pack folder or 'starter'
     (the embedded starter pack); its hash is checked."""
     from coding_toolkit.concepts.pack import load_pack
 
-    pack = load_pack(pack_dir, lazy=True)  # counts are recorded in pack.json: no need to unpickle
+    # counts are recorded in pack.json: no need to unpickle
+    pack = load_pack(pack_dir, lazy=True, rehash=rehash)
     data = info_dict(pack)
     if other is not None:
         from coding_toolkit.concepts.pack_files import compare_packs
-        other_pack = load_pack(other, lazy=True)  # its hash checked too
+        other_pack = load_pack(other, lazy=True, rehash=rehash)  # its hash checked too
         data["compare"] = {"pack": str(other_pack.path), **compare_packs(pack.path, other_pack.path)}
     if as_json:
         click.echo(json.dumps(data, indent=2, sort_keys=True, default=str))
@@ -104,7 +109,9 @@ def info(pack_dir, as_json, other) -> None:
     # a pack built from an RF2 release names its folders; the starter pack names its concept source
     source = ", ".join(rel.get("folders", [])) or " ".join(
         x for x in (prov.get("source"), prov.get("source_package") and f"({prov['source_package']})") if x) or "n/a"
-    lines = [f"pack       {pack.path}", f"hash       {pack.hash}",
+    checked = ("verified: every file hashed now" if pack.verification == "hashed" else
+               "verified before, no file changed since (--verify hashes every file again)")
+    lines = [f"pack       {pack.path}", f"hash       {pack.hash} ({checked})",
              f"versions   coding_toolkit {prov['versions']['coding_toolkit']}, medcat {prov['versions']['medcat']}",
              f"built      {prov.get('build', {}).get('time')}",
              f"release    {source}",

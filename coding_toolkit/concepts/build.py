@@ -8,6 +8,7 @@ Pack layout (checked by :func:`coding_toolkit.concepts.pack.load_pack`)::
 """
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import time
@@ -138,7 +139,13 @@ def build_pack(entries: Iterable[ConceptEntry], out_dir, *, notes=None, map_rele
     """
     from medcat.cat import CAT
 
-    from coding_toolkit.concepts.pack_files import MAPS_FILE, MEDCAT_DIR, check_new_dir, write_pack_json
+    from coding_toolkit.concepts.pack_files import (
+        MAPS_FILE,
+        MEDCAT_DIR,
+        check_new_dir,
+        model_facts,
+        write_pack_json,
+    )
     from coding_toolkit.concepts.reproducible import build_time, canonicalise_medcat_dir
     from coding_toolkit.concepts.vocab import build_vocab
 
@@ -168,6 +175,11 @@ def build_pack(entries: Iterable[ConceptEntry], out_dir, *, notes=None, map_rele
 
     out.mkdir(parents=True, exist_ok=True)
     cat.save_model_pack(str(out), pack_name=MEDCAT_DIR, add_hash_to_pack_name=False, make_archive=False)
+    facts = model_facts(cat)
+    # the model is on disk: let it go before canonicalising reads its pickles back, or the build holds
+    # two copies of the CDB at once (its peak memory on a full-size release, issue 27)
+    del cat, cdb, vocab
+    gc.collect()
     canonicalise_medcat_dir(out / MEDCAT_DIR)
     maps_info = _write_maps(out / MAPS_FILE, map_release, progress=progress)
     from coding_toolkit.refine.build import save_index
@@ -186,7 +198,7 @@ def build_pack(entries: Iterable[ConceptEntry], out_dir, *, notes=None, map_rele
         "training": [],
         "meta_tasks": [],
     })
-    write_pack_json(out, prov, cat)
+    write_pack_json(out, prov, facts=facts)
     log.info("pack written to %s in %.1fs", out, time.time() - started)
     return out
 

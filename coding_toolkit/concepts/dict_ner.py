@@ -16,39 +16,65 @@ word order, a note with a token containing the separator. It is registered in Me
 registry as ``ct_dict_ner`` and installed on a loaded pack by :func:`install` without changing the
 pack's config, so a saved pack still loads in plain MedCAT. ``CODING_TOOLKIT_NER=medcat`` turns it
 off (for comparisons).
+
+The automaton is built when it pays (issue 27): compiling it takes as long as MedCAT's walk loses
+over some 20-30 characters of notes per name in the pack, so a process runs MedCAT's walk until it
+has annotated ``BUILD_AFTER_CHARS_PER_NAME`` characters per name, then builds it; the candidates are
+the same either way. A process about to fork workers builds it first, so the
+workers share it (``os.register_at_fork``). ``CODING_TOOLKIT_NER=dict`` builds it at load.
 """
 from __future__ import annotations
 
 import logging
 import os
+import weakref
 from itertools import accumulate
 
 from coding_toolkit.concepts import medcat_compat
 
 log = logging.getLogger(__name__)
 
-ENV = "CODING_TOOLKIT_NER"
+ENV = "CODING_TOOLKIT_NER"  # medcat: MedCAT's walk only; dict: the automaton from the first note
 REGISTRY_NAME = "ct_dict_ner"
+# Characters of notes to annotate with MedCAT's walk, per name in the pack, before the automaton is
+# built. Measured on the 178k-concept pack (docs/benchmarks.md, "Start-up"): the build took 6.0 s for
+# 467,540 names, and the walk cost 0.4-0.6 us more per character than the automaton, so the build
+# pays for itself after ~20-30 characters per name. Building at that point costs a long run at most
+# twice the better choice made in hindsight; a run of a few notes never pays for the build.
+BUILD_AFTER_CHARS_PER_NAME = 24
+_UNBUILT: weakref.WeakSet = weakref.WeakSet()  # instances a fork should build first
 
 
 def _automaton(cdb, sep: str):
-    """Automaton of ``sep + name + sep`` -> (name, tokens) for every name the walk can reach
-    (all its token prefixes are subnames; true of every name MedCAT's CDB maker writes)."""
+    """Automaton of ``sep + name + sep`` for every name the walk can reach (all its token prefixes
+    are subnames; true of every name MedCAT's CDB maker writes). It stores each key's length, so a
+    match gives back its name (the matched text less the separators) without a Python object per name."""
     import ahocorasick
 
     subnames = medcat_compat.cdb_subnames(cdb)
-    auto = ahocorasick.Automaton()
+    auto = ahocorasick.Automaton(ahocorasick.STORE_LENGTH)
     skipped = 0
     for name in cdb.name2info:
-        parts = name.split(sep)
-        if not all(sep.join(parts[:k]) in subnames for k in range(1, len(parts) + 1)):
+        cut = name.find(sep)
+        while cut != -1 and name[:cut] in subnames:  # every token prefix (the whole name below)
+            cut = name.find(sep, cut + 1)
+        if cut != -1 or name not in subnames:
             skipped += 1  # unreachable for the walk too
             continue
-        auto.add_word(f"{sep}{name}{sep}", (name, len(parts)))
+        auto.add_word(f"{sep}{name}{sep}")
     auto.make_automaton()
     if skipped:
         log.debug("%d names unreachable by the NER walk left out of the automaton", skipped)
     return auto
+
+
+def _build_before_fork() -> None:
+    for ner in list(_UNBUILT):
+        ner.build()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(before=_build_before_fork)
 
 
 def _vocab_ner_class():
@@ -61,27 +87,49 @@ class DictNER(_vocab_ner_class()):
     """MedCAT's vocab NER with the walk replaced (a subclass, so MedCAT treats it as its own NER:
     same component name, hash and saving); falls back to the walk where not checked equal."""
 
-    def __init__(self, tokenizer, cdb):
+    def __init__(self, tokenizer, cdb, *, build_after_chars: int = 0):
         super().__init__(tokenizer, cdb)
         self.sep = self.config.general.separator
         self._auto = None
         self._built_for = -1
+        # MedCAT's walk until this many characters were annotated (0: build at the first note)
+        self._build_after = build_after_chars
+        self._chars = 0
+        if build_after_chars:
+            _UNBUILT.add(self)
 
     @classmethod
     def create_new_component(cls, cnf, tokenizer, cdb, vocab, model_load_path):
         return cls(tokenizer, cdb)
 
     # -- matching -------------------------------------------------------------------------------
-    def _ready(self) -> bool:
+    def _checked(self) -> bool:
         ner = self.config.components.ner
-        if ner.try_reverse_word_order or not medcat_compat.is_regex_tokenizer(self.tokenizer):
-            return False
-        if self.cdb.has_changed_names or self._built_for != len(self.cdb.name2info):
-            self._auto = _automaton(self.cdb, self.sep)  # names were added (training): rebuild
+        return not ner.try_reverse_word_order and medcat_compat.is_regex_tokenizer(self.tokenizer)
+
+    @property
+    def built(self) -> bool:
+        return self._auto is not None
+
+    def build(self) -> None:
+        """Compile the automaton now (or again, when names were added since: training)."""
+        if self._checked() and (self._auto is None or self.cdb.has_changed_names
+                                or self._built_for != len(self.cdb.name2info)):
+            self._auto = _automaton(self.cdb, self.sep)
             self._built_for = len(self.cdb.name2info)
+        _UNBUILT.discard(self)
+
+    def _ready(self) -> bool:
+        if not self._checked():
+            return False
+        if self._auto is None and self._chars < self._build_after:
+            return False  # MedCAT's walk: the build does not pay yet
+        self.build()  # first time, or names were added (training): rebuild
         return True
 
     def predict_entities(self, doc, ents=None):
+        if self._auto is None:
+            self._chars += len(doc.base.text)
         if not self._ready():
             return super().predict_entities(doc, ents)
         from medcat.components.ner.vocab_based_annotator import maybe_annotate_name
@@ -104,8 +152,10 @@ class DictNER(_vocab_ner_class()):
         max_skip = self.config.components.ner.max_skip_tokens
         gaps = bool(index) and index[-1] - index[0] - len(index) + 1 > max_skip
         found = []
-        for end, (name, n) in self._auto.iter(text):
-            first = start_of[end - len(name) - 1]
+        for end, size in self._auto.iter(text):
+            name = text[end - size + 2:end]  # the key less its separators: the name, as in the CDB
+            n = name.count(sep) + 1
+            first = start_of[end - size + 1]
             if n > 1 and gaps and _long_gap(index, first, n, max_skip):
                 continue  # the walk stops at a gap of more than max_skip_tokens skipped tokens
             found.append((first, n, name))
@@ -148,9 +198,11 @@ def install(cat) -> bool:
     """Swap the loaded CAT's vocab NER for :class:`DictNER` (this CAT only; its config is untouched).
 
     Returns whether it was installed: not when turned off, pyahocorasick is missing, or the pack
-    uses another NER or tokenizer.
+    uses another NER or tokenizer. The automaton is built when it pays (module docstring), at once
+    with ``CODING_TOOLKIT_NER=dict``.
     """
-    if os.environ.get(ENV, "dict").lower() == "medcat":
+    mode = os.environ.get(ENV, "").lower()
+    if mode == "medcat":
         return False
     try:
         import ahocorasick  # noqa: F401
@@ -165,8 +217,10 @@ def install(cat) -> bool:
             if why:
                 medcat_compat.not_applied("dict_ner", why)
                 return False
-            dict_ner = DictNER(comp.tokenizer, comp.cdb)
-            dict_ner._ready()  # compile now (at load, before workers fork and share it)
+            later = 0 if mode == "dict" else BUILD_AFTER_CHARS_PER_NAME * len(comp.cdb.name2info)
+            dict_ner = DictNER(comp.tokenizer, comp.cdb, build_after_chars=later)
+            if not later:
+                dict_ner.build()
             comps[i] = dict_ner
             return True
     return False

@@ -16,6 +16,8 @@ from coding_toolkit.concepts import medcat_compat
 from coding_toolkit.concepts.pack_files import (
     MAPS_FILE,
     MEDCAT_DIR,
+    PACK_JSON,
+    _content_files,
     check_new_dir,
     content_hash,
     meta_task_names,
@@ -40,6 +42,9 @@ class Pack:
         self.provenance = provenance
         self.hash: str = provenance["content_hash"]
         self._cat = cat
+        # how load_pack checked the hash: "hashed" (every file read), "unchanged" (verified before,
+        # no file changed since: concepts/verified.py) or "not checked"
+        self.verification = "not checked"
         self._names: dict[str, str] = {}  # cui -> pretty name, filled as concepts are met
         self._types: dict[str, tuple[str, ...]] = {}
 
@@ -247,8 +252,11 @@ def _load_cat(root: Path):
     from medcat.cat import CAT
 
     medcat_compat.check_installed_version()  # another MedCAT than the one checked: one warning
+    from coding_toolkit.process import collector_paused
+
     try:
-        cat = CAT.load_model_pack(str(root / MEDCAT_DIR))
+        with medcat_compat.without_environment_scan(), collector_paused():
+            cat = CAT.load_model_pack(str(root / MEDCAT_DIR))
     except Exception as e:
         raise PackError(f"{root / MEDCAT_DIR}: medcat could not load the model ({type(e).__name__}: {e}); "
                         f"fix: rebuild the pack with this toolkit's medcat version") from e
@@ -281,23 +289,43 @@ def resolve_pack_path(path) -> Path:
     return Path(path)
 
 
-def load_pack(path, *, verify: bool = True, lazy: bool = False) -> Pack:
+def verify_pack(root: Path, provenance: dict, *, rehash: bool = False) -> str:
+    """Refuse a pack whose files do not hash to its recorded content hash. A pack verified before
+    whose files are untouched since (same sizes, inodes, mtimes and ctimes: concepts/verified.py) is
+    not read again unless ``rehash``. Returns how it was verified: "hashed" or "unchanged"."""
+    from coding_toolkit.concepts import verified
+
+    files = list(_content_files(root))
+    stamp = verified.fingerprint(root, [root / PACK_JSON, *files])  # before hashing: a change meanwhile shows
+    if not rehash and verified.is_verified(root, provenance["content_hash"], stamp):
+        return "unchanged"
+    actual = content_hash(root, provenance, files=files)
+    if actual != provenance["content_hash"]:
+        verified.forget(root)
+        raise PackError(
+            f"{root}: content hash mismatch (pack.json says {provenance['content_hash'][:16]}..., files hash "
+            f"to {actual[:16]}...): a file was changed after the pack was written, and packs are "
+            f"pickles that run code when loaded; fix: rebuild the pack or restore it from a trusted copy")
+    verified.remember(root, provenance["content_hash"], stamp)
+    return "hashed"
+
+
+def load_pack(path, *, verify: bool = True, lazy: bool = False, rehash: bool = False) -> Pack:
     """Open a pack (a folder, or ``"starter"``), refusing a missing, corrupt, wrongly laid out or
     tampered one.
 
-    ``verify`` checks the content hash before unpickling; ``lazy`` defers loading the MedCAT
+    ``verify`` checks the content hash before unpickling (a pack verified before and unchanged since
+    is not read again, unless ``rehash``: :func:`verify_pack`); ``lazy`` defers loading the MedCAT
     model until ``.cat`` (or ``annotate``) is first used.
     """
     root = resolve_pack_path(path)
     prov = read_pack_json(root)
+    checked = verify_pack(root, prov, rehash=rehash) if verify else "not checked"
     if verify:
-        actual = content_hash(root, prov)
-        if actual != prov["content_hash"]:
-            raise PackError(
-                f"{root}: content hash mismatch (pack.json says {prov['content_hash'][:16]}..., files hash "
-                f"to {actual[:16]}...): a file was changed after the pack was written, and packs are "
-                f"pickles that run code when loaded; fix: rebuild the pack or restore it from a trusted copy")
+        log.info("pack %s: %s", root, "every file hashed" if checked == "hashed" else
+                 "verified before, no file changed since")
     pack = Pack(root, prov)
+    pack.verification = checked
     if not lazy:
         pack.cat  # noqa: B018  (load now)
     return pack

@@ -69,14 +69,16 @@ def _file_digest(path: Path) -> bytes:
     return bytes.fromhex(file_sha256(path))
 
 
-def content_hash(root, provenance: dict, scheme: int | None = None) -> str:
+def content_hash(root, provenance: dict, scheme: int | None = None, *, files=None) -> str:
     """sha256 over every content file (relative path + bytes) and the provenance, with the scheme
-    ``provenance`` records (``scheme`` overrides; see HASH_SCHEME)."""
+    ``provenance`` records (``scheme`` overrides; see HASH_SCHEME). ``files``: the content files when
+    the caller has listed them already."""
     root = Path(root)
     scheme = int(provenance.get("hash_scheme", 1)) if scheme is None else scheme
+    files = list(_content_files(root)) if files is None else files
     outer = hashlib.sha256()
     if scheme == 1:
-        for path in _content_files(root):
+        for path in files:
             outer.update(path.relative_to(root).as_posix().encode() + b"\0" + _file_digest(path))
         prov = {k: v for k, v in provenance.items() if k != "content_hash"}
         outer.update(json.dumps(prov, sort_keys=True, default=str).encode())
@@ -84,7 +86,7 @@ def content_hash(root, provenance: dict, scheme: int | None = None) -> str:
     if scheme != 2:
         raise PackError(f"{root / PACK_JSON}: field 'hash_scheme' is {scheme!r}, which this toolkit does not "
                         f"know (1 or 2); fix: use a newer coding-toolkit or rebuild the pack")
-    for rel, path in sorted((p.relative_to(root).as_posix(), p) for p in _content_files(root)):
+    for rel, path in sorted((p.relative_to(root).as_posix(), p) for p in files):
         outer.update(b"file\0" + rel.encode("utf-8") + b"\0" + _file_digest(path))
     outer.update(b"provenance\0" + json.dumps(hashed_provenance(provenance), sort_keys=True,
                                                 separators=(",", ":"), default=str).encode("utf-8"))
@@ -153,16 +155,20 @@ def meta_task_names(cat) -> list[str]:
     return sorted(names)
 
 
-def write_pack_json(root: Path, provenance: dict, cat) -> dict:
-    """Fill the versions/counts/meta tasks of ``provenance``, hash the pack, write pack.json."""
+def model_facts(cat) -> dict:
+    """What pack.json records about the model itself (counts, meta tasks, MedCAT's hash)."""
+    return {"counts": cat_counts(cat), "meta_tasks": meta_task_names(cat), "medcat_hash": cat.config.meta.hash}
+
+
+def write_pack_json(root: Path, provenance: dict, cat=None, *, facts: dict | None = None) -> dict:
+    """Fill the versions/counts/meta tasks of ``provenance`` (from ``cat``, or ``facts`` taken from
+    it with :func:`model_facts` before it was let go), hash the pack, write pack.json."""
     import medcat
 
     prov = dict(provenance)
     prov["format"] = PACK_FORMAT
     prov["versions"] = {"coding_toolkit": __version__, "medcat": medcat.__version__}
-    prov["counts"] = cat_counts(cat)
-    prov["meta_tasks"] = meta_task_names(cat)
-    prov["medcat_hash"] = cat.config.meta.hash
+    prov.update(facts if facts is not None else model_facts(cat))
     prov["hash_scheme"] = HASH_SCHEME
     prov["content_hash"] = content_hash(root, prov)
     (root / PACK_JSON).write_text(json.dumps(prov, indent=2, sort_keys=True, default=str), encoding="utf-8")

@@ -103,10 +103,11 @@ class ContextClassifier:
             for token in rule.first_tokens or ():
                 pattern_keys.setdefault(token, []).append(i)
         self._number_patterns = tuple(pattern_keys.pop(NUMBER_TOKEN, ()))
-        # first token (lower case) -> (trie regex of the literals starting with it, indices of patterns)
-        self._dispatch: dict[str, tuple[re.Pattern | None, tuple[int, ...]]] = {
-            key: (re.compile(_trie_regex(by_first[key]), re.IGNORECASE) if key in by_first else None,
-                  tuple(pattern_keys.get(key, ())))
+        # first token (lower case) -> (trie regex of the literals starting with it, indices of patterns);
+        # the literals become their compiled trie when a note first has that token (find_triggers):
+        # building all ~500 up front was a tenth of a second of every start-up (issue 27)
+        self._dispatch: dict[str, tuple[re.Pattern | tuple[str, ...] | None, tuple[int, ...]]] = {
+            key: (tuple(by_first[key]) if key in by_first else None, tuple(pattern_keys.get(key, ())))
             for key in {*by_first, *pattern_keys}}
         # a pattern without first_tokens is scanned at every character (finditer)
         self._scan_all = [i for i, (_, rule) in enumerate(self._patterns) if rule.first_tokens is None]
@@ -123,6 +124,9 @@ class ContextClassifier:
         for token in TOKEN_RE.finditer(text, start, end):
             word = token.group()
             literal_re, pattern_ids = dispatch.get(word.lower(), no_hit)
+            if literal_re.__class__ is tuple:  # first time this token is met: compile its trie
+                literal_re = re.compile(_trie_regex(literal_re), re.IGNORECASE)
+                dispatch[word.lower()] = (literal_re, pattern_ids)
             if number_patterns and word[0].isdecimal():
                 pattern_ids += number_patterns
             if literal_re is None and not pattern_ids:

@@ -140,3 +140,47 @@ def test_lazy_context_vectors_keep_trained_similarities(collision_pack):
     text = "A cold with a runny nose and sneezing."
     a, b = entity_signature(medcat, text), entity_signature(ours, text)
     assert a == b
+
+
+def _dict_ner_of(cat):
+    from coding_toolkit.concepts import medcat_compat
+
+    return next(c for c in medcat_compat.components(cat) if isinstance(c, dict_ner.DictNER))
+
+
+def test_automaton_built_once_it_pays_and_the_same_links_before_and_after(collision_pack, monkeypatch):
+    """By default MedCAT's walk runs until BUILD_AFTER_CHARS_PER_NAME characters per name were
+    annotated (a one-note run never compiles the automaton), then the automaton; same links throughout."""
+    from medcat.cat import CAT
+
+    from coding_toolkit.concepts.pack import MEDCAT_DIR, load_pack
+
+    monkeypatch.delenv(dict_ner.ENV, raising=False)
+    monkeypatch.setattr(dict_ner, "BUILD_AFTER_CHARS_PER_NAME", 40)  # all of TEXTS before the build
+    plain = CAT.load_model_pack(str(collision_pack / MEDCAT_DIR))
+    cat = load_pack(collision_pack).cat
+    ner = _dict_ner_of(cat)
+    names = len(cat.cdb.name2info)
+    assert not ner.built and ner._build_after == dict_ner.BUILD_AFTER_CHARS_PER_NAME * names > 0
+    before = [entity_signature(cat, t) for t in TEXTS]
+    assert not ner.built and 0 < ner._chars < ner._build_after  # the walk ran
+    assert before == [entity_signature(plain, t) for t in TEXTS]
+    for _ in range(ner._build_after // len(TEXTS[1]) + 2):
+        entity_signature(cat, TEXTS[1])
+    assert ner.built
+    assert [entity_signature(cat, t) for t in TEXTS] == [entity_signature(plain, t) for t in TEXTS]
+
+
+def test_a_fork_builds_the_automaton_first_so_workers_share_it(collision_pack, monkeypatch):
+    from coding_toolkit.concepts.pack import load_pack
+
+    monkeypatch.delenv(dict_ner.ENV, raising=False)
+    ner = _dict_ner_of(load_pack(collision_pack).cat)
+    assert not ner.built
+    pid = os.fork()
+    if pid == 0:  # the child: it inherited the built automaton
+        os._exit(0 if ner.built else 1)
+    _, status = os.waitpid(pid, 0)
+    assert ner.built and os.waitstatus_to_exitcode(status) == 0
+    monkeypatch.setenv(dict_ner.ENV, "dict")  # and at once when asked for
+    assert _dict_ner_of(load_pack(collision_pack).cat).built

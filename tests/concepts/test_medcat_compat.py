@@ -127,3 +127,18 @@ def test_private_medcat_attributes_are_read_only_in_medcat_compat():
     for name in ("fast_tokens.py", "dict_ner.py"):
         source = (ROOT / "coding_toolkit" / "concepts" / name).read_text(encoding="utf-8")
         assert not re.findall(r"(?:doc|cdb)\._[a-z]\w*|\"_subnames\"", source), name
+
+
+def test_loading_without_the_environment_scan_keeps_the_packs_saved_environment(tiny_pack):
+    """The scan's result is replaced by the pack's saved environment: skipping it changes nothing
+    loaded, and the scan works again afterwards (saving records the real environment)."""
+    from medcat.cat import CAT
+    from medcat.utils import envsnapshot
+
+    plain = CAT.load_model_pack(str(tiny_pack / "medcat"))
+    with medcat_compat.without_environment_scan():
+        assert envsnapshot.get_environment_info().dependencies == {}
+        quick = CAT.load_model_pack(str(tiny_pack / "medcat"))
+    assert quick.config.meta.saved_environ == plain.config.meta.saved_environ
+    assert quick.config.meta.saved_environ.dependencies  # the pack's own record, not the empty scan
+    assert envsnapshot.get_environment_info().dependencies

@@ -130,6 +130,30 @@ def test_preload_gives_the_same_rows(engine, store):
     assert pre.lookup_many(ids) == lazy
 
 
+def test_lookups_as_met_work_from_threads_and_forked_workers(engine, store):
+    """The pipeline looks SCTIDs up as it meets them (no preload at start-up): from the service's
+    threads, and from forked workers, which must not share the parent's SQLite connection."""
+    import os
+    import threading
+
+    ids = ["84114007", "22298006", "4855003"]
+    expected = {s: MapEngine(store, preload=True).lookup(s) for s in ids}
+    assert engine.lookup("84114007") == expected["84114007"]  # the parent has used its connection
+    got = {}
+    worker = threading.Thread(target=lambda: got.update(engine.lookup_many(ids[1:])))
+    worker.start()
+    worker.join()
+    assert got == {s: expected[s] for s in ids[1:]}
+    fresh = MapEngine(store)
+    fresh.lookup("84114007")
+    pid = os.fork()
+    if pid == 0:
+        ok = fresh.lookup_many(ids) == expected and getattr(fresh.store, "_sqlite", (os.getpid(),))[0] == os.getpid()
+        os._exit(0 if ok else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+
+
 def test_provenance(engine):
     prov = engine.provenance()
     assert prov["illustrative"] is False and prov["opcs_version"] == "4.11"
