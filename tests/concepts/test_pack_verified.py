@@ -30,7 +30,7 @@ def test_second_load_reuses_the_verdict_and_rehash_reads_every_file(pack_copy, t
     assert load_pack(pack_copy, verify=False, lazy=True).verification == "not checked"
     # the verdict is the user's, in the cache folder, never in the pack folder
     assert list((tmp_path / "cache" / "verified").glob("*.json"))
-    assert sorted(p.name for p in pack_copy.iterdir()) == ["maps.sqlite", "medcat", "pack.json"]
+    assert sorted(p.name for p in pack_copy.iterdir()) == ["concept_model", "maps.sqlite", "medcat", "pack.json"]
 
 
 def test_a_same_size_change_with_the_old_mtime_put_back_is_still_refused(pack_copy):
