@@ -13,7 +13,7 @@ core, none is merely acceptable; the first gold ICD-10 code is the primary diagn
 
     python benchmarks/bench_letters.py [--pack PACK] [--letters DIR] [--off RULE ...] [--verbose] [--json OUT]
 
-``--off never_primary`` (any coding rule: suggest/config.py RULE_NAMES) scores with that rule switched
+``--off never_primary`` (any coding rule: a key of suggest/rule_sections.py SECTIONS) scores with that rule switched
 off, to measure what a rule is worth. The letters live in ../shared/benchmarks/letters and are never
 copied into the project: without them only the example notes are scored, with a message saying so.
 """

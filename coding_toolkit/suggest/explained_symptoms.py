@@ -25,6 +25,7 @@ from coding_toolkit.mapping.codes import to_display
 from coding_toolkit.records import AnnotatedMention, CodeSystem, FilterDecision
 from coding_toolkit.suggest.config import CodingRules, in_code_ranges
 from coding_toolkit.suggest.merge import evolve
+from coding_toolkit.suggest.rule_sections import ExplainedSymptoms
 
 
 class ConceptKnowledge(Protocol):
@@ -42,7 +43,7 @@ def _icd_defaults(am: AnnotatedMention) -> list[str]:
 
 def _explains(symptom: AnnotatedMention, symptom_codes: list[str], diagnosis: AnnotatedMention, code: str,
               rules: CodingRules, knowledge: ConceptKnowledge | None) -> bool:
-    if (symptom.mention.sctid, diagnosis.mention.sctid) in rules.explain_concepts:
+    if (symptom.mention.sctid, diagnosis.mention.sctid) in rules.section(ExplainedSymptoms).concepts:
         return True
     if knowledge is not None:
         said = knowledge.explains(symptom.mention.sctid, diagnosis.mention.sctid)
@@ -54,20 +55,21 @@ def _explains(symptom: AnnotatedMention, symptom_codes: list[str], diagnosis: An
 @lru_cache(maxsize=16384)
 def _kind(code: str, rules: CodingRules) -> str:
     """"symptom" (``symptoms``), "diagnosis" (one that may explain a symptom) or "other" (``never_explains``)."""
-    if in_code_ranges(code, rules.symptom_ranges):
+    section = rules.section(ExplainedSymptoms)
+    if in_code_ranges(code, section.symptoms):
         return "symptom"
-    return "other" if in_code_ranges(code, rules.never_explains) else "diagnosis"
+    return "other" if in_code_ranges(code, section.never_explains) else "diagnosis"
 
 
 @lru_cache(maxsize=4096)  # pure in its arguments; asked for every symptom and diagnosis pair of a note
 def _pairs_explain(symptom_codes: tuple[str, ...], code: str, rules: CodingRules) -> bool:
     return any(in_code_ranges(code, explainers) and all(in_code_ranges(c, symptoms) for c in symptom_codes)
-               for symptoms, explainers in rules.explain_pairs)
+               for symptoms, explainers in rules.section(ExplainedSymptoms).pairs)
 
 
 def filter_explained_symptoms(mentions: Sequence[AnnotatedMention], rules: CodingRules,
                               knowledge: ConceptKnowledge | None = None) -> tuple[AnnotatedMention, ...]:
-    if not rules.explained_symptoms:
+    if not rules.on("explained_symptoms"):
         return tuple(mentions)
     diagnoses = []  # (mention, code) of kept definitive diagnoses, in note order
     symptoms = {}  # index -> the symptom codes of a kept symptom mention
@@ -86,5 +88,6 @@ def filter_explained_symptoms(mentions: Sequence[AnnotatedMention], rules: Codin
         by = next((code for am, code in diagnoses if _explains(mentions[i], codes, am, code, rules, knowledge)), None)
         if by is not None:
             shown = (to_display(by, "ICD-10") or by).rstrip("†*")
-            out[i] = evolve(out[i], decision=FilterDecision("filtered", rules.explained_reason.format(code=shown)))
+            reason = rules.section(ExplainedSymptoms).reason.format(code=shown)
+            out[i] = evolve(out[i], decision=FilterDecision("filtered", reason))
     return tuple(out)

@@ -23,6 +23,7 @@ from coding_toolkit.records import AnnotatedMention, CodeSuggestion, CodeSystem
 from coding_toolkit.suggest.config import CodingRules, in_code_ranges
 from coding_toolkit.suggest.main_heading import main_heading
 from coding_toolkit.suggest.note_text import line_bounds
+from coding_toolkit.suggest.rule_sections import OpcsLaterality, PrimaryFocus
 
 
 @lru_cache(maxsize=8)
@@ -38,14 +39,15 @@ def _side_pattern(words: tuple[tuple[str, tuple[str, ...]], ...]) -> re.Pattern:
 
 def side_of(text: str, start: int, end: int, rules: CodingRules) -> tuple[str, str] | None:
     """(side, the word as written) for the mention text[start:end], or None when the note states none."""
-    pattern = _side_pattern(rules.laterality_words)
+    section = rules.section(OpcsLaterality)
+    pattern = _side_pattern(section.words)
     line_start, line_end = line_bounds(text, start)
-    before = list(pattern.finditer(text, max(line_start, start - rules.laterality_window), end))
+    before = list(pattern.finditer(text, max(line_start, start - section.window), end))
     if before:
         found = before[-1]
         return found.lastgroup or "", found.group()
     clause = re.search(r"[.;:(\n]", text[end:line_end])
-    stop = min(line_end, end + rules.laterality_window, end + clause.start() if clause else line_end)
+    stop = min(line_end, end + section.window, end + clause.start() if clause else line_end)
     after = pattern.search(text, end, stop)
     if after is not None and len(after.group()) > 1:
         return after.lastgroup or "", after.group()
@@ -58,7 +60,7 @@ def _stated_side(text: str, mentions: Sequence[AnnotatedMention], headings: Sequ
     found = []
     for i, (am, heading) in enumerate(zip(mentions, headings or ())):
         if (am.decision.status == "kept" and heading and any(r.system != CodeSystem.OPCS4 for r in am.codes)
-                and (main_heading(heading, rules) or heading in rules.indication_headings)):
+                and (main_heading(heading, rules) or heading in rules.section(PrimaryFocus).indication_headings)):
             side = side_of(text, am.mention.start, am.mention.end, rules)
             if side is not None:
                 found.append((i, side))
@@ -69,12 +71,13 @@ def laterality_suggestions(text: str | None, mentions: Sequence[AnnotatedMention
                            suggestions: Sequence[CodeSuggestion], rules: CodingRules,
                            headings: Sequence[str | None] | None = None) -> list[CodeSuggestion]:
     """One Z94 code per OPCS-4 suggestion of a category that needs a side (same code twice: merged later)."""
-    if not rules.opcs_laterality or not text:
+    if not rules.on("opcs_laterality") or not text:
         return []
-    codes, titles = dict(rules.laterality_codes), dict(rules.laterality_titles)
+    section = rules.section(OpcsLaterality)
+    codes, titles = dict(section.codes), dict(section.titles)
     out = []
     for s in suggestions:
-        if s.system != CodeSystem.OPCS4 or not in_code_ranges(s.code, rules.laterality_categories):
+        if s.system != CodeSystem.OPCS4 or not in_code_ranges(s.code, section.categories):
             continue
         procedure = to_display(s.code, "OPCS-4") or s.code
         found = next(((i, side) for i in s.evidence if (side := side_of(text, mentions[i].mention.start,

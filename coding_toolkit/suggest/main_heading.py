@@ -18,13 +18,14 @@ from functools import lru_cache
 from coding_toolkit.records import AnnotatedMention, CodeSuggestion
 from coding_toolkit.suggest.config import CodingRules
 from coding_toolkit.suggest.merge import evolve
+from coding_toolkit.suggest.rule_sections import PrimaryFromHeading
 
 
 def mark_stated_under_heading(suggestions: list[CodeSuggestion], mentions: Sequence[AnnotatedMention],
                               headings: Sequence[str | None], rules: CodingRules) -> list[CodeSuggestion]:
     """``suggestions`` (one note's, from ``merge_mentions``) with ``stated_under`` and the stated order set
     on those supported by a mention under a main-diagnosis heading; ``headings[i]`` is mention i's heading."""
-    if not rules.primary_from_heading:
+    if not rules.on("primary_from_heading"):
         return suggestions
     main: dict[str | None, str | None] = {None: None}  # a note's heading -> its listed main heading, or None
     for heading in headings:
@@ -46,9 +47,9 @@ def mark_stated_under_heading(suggestions: list[CodeSuggestion], mentions: Seque
 def main_heading(heading: str, rules: CodingRules) -> str | None:
     """The listed main-diagnosis heading ``heading`` (lower case, single spaces) is, or ends with, when the
     word before that ending does not qualify it away (``not_after``); else None."""
-    words = heading.split()
+    words, section = heading.split(), rules.section(PrimaryFromHeading)
     for k in range(len(words)):
         ending = " ".join(words[k:])
-        if ending in rules.main_headings:
-            return ending if k == 0 or words[k - 1] not in rules.main_heading_not_after else None
+        if ending in section.headings:
+            return ending if k == 0 or words[k - 1] not in section.not_after else None
     return None

@@ -15,6 +15,7 @@ from functools import lru_cache
 from coding_toolkit.mapping.codes import target_kind
 from coding_toolkit.records import CodeSuggestion, CodeSystem
 from coding_toolkit.suggest.config import CodingRules, in_ranges
+from coding_toolkit.suggest.rule_sections import NeverPrimary
 
 ASTERISK_REASON = "asterisk (manifestation) code: follows its dagger code"
 
@@ -32,12 +33,13 @@ def never_primary_reason(s: CodeSuggestion, rules: CodingRules) -> str | None:
 def _reason(system: str, code: str, kind: str | None, advice: str, rules: CodingRules) -> str | None:
     if kind == "asterisk":
         return ASTERISK_REASON
-    if not rules.never_primary:
+    if not rules.on("never_primary"):
         return None
     advice = advice.upper()
-    for phrase in rules.never_primary_advice:
+    section = rules.section(NeverPrimary)
+    for phrase in section.advice:
         if phrase in advice:
             return f"map advice: {phrase}"
     category = code.replace(" ", "")[:3].upper()
-    ranges = rules.never_primary_opcs4 if system == CodeSystem.OPCS4 else rules.never_primary_icd10
+    ranges = section.opcs4 if system == CodeSystem.OPCS4 else section.icd10
     return in_ranges(category, ranges)

@@ -17,6 +17,7 @@ from coding_toolkit.mapping.codes import icd_parts, target_kind
 from coding_toolkit.records import Alternative, CodeSuggestion, CodeSystem
 from coding_toolkit.suggest.config import CodingRules, in_ranges
 from coding_toolkit.suggest.merge import evolve
+from coding_toolkit.suggest.rule_sections import AlternativesFromNote, Specificity
 
 DEFAULT_BLOCK = 1
 
@@ -29,14 +30,16 @@ def _category(code: str) -> str | None:
 def resolve_alternatives(suggestions: list[CodeSuggestion], rules: CodingRules,
                          describe: Callable[[CodeSuggestion], str]) -> list[CodeSuggestion]:
     """``describe(s)`` words the supporting suggestion for ``chosen_because`` (e.g. "'type 2 diabetes' (E11.9)")."""
-    if not rules.alternatives_from_note or not any(
+    if not rules.on("alternatives_from_note") or not any(
             a.block == DEFAULT_BLOCK and a.reason is None for s in suggestions for a in s.alternatives):
         return suggestions  # most notes: no default with context-specific alternatives
     established: dict[tuple[str, str], list[CodeSuggestion]] = {}
+    not_establishing = rules.section(AlternativesFromNote).not_establishing
+    not_superseding = rules.section(Specificity).not_superseding
     for s in suggestions:
         category = _category(s.code) if s.system != CodeSystem.OPCS4 else None
         # a history code (old MI I25.2: specificity.not_superseding) says nothing about a current condition
-        if category and not in_ranges(category, rules.not_establishing) and s.code not in rules.not_superseding:
+        if category and not in_ranges(category, not_establishing) and s.code not in not_superseding:
             established.setdefault((s.system, category), []).append(s)
     out = []
     for s in suggestions:

@@ -29,6 +29,7 @@ from coding_toolkit.suggest.config import CodingRules, in_code_ranges
 from coding_toolkit.suggest.merge import evolve
 from coding_toolkit.suggest.never_primary import never_primary_reason
 from coding_toolkit.suggest.note_text import line_bounds
+from coding_toolkit.suggest.rule_sections import PrimaryFocus
 
 ADMISSION_REASON, INDICATION, PRESENTING = "admission reason", "indication for", "presenting problem"
 CURRENT = "current problem (not only past history)"
@@ -44,26 +45,27 @@ def counts_as_stated(s: CodeSuggestion, rules: CodingRules) -> bool:
     marked as the episode's focus with ``primary_focus`` on."""
     if not s.stated_under:
         return False
-    return rules.primary_focus if is_focus(s.stated_under) else rules.primary_from_heading
+    return rules.on("primary_focus") if is_focus(s.stated_under) else rules.on("primary_from_heading")
 
 
 def is_background(s: CodeSuggestion, rules: CodingRules) -> bool:
     """A background comorbidity: coded, but never what the episode was for when anything else is there."""
-    return rules.primary_focus and s.system != CodeSystem.OPCS4 and _background_code(s.code, rules)
+    return rules.on("primary_focus") and s.system != CodeSystem.OPCS4 and _background_code(s.code, rules)
 
 
 @lru_cache(maxsize=16384)  # pure; asked for every suggestion at every ranking
 def _background_code(code: str, rules: CodingRules) -> bool:
-    return in_code_ranges(code, rules.background) and not in_code_ranges(code, rules.admission_reasons)
+    section = rules.section(PrimaryFocus)
+    return in_code_ranges(code, section.background) and not in_code_ranges(code, section.admission_reasons)
 
 
 def _arising(text: str | None, am: AnnotatedMention, heading: str | None, rules: CodingRules) -> bool:
-    if heading in rules.arising_headings:
+    if heading in rules.section(PrimaryFocus).arising_headings:
         return True
     if not text:
         return False
     start, end = line_bounds(text, am.mention.start)
-    return _arising_pattern(rules.arising_words).search(text, start, end) is not None
+    return _arising_pattern(rules.section(PrimaryFocus).arising_words).search(text, start, end) is not None
 
 
 @lru_cache(maxsize=8)
@@ -76,7 +78,7 @@ def mark_focus(suggestions: list[CodeSuggestion], mentions: Sequence[AnnotatedMe
                headings: Sequence[str | None] | None, text: str | None, rules: CodingRules) -> list[CodeSuggestion]:
     """``suggestions`` with the episode's focus marked (``stated_under`` and stated order), unless a
     main-diagnosis heading already states the primary."""
-    if not rules.primary_focus or any(s.stated_under for s in suggestions):
+    if not rules.on("primary_focus") or any(s.stated_under for s in suggestions):
         return suggestions
     heads = list(headings or [])
 
@@ -102,22 +104,24 @@ def mark_focus(suggestions: list[CodeSuggestion], mentions: Sequence[AnnotatedMe
 def _tiers(candidates: list[CodeSuggestion], suggestions: list[CodeSuggestion], mentions: Sequence[AnnotatedMention],
            heading, text: str | None, rules: CodingRules) -> Iterator[tuple[str, list[tuple[CodeSuggestion, int]]]]:
     """(why, [(suggestion, its mention)]) per tier, in order; computed only as far as needed."""
+    section = rules.section(PrimaryFocus)
+    indication, presenting = section.indication_headings, section.presenting_headings
     yield ADMISSION_REASON, [(s, min(s.evidence, default=0)) for s in candidates
-                             if in_code_ranges(s.code, rules.admission_reasons)]
+                             if in_code_ranges(s.code, section.admission_reasons)]
     procedure = next((s for s in suggestions if s.system == CodeSystem.OPCS4 and s.evidence
                       and never_primary_reason(s, rules) is None), None)
     on_line = line_bounds(text, mentions[procedure.evidence[0]].mention.start) \
         if procedure is not None and text is not None else None
     indicated = []
     for s in candidates:
-        i = next((i for i in s.evidence if heading(i) in rules.indication_headings
+        i = next((i for i in s.evidence if heading(i) in indication
                   or (on_line is not None and line_bounds(text or "", mentions[i].mention.start) == on_line)), None)
         if i is not None:
             indicated.append((s, i))
     shown = (to_display(procedure.code, "OPCS-4") or procedure.code) if procedure is not None else "the procedure"
     yield f"{INDICATION} {shown}", indicated
     yield PRESENTING, [(s, i) for s in candidates
-                       if (i := next((i for i in s.evidence if heading(i) in rules.presenting_headings), None))
+                       if (i := next((i for i in s.evidence if heading(i) in presenting), None))
                        is not None]
     # last: conditions the note speaks of now, ahead of those named only in the past history (chronic
     # conditions kept from it) -- only when the note has both

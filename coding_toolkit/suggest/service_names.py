@@ -25,6 +25,7 @@ from coding_toolkit.records import AnnotatedMention, FilterDecision
 from coding_toolkit.suggest.config import CodingRules
 from coding_toolkit.suggest.merge import evolve
 from coding_toolkit.suggest.note_text import line_bounds
+from coding_toolkit.suggest.rule_sections import ServiceNames
 
 
 def _alternation(phrases: Sequence[str]) -> str:
@@ -60,10 +61,11 @@ def _last_word(text: str, start: int) -> str:
 
 
 def is_service_name(text: str, start: int, end: int, rules: CodingRules) -> bool:
-    after, before = _patterns(rules.service_following, rules.service_preceding)
+    section = rules.section(ServiceNames)
+    after, before = _patterns(section.following, section.preceding)
     if after is not None and after.match(text, end):
         return True
-    if before is not None and _last_word(text, start) in _final_words(rules.service_preceding):
+    if before is not None and _last_word(text, start) in _final_words(section.preceding):
         line_start = text.rfind("\n", 0, start) + 1
         if before.search(text[max(line_start, start - 60):start]):
             return True
@@ -79,20 +81,20 @@ def _is_title(text: str, line_start: int, line_end: int, rules: CodingRules) -> 
     if ":" in line or line.endswith(".") or not text[line_end:].strip():
         return False
     words = set(re.findall(r"[a-z]+", line.lower()))
-    return line.upper() == line or " - " in line or bool(words & set(rules.heading_title_words))
+    return line.upper() == line or " - " in line or bool(words & set(rules.section(ServiceNames).title_words))
 
 
 def _heading_line(text: str, line_start: int, line_end: int, rules: CodingRules) -> bool:
     """The whole line is a heading line: the note's title, or a short line naming a document."""
     line = text[line_start:line_end]
-    if len(line.strip()) > rules.heading_max_length:  # a sentence, or a note flattened onto one line
+    if len(line.strip()) > rules.section(ServiceNames).line_max_length:  # a sentence, or a note flattened to a line
         return False
-    documents = _document_pattern(rules.heading_document_words)
+    documents = _document_pattern(rules.section(ServiceNames).document_words)
     return _is_title(text, line_start, line_end, rules) or (documents is not None and documents.search(line) is not None)
 
 
 def _followed_by_specialty(text: str, end: int, line_end: int, rules: CodingRules) -> bool:
-    words = _patterns(rules.heading_service_words, ())[0]
+    words = _patterns(rules.section(ServiceNames).service_words, ())[0]
     found = words.match(text, end) if words is not None else None
     # a specialty is written as a title ("Stroke Medicine"); "cataract surgery" in a sentence is an operation
     return found is not None and found.group().lstrip()[:1].isupper() and ":" not in text[end:line_end]
@@ -110,15 +112,15 @@ def on_heading_line(text: str, start: int, end: int, rules: CodingRules,
             lines[line_start] = heading
     # a specialty word follows after a space, written with a capital ("Stroke Medicine"): test that first
     return heading or (text[end:end + 1] in (" ", "\t") and text[end + 1:end + 2].isupper()
-                       and line_end - line_start <= rules.heading_max_length
+                       and line_end - line_start <= rules.section(ServiceNames).line_max_length
                        and _followed_by_specialty(text, end, line_end, rules))
 
 
 def filter_service_names(text: str, mentions: Sequence[AnnotatedMention], rules: CodingRules
                          ) -> tuple[AnnotatedMention, ...]:
-    if not rules.service_names:
+    if not rules.on("service_names"):
         return tuple(mentions)
-    decision = FilterDecision("filtered", rules.service_reason)
+    decision = FilterDecision("filtered", rules.section(ServiceNames).reason)
     lines: dict[int, bool] = {}  # line start -> whether the whole line is a heading line
     return tuple(evolve(am, decision=decision)
                  if is_service_name(text, am.mention.start, am.mention.end, rules)

@@ -14,24 +14,26 @@ from coding_toolkit.records import Alternative, CodeSuggestion, CodeSystem
 from coding_toolkit.suggest.config import CodingRules
 from coding_toolkit.suggest.merge import earliest_statement, evolve
 from coding_toolkit.suggest.ranking import rank_key
+from coding_toolkit.suggest.rule_sections import Specificity
 
 
 def _is_unspecified(parts: tuple[str, str, str, str], rules: CodingRules) -> bool:
     _category, fourth, fifth, _marker = parts
-    return fourth == "" or (fourth in rules.unspecified_fourth and fifth == "")
+    return fourth == "" or (fourth in rules.section(Specificity).unspecified_fourth and fifth == "")
 
 
 def supersede_unspecified(suggestions: list[CodeSuggestion], rules: CodingRules) -> list[CodeSuggestion]:
-    if not rules.specificity:
+    if not rules.on("specificity"):
         return suggestions
     parsed = {id(s): icd_parts(s.code) if s.system != CodeSystem.OPCS4 else None for s in suggestions}
     categories = [(s.system, p[0]) for s in suggestions if (p := parsed[id(s)]) is not None]
     if len(set(categories)) == len(categories):
         return suggestions  # no category given twice: nothing to supersede
     specific: dict[tuple[str, str], list[CodeSuggestion]] = {}
+    not_superseding = rules.section(Specificity).not_superseding
     for s in suggestions:
         parts = parsed[id(s)]
-        if parts is not None and not _is_unspecified(parts, rules) and s.code not in rules.not_superseding:
+        if parts is not None and not _is_unspecified(parts, rules) and s.code not in not_superseding:
             specific.setdefault((s.system, parts[0]), []).append(s)
     superseded: dict[int, list[CodeSuggestion]] = {}  # id(specific suggestion) -> the codes it replaces
     keep = []

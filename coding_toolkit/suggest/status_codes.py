@@ -33,6 +33,7 @@ from coding_toolkit.records import AnnotatedMention, CodeSuggestion, CodeSystem,
 from coding_toolkit.suggest.config import CodingRules, in_code_ranges
 from coding_toolkit.suggest.merge import evolve
 from coding_toolkit.suggest.note_text import heading_at, label_of_line, line_bounds
+from coding_toolkit.suggest.rule_sections import StatusCodes
 from coding_toolkit.suggest.uncertain_final import filtered_only_as
 
 _STOPPED = re.compile(r"\b(?:stop|stopped|discontinu\w*|withheld|held|suspended|reversed|removed|closed|explanted)\b",
@@ -56,7 +57,7 @@ def _index(rules: CodingRules) -> dict[str, list[tuple[re.Pattern, str, Row]]]:
     """First word of each phrase of the text tables -> (the phrase's pattern, table, row), longest first."""
     index: dict[str, list[tuple[re.Pattern, str, Row]]] = {}
     for table in _TABLES:
-        for row in getattr(rules, table):
+        for row in getattr(rules.section(StatusCodes), table):
             for phrase in row[2]:
                 words = phrase.split()
                 pattern = re.compile(r"\s+".join(map(re.escape, words)) + r"(?![\w-])", re.IGNORECASE)
@@ -117,7 +118,8 @@ def _item(text: str, start: int, end: int) -> str:
 def _from_history(mentions: Sequence[AnnotatedMention], rules: CodingRules) -> list[CodeSuggestion]:
     current_ids = {am.mention.sctid for am in mentions if am.decision.status == "kept"}
     current_codes = {row.target for am in mentions if am.decision.status == "kept" for row in am.codes if row.default}
-    table_codes = {row[3] for row in rules.status_from_history}
+    table = rules.section(StatusCodes).from_history
+    table_codes = {row[3] for row in table}
     out = []
     for i, am in enumerate(mentions):
         if not filtered_only_as(am, "Historical") or am.mention.sctid in current_ids:
@@ -128,7 +130,7 @@ def _from_history(mentions: Sequence[AnnotatedMention], rules: CodingRules) -> l
         for row in defaults:
             if row.target in current_codes:
                 continue
-            found = next(((code, why) for system, low, high, code, why in rules.status_from_history
+            found = next(((code, why) for system, low, high, code, why in table
                           if system == row.system and low <= row.target[:len(low)] <= high), None)
             if found is not None:
                 code, why = found
@@ -145,7 +147,7 @@ def _medications(text: str, rules: CodingRules) -> list[CodeSuggestion]:
         if code in out:
             continue
         before = text[max(0, match.start() - 16):match.start()].lower()
-        listed = heading_at(text, match.start()) in rules.medication_headings
+        listed = heading_at(text, match.start()) in rules.section(StatusCodes).medication_headings
         taking = re.search(r"\bon\s+(?:long[- ]term\s+)?$", before) is not None
         if (listed or taking) and not _STOPPED.search(_item(text, match.start(), match.end())):
             where = "in the medication list" if listed else "'on ...'"
@@ -156,18 +158,19 @@ def _medications(text: str, rules: CodingRules) -> list[CodeSuggestion]:
 def _allergies(text: str, rules: CodingRules) -> list[CodeSuggestion]:
     out: dict[str, CodeSuggestion] = {}
     lower = text.lower()
-    if not any(h in lower for h in rules.allergy_headings):
+    section = rules.section(StatusCodes)
+    if not any(h in lower for h in section.allergy_headings):
         return []
     pos = 0
     while pos < len(text):
         start, end = line_bounds(text, pos)
         label = label_of_line(text, start, end)
         heading = label[0] if label else heading_at(text, start)
-        if heading in rules.allergy_headings:
+        if heading in section.allergy_headings:
             content = text[label[1] if label else start:end]
             content = re.split(r"\s[-\u2013]\s", content, maxsplit=1)[0]  # "Penicillin (rash) - given X instead"
-            if not content.strip().lower().startswith(rules.no_allergy_words):
-                for code, why, words in rules.allergies:
+            if not content.strip().lower().startswith(section.no_allergy_words):
+                for code, why, words in section.allergies:
                     found = _word_pattern(words).search(content)
                     if found and code not in out:
                         out[code] = _suggestion(code, why, f"'{found.group()}' in the allergy list: {why}")
@@ -181,7 +184,7 @@ def _devices(text: str, rules: CodingRules) -> list[CodeSuggestion]:
         if code in out:
             continue
         in_situ = re.match(r"\s+(?:in\s+situ|in-situ)\b", text[match.end():match.end() + 12], re.IGNORECASE)
-        history = heading_at(text, match.start()) in rules.history_headings
+        history = heading_at(text, match.start()) in rules.section(StatusCodes).history_headings
         negated = re.search(r"\b(?:no|not|without)\s+(?:\w+\s+)?$", text[max(0, match.start() - 16):match.start()],
                             re.IGNORECASE)
         if (in_situ or history) and not negated and not _STOPPED.search(_item(text, match.start(), match.end())):
@@ -200,15 +203,16 @@ def _ex_smoker_spans(text: str, rules: CodingRules) -> list[tuple[int, int, str]
 def ex_smoker_mentions(text: str, mentions: Sequence[AnnotatedMention], rules: CodingRules
                        ) -> tuple[AnnotatedMention, ...]:
     """Mentions inside an ex-smoker phrase whose codes say current tobacco use are filtered (with the reason)."""
-    if not rules.status_codes or not rules.ex_smoker:
+    if not rules.on("status_codes") or not rules.section(StatusCodes).ex_smoker:
         return tuple(mentions)
     spans = _ex_smoker_spans(text, rules)
     if not spans:
         return tuple(mentions)
-    decision = FilterDecision("filtered", rules.ex_smoker_reason)
+    decision = FilterDecision("filtered", rules.section(StatusCodes).ex_smoker_reason)
+    current_codes = rules.section(StatusCodes).ex_smoker_current
     out = []
     for am in mentions:
-        current = any(row.default and in_code_ranges(row.target, rules.ex_smoker_current) for row in am.codes)
+        current = any(row.default and in_code_ranges(row.target, current_codes) for row in am.codes)
         inside = any(start <= am.mention.start and am.mention.end <= end for start, end, _w in spans)
         out.append(evolve(am, decision=decision) if current and inside and am.decision.status == "kept" else am)
     return tuple(out)
@@ -216,16 +220,17 @@ def ex_smoker_mentions(text: str, mentions: Sequence[AnnotatedMention], rules: C
 
 def _ex_smoker(text: str, rules: CodingRules) -> list[CodeSuggestion]:
     spans = _ex_smoker_spans(text, rules)
-    if not spans or not rules.ex_smoker:
+    rows = rules.section(StatusCodes).ex_smoker
+    if not spans or not rows:
         return []
-    code, why, _phrases = rules.ex_smoker[0]
+    code, why, _phrases = rows[0]
     return [_suggestion(code, why, f"'{spans[0][2]}': {why}")]
 
 
 def status_suggestions(text: str | None, mentions: Sequence[AnnotatedMention], rules: CodingRules
                        ) -> list[CodeSuggestion]:
     """The history, status and long-term therapy codes of one note (``text`` None: from its mentions only)."""
-    if not rules.status_codes:
+    if not rules.on("status_codes"):
         return []
     out = _from_history(mentions, rules)
     if text:

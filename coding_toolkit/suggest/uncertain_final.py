@@ -17,6 +17,7 @@ from coding_toolkit.records import AnnotatedMention, CodeSystem, FilterDecision
 from coding_toolkit.suggest.config import CodingRules
 from coding_toolkit.suggest.main_heading import main_heading
 from coding_toolkit.suggest.merge import evolve
+from coding_toolkit.suggest.rule_sections import UncertainFinalDiagnosis
 
 
 def filtered_only_as(am: AnnotatedMention, temporality: str) -> bool:
@@ -29,9 +30,9 @@ def filtered_only_as(am: AnnotatedMention, temporality: str) -> bool:
 
 def code_uncertain_final(mentions: Sequence[AnnotatedMention], headings: Sequence[str | None] | None,
                          rules: CodingRules) -> tuple[AnnotatedMention, ...]:
-    if not rules.uncertain_final_diagnosis or headings is None:
+    if not rules.on("uncertain_final_diagnosis") or headings is None:
         return tuple(mentions)
-    kept = FilterDecision("kept", rules.uncertain_final_reason)
+    kept = FilterDecision("kept", rules.section(UncertainFinalDiagnosis).reason)
     out = []
     for i, am in enumerate(mentions):
         heading = headings[i] if i < len(headings) else None

@@ -33,7 +33,7 @@ def _policy_folder(tmp_path: Path) -> Path:
 def test_the_coding_rules_file_travels_loaded(tmp_path, monkeypatch):
     folder = _policy_folder(tmp_path)
     rules = RunRules.load(RunConfig(policy_path=str(folder / "policy.json")))
-    assert rules.coding.never_primary is False and RunRules.load(RunConfig()).coding.never_primary is True
+    assert rules.coding.on("never_primary") is False and RunRules.load(RunConfig()).coding.on("never_primary") is True
     cfg = _WorkerConfig.of("pack", "h", None, RunConfig(), rules)
     shipped = pickle.dumps(cfg)  # what Spark sends with the partition function
     worker_dir = tmp_path / "executor"
@@ -41,7 +41,7 @@ def test_the_coding_rules_file_travels_loaded(tmp_path, monkeypatch):
     monkeypatch.chdir(worker_dir)
     (folder / "my_rules.json").unlink()  # nothing on disk is read again by the worker
     received = pickle.loads(shipped)
-    assert received.rules == rules and received.rules.coding.never_primary is False
+    assert received.rules == rules and received.rules.coding.on("never_primary") is False
     assert received.key == cfg.key
     # other rules are another worker configuration (the worker reloads its pipeline)
     other = _WorkerConfig.of("pack", "h", None, RunConfig(), RunRules.load(RunConfig()))

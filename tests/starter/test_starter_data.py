@@ -138,11 +138,13 @@ def test_examples_notes(notes):
 
 def _codes_the_rules_add() -> set[str]:
     from coding_toolkit.suggest import CodingRules
+    from coding_toolkit.suggest.rule_sections import OpcsLaterality, StatusCodes
 
     rules = CodingRules.load()
-    tables = rules.medications + rules.allergies + rules.devices
-    return ({row[3] for row in rules.status_from_history} | {code for code, _why, _words in tables}
-            | {code for _side, code in rules.laterality_codes})
+    status = rules.section(StatusCodes)
+    tables = status.medications + status.allergies + status.devices
+    return ({row[3] for row in status.from_history} | {code for code, _why, _words in tables}
+            | {code for _side, code in rules.section(OpcsLaterality).codes})
 
 
 def test_gold_consistent_with_notes(notes, gold, gps_ids, map_rows):

@@ -1,0 +1,230 @@
+"""One frozen record per section of ``data/coding_rules.json``, each with the function reading it.
+
+``SECTIONS`` (section name -> record class, in the order provenance lists the switches) is the one
+place a rule is registered: ``CodingRules.load`` reads every section through it, the policy's switches
+are checked against it and ``CodingRules.switches()`` reports it. A rule module asks for its section
+by class (``rules.section(ExplainedSymptoms).pairs``: typed) and for a switch by name
+(``rules.on("primary_from_heading")``). Field checks and their messages: ``rule_fields.py``.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import ClassVar
+
+from coding_toolkit.suggest.rule_fields import (
+    CodeRanges,
+    CodeTable,
+    Fields,
+    ReasonRanges,
+    code_ranges,
+    table,
+)
+
+
+@dataclass(frozen=True)
+class RuleSection:
+    """A section's data, validated; ``enabled`` is the switch (the file's, or the policy's override)."""
+    NAME: ClassVar[str]
+    # a rule added after trusts may have copied the file: a copy without the section takes the shipped
+    # one (an upgrade keeps working; the section is switched like any other)
+    ADDED_LATER: ClassVar[bool] = True
+    enabled: bool
+
+    @classmethod
+    def read(cls, f: Fields, enabled: bool) -> RuleSection:
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class NeverPrimary(RuleSection):
+    NAME = "never_primary"
+    ADDED_LATER = False
+    advice: tuple[str, ...]  # map advice phrases, upper case
+    icd10: ReasonRanges
+    opcs4: ReasonRanges
+
+    @classmethod
+    def read(cls, f: Fields, enabled: bool) -> NeverPrimary:
+        return cls(enabled, tuple(a.upper() for a in f.words("advice")), f.reason_ranges("icd10_ranges", True),
+                   f.reason_ranges("opcs4_ranges", True))
+
+
+@dataclass(frozen=True)
+class AlternativesFromNote(RuleSection):
+    NAME = "alternatives_from_note"
+    ADDED_LATER = False
+    not_establishing: ReasonRanges
+
+    @classmethod
+    def read(cls, f: Fields, enabled: bool) -> AlternativesFromNote:
+        return cls(enabled, f.reason_ranges("not_establishing", False))
+
+
+@dataclass(frozen=True)
+class Specificity(RuleSection):
+    NAME = "specificity"
+    ADDED_LATER = False
+    unspecified_fourth: tuple[str, ...]
+    not_superseding: frozenset[str]  # CDS codes that never replace an unspecified code of their category
+
+    @classmethod
+    def read(cls, f: Fields, enabled: bool) -> Specificity:
+        fourth = f.words("unspecified_fourth", ["9"])
+        if any(len(x) != 1 or not x.isdigit() for x in fourth):
+            raise f.fail("unspecified_fourth", f"{list(fourth)} are not single digits", 'use ["9"]')
+        return cls(enabled, fourth, frozenset(w.upper() for w in f.words("not_superseding")))
+
+
+@dataclass(frozen=True)
+class ServiceNames(RuleSection):
+    NAME = "service_names"
+    ADDED_LATER = False
+    reason: str
+    following: tuple[str, ...]
+    preceding: tuple[str, ...]
+    # service names on heading lines ("DISCHARGE SUMMARY - Stroke Medicine"): ``heading_line``
+    document_words: tuple[str, ...]
+    service_words: tuple[str, ...]
+    title_words: tuple[str, ...]
+    line_max_length: int
+
+    @classmethod
+    def read(cls, f: Fields, enabled: bool) -> ServiceNames:
+        line = f.child("heading_line")
+        return cls(enabled, f.text("reason", "service name"), f.words("following"), f.words("preceding"),
+                   line.words("document_words"), line.words("service_words"), line.words("title_words"),
+                   line.characters("max_length", 90, "e.g. 90"))
+
+
+@dataclass(frozen=True)
+class PrimaryFromHeading(RuleSection):
+    NAME = "primary_from_heading"
+    headings: frozenset[str]  # lower case, single spaces (as the context stage gives headings)
+    not_after: frozenset[str]  # words that make "<word> diagnosis" no main heading
+
+    @classmethod
+    def read(cls, f: Fields, enabled: bool) -> PrimaryFromHeading:
+        return cls(enabled, f.headings("headings"), frozenset(f.single_words("not_after")))
+
+
+@dataclass(frozen=True)
+class UncertainFinalDiagnosis(RuleSection):
+    NAME = "uncertain_final_diagnosis"
+    reason: str
+
+    @classmethod
+    def read(cls, f: Fields, enabled: bool) -> UncertainFinalDiagnosis:
+        return cls(enabled, f.text("reason", "uncertain final diagnosis coded as confirmed (standard)"))
+
+
+@dataclass(frozen=True)
+class ExplainedSymptoms(RuleSection):
+    NAME = "explained_symptoms"
+    reason: str
+    symptoms: CodeRanges
+    never_explains: CodeRanges
+    pairs: tuple[tuple[CodeRanges, CodeRanges], ...]  # (symptoms, the diagnoses explaining them)
+    concepts: frozenset[tuple[str, str]]  # (symptom SCTID, disorder SCTID)
+
+    @classmethod
+    def read(cls, f: Fields, enabled: bool) -> ExplainedSymptoms:
+        pairs = []
+        for i, pair in enumerate(f.get("pairs", [])):
+            if not isinstance(pair, Mapping):
+                raise f.fail(f"pairs[{i}]", "not an object", 'use {"symptoms": [{"from": "R00", "to": "R09"}], '
+                             '"explained_by": [{"from": "I00", "to": "I99"}]}')
+            pairs.append((code_ranges(f.src, f.name(f"pairs[{i}].symptoms"), pair.get("symptoms")),
+                          code_ranges(f.src, f.name(f"pairs[{i}].explained_by"), pair.get("explained_by"))))
+        concepts = []
+        for i, pair in enumerate(f.get("concept_pairs", [])):
+            ids = (str(pair.get("symptom", "")), str(pair.get("explained_by", ""))) if isinstance(pair, Mapping) else ("", "")
+            if not all(x.isdigit() for x in ids):
+                raise f.fail(f"concept_pairs[{i}]", "needs two SCTIDs",
+                             'use {"symptom": "29857009", "explained_by": "22298006"}')
+            concepts.append(ids)
+        return cls(enabled, f.text("reason", "explained by {code}"), f.code_ranges("symptoms"),
+                   f.code_ranges("never_explains"), tuple(pairs), frozenset(concepts))
+
+
+@dataclass(frozen=True)
+class StatusCodes(RuleSection):
+    NAME = "status_codes"
+    from_history: tuple[tuple[str, str, str, str, str], ...]  # (system, from, to, code, why)
+    medication_headings: frozenset[str]
+    medications: CodeTable  # (code, why, words)
+    allergy_headings: frozenset[str]
+    no_allergy_words: tuple[str, ...]
+    allergies: CodeTable
+    history_headings: frozenset[str]
+    devices: CodeTable
+    ex_smoker: CodeTable  # one row: (code, why, phrases)
+    ex_smoker_current: CodeRanges  # current-smoking codes a mention inside an ex-smoker phrase must not give
+    ex_smoker_reason: str
+
+    @classmethod
+    def read(cls, f: Fields, enabled: bool) -> StatusCodes:
+        history = []
+        for i, row in enumerate(f.get("from_history", [])):
+            system = row.get("system") if isinstance(row, Mapping) else None
+            if system not in ("ICD-10", "OPCS-4"):
+                raise f.fail(f"from_history[{i}].system", f"{system!r}", 'write "ICD-10" or "OPCS-4"')
+            (low, high), = code_ranges(f.src, f.name(f"from_history[{i}]"), [row])
+            (code, why, _), = table(f.src, f.name(f"from_history[{i}]"), [{**row, "w": ["x"]}], "w")
+            history.append((system, low, high, code, why))
+        smoker = f.child("ex_smoker")
+        return cls(enabled, tuple(history), f.headings("medication_headings"), f.table("medications", "words"),
+                   f.headings("allergy_headings"), f.words("no_allergy_words"), f.table("allergies", "words"),
+                   f.headings("history_headings"), f.table("devices", "phrases"),
+                   table(f.src, smoker.section, [smoker.raw] if smoker.raw else [], "phrases"),
+                   smoker.code_ranges("current_codes"),
+                   smoker.text("reason", "ex-smoker: Z86.4, not current tobacco use"))
+
+
+@dataclass(frozen=True)
+class OpcsLaterality(RuleSection):
+    NAME = "opcs_laterality"
+    SIDES: ClassVar = ("bilateral", "right", "left", "unstated")
+    window: int
+    codes: tuple[tuple[str, str], ...]  # (side, code): bilateral, right, left, unstated
+    titles: tuple[tuple[str, str], ...]  # (side, title) where no title file is imported
+    words: tuple[tuple[str, tuple[str, ...]], ...]  # (side, words)
+    categories: CodeRanges
+
+    @classmethod
+    def read(cls, f: Fields, enabled: bool) -> OpcsLaterality:
+        sides = cls.SIDES
+        codes = f.get("codes", {})
+        if not isinstance(codes, Mapping) or set(codes) != set(sides):
+            raise f.fail("codes", "needs bilateral, right, left and unstated",
+                         '{"bilateral": "Z941", "right": "Z942", "left": "Z943", "unstated": "Z944"}')
+        window = f.characters("window", 40, "e.g. 40")
+        side_words = f.child("words")
+        return cls(enabled, window, tuple((side, str(codes[side]).upper()) for side in sides),
+                   tuple((side, str(title)) for side, title in f.child("titles").raw.items()
+                         if side in sides and isinstance(title, str)),
+                   tuple((side, side_words.words(side, None)) for side in sides[:3]),
+                   f.code_ranges("categories"))
+
+
+@dataclass(frozen=True)
+class PrimaryFocus(RuleSection):
+    NAME = "primary_focus"
+    admission_reasons: CodeRanges
+    indication_headings: frozenset[str]
+    presenting_headings: frozenset[str]
+    arising_words: tuple[str, ...]
+    arising_headings: frozenset[str]
+    background: CodeRanges
+
+    @classmethod
+    def read(cls, f: Fields, enabled: bool) -> PrimaryFocus:
+        return cls(enabled, f.code_ranges("admission_reasons"), f.headings("indication_headings"),
+                   f.headings("presenting_headings"), f.words("arising_words"), f.headings("arising_headings"),
+                   f.code_ranges("background"))
+
+
+# section name -> record; this order is the order of the switches in every result's provenance
+SECTIONS: dict[str, type[RuleSection]] = {cls.NAME: cls for cls in (
+    NeverPrimary, AlternativesFromNote, Specificity, ServiceNames, PrimaryFromHeading, UncertainFinalDiagnosis,
+    ExplainedSymptoms, StatusCodes, OpcsLaterality, PrimaryFocus)}
