@@ -8,6 +8,12 @@ array is one ``.npy`` file in the pack, opened with ``mmap_mode="r"``: loading c
 are read on first touch, and forked workers share them through the page cache (no copy per
 worker). The files are content files of the pack, so its hash covers them.
 
+Composing looks candidates up instead of searching below each concept: ``model build`` also stores,
+for the search limits of ``refine_rules.json`` (``meta["compose"]``), the fully defined concepts by
+parent (``def_children``), those taking a concept as an attribute value (``def_sources``), and those
+one or two is-a steps below it or taking it as a value (``def_near``). A pack built before these
+arrays (no ``meta["compose"]``) still loads; the stage then searches below each concept as before.
+
 Ids that are not SCTIDs (attribute names the starter pack derives from FSN text, e.g.
 ``attr:penicillin``) get negative ids; ``meta["local_ids"]`` lists them.
 """
@@ -26,6 +32,9 @@ META_FILE = "concept_model.json"
 FORMAT = "coding-toolkit-concept-model/1"
 _ARRAYS = ("ids", "defined", "parent_ptr", "parents", "child_ptr", "children",
            "attr_ptr", "attr_type", "attr_value", "value_ptr", "value_sources", "types")
+# fully defined concepts by parent / by attribute value / below or by value (see the docstring)
+_COMPOSE_ARRAYS = ("def_child_ptr", "def_children", "def_source_ptr", "def_sources", "def_near_ptr", "def_near")
+COMPOSE_DEPTH = 2  # the is-a steps ``def_near`` covers (refine_rules.json: search.depth)
 
 
 def _csr(keys: np.ndarray, values: np.ndarray, n: int, extra: np.ndarray | None = None):
@@ -49,13 +58,15 @@ class ConceptModelIndex:
         self._local_names = list(meta.get("local_ids", []))
         self._type_pos = {int(t): i for i, t in enumerate(self.types.tolist())}
         self._anc_cache: dict[int, frozenset[int]] = {}
+        self.has_compose = all(name in arrays for name in _COMPOSE_ARRAYS)
 
     # -- building -------------------------------------------------------------------------------
     @classmethod
     def build(cls, src: np.ndarray, dst: np.ndarray, typ: np.ndarray, *, is_a: int,
-              defined: Iterable[int] = (), local_ids: Sequence[str] = (), source: dict | None = None
-              ) -> ConceptModelIndex:
-        """From relationship columns (int64 source, destination, type; is-a rows have ``is_a``)."""
+              defined: Iterable[int] = (), local_ids: Sequence[str] = (), source: dict | None = None,
+              search: tuple[int, int] | None = None) -> ConceptModelIndex:
+        """From relationship columns (int64 source, destination, type; is-a rows have ``is_a``).
+        ``search``: the stage's (cap, value_cap) the compose arrays follow (default: the shipped rules')."""
         src, dst, typ = (np.asarray(x, np.int64) for x in (src, dst, typ))
         defined = np.fromiter(defined, np.int64)
         ids = np.unique(np.concatenate([src, dst, defined]))
@@ -70,18 +81,25 @@ class ConceptModelIndex:
         value_ptr, value_sources = _csr(d[attrs], s[attrs], n)
         flags = np.zeros(n, np.bool_)
         flags[np.searchsorted(ids, defined)] = True
-        arrays = {"ids": ids, "defined": flags, "parent_ptr": parent_ptr, "parents": parents,
+        if search is None:
+            from coding_toolkit.refine.rules import RefineRules
+            rules = RefineRules.load()
+            search = (rules.cap, rules.value_cap)
+        compose = {"depth": COMPOSE_DEPTH, "cap": int(search[0]), "value_cap": int(search[1])}
+        arrays = _compose_arrays(n, flags, parent_ptr, parents, child_ptr, children, value_ptr, value_sources,
+                                 compose["cap"], compose["value_cap"]) | {"ids": ids, "defined": flags, "parent_ptr": parent_ptr, "parents": parents,
                   "child_ptr": child_ptr, "children": children, "attr_ptr": attr_ptr,
                   "attr_type": attr_type, "attr_value": attr_value, "value_ptr": value_ptr,
                   "value_sources": value_sources, "types": types.astype(np.int64)}
         meta = {"format": FORMAT, "concepts": int(n), "is_a": int(isa.sum()), "attributes": int(attrs.sum()),
-                "defined": int(flags.sum()), "local_ids": list(local_ids), "source": source or {}}
+                "defined": int(flags.sum()), "local_ids": list(local_ids), "source": source or {},
+                "compose": compose}
         return cls(arrays, meta)
 
     def save(self, pack_dir: Path) -> dict:
         out = Path(pack_dir) / INDEX_DIR
         out.mkdir(parents=True, exist_ok=True)
-        for name in _ARRAYS:
+        for name in _ARRAYS + (_COMPOSE_ARRAYS if self.has_compose else ()):
             np.save(out / f"{name}.npy", np.ascontiguousarray(self.a[name]), allow_pickle=False)
         (out / META_FILE).write_text(json.dumps(self.meta, indent=1, sort_keys=True), encoding="utf-8")
         return self.summary()
@@ -97,8 +115,9 @@ class ConceptModelIndex:
             if meta.get("format") != FORMAT:
                 raise ValueError(f"format {meta.get('format')!r}, expected {FORMAT}")
             # plain ndarray views of the maps: slicing a np.memmap costs several times more per call
+            names = _ARRAYS + (_COMPOSE_ARRAYS if "compose" in meta else ())  # absent: built before them
             arrays = {name: np.load(folder / f"{name}.npy", mmap_mode="r", allow_pickle=False).view(np.ndarray)
-                      for name in _ARRAYS}
+                      for name in names}
         except (OSError, ValueError) as e:
             raise PackError(f"{folder}: concept-model index unreadable ({e}); fix: rebuild the pack") from e
         return cls(arrays, meta)
@@ -180,7 +199,7 @@ class ConceptModelIndex:
     def below(self, nodes: np.ndarray, depth: int, cap: int) -> np.ndarray:
         """Descendants of ``nodes`` within ``depth`` is-a steps, at most about ``cap`` (repeats possible:
         a concept with two parents below ``nodes`` comes twice)."""
-        found = [np.empty(0, np.int32)]
+        found: list[np.ndarray] = [np.empty(0, np.int32)]
         frontier, n = np.asarray(nodes, np.int64), 0
         for _ in range(depth):
             frontier = self._expand("child_ptr", "children", frontier)
@@ -192,6 +211,27 @@ class ConceptModelIndex:
                 break
             frontier = frontier.astype(np.int64)
         return np.concatenate(found)
+
+    def defined_candidates(self, i: int, attribute: bool, depth: int, cap: int, value_cap: int
+                           ) -> list[int] | None:
+        """The fully defined concepts ``below(i, depth, cap)``, ``below(parents, depth - 1, cap)`` and
+        ``with_values(i)[:value_cap]`` reach (only the latter for an attribute value; repeats possible),
+        looked up in the compose arrays; None when the pack has none or they follow other search limits
+        (then search)."""
+        if not self.has_compose or self.meta["compose"] != {"depth": depth, "cap": cap, "value_cap": value_cap}:
+            return None
+        a = self.a
+        if attribute:
+            lo, hi = a["def_source_ptr"][i:i + 2].tolist()
+            return a["def_sources"][lo:hi].tolist()
+        lo, hi = a["def_near_ptr"][i:i + 2].tolist()
+        out = a["def_near"][lo:hi].tolist()
+        ptr, children = a["def_child_ptr"], a["def_children"]
+        lo, hi = a["parent_ptr"][i:i + 2].tolist()
+        for parent in a["parents"][lo:hi].tolist():  # below(parents, depth - 1): their children, i among them
+            lo, hi = ptr[parent:parent + 2].tolist()
+            out += children[lo:hi].tolist()
+        return out
 
     def with_values(self, nodes: np.ndarray) -> np.ndarray:
         """Concepts having an attribute whose value is one of ``nodes``."""
@@ -212,3 +252,38 @@ class ConceptModelIndex:
                             return seen
             frontier = nxt
         return seen
+
+
+def _compose_arrays(n: int, defined: np.ndarray, parent_ptr: np.ndarray, parents: np.ndarray, child_ptr: np.ndarray,
+                    children: np.ndarray, value_ptr: np.ndarray, value_sources: np.ndarray, cap: int, value_cap: int
+                    ) -> dict[str, np.ndarray]:
+    """The fully defined concepts by parent, by attribute value (the first ``value_cap`` sources of each
+    value), and near a concept: one or two is-a steps below it (one when it has ``cap`` children or more,
+    as ``below`` stops) or taking it as a value. Each a CSR over positions, self and repeats left out."""
+    child_count = np.diff(child_ptr)
+    parent_of = np.repeat(np.arange(n, dtype=np.int32), child_count)  # children[k]'s parent
+    keep = defined[children]
+    up, down = parent_of[keep], children[keep]  # a parent and its fully defined child
+    # a grandparent and its fully defined grandchild, unless the grandparent is broad
+    counts = np.diff(parent_ptr)[up]
+    starts = np.repeat(parent_ptr[up] - np.cumsum(counts) + counts, counts) + np.arange(int(counts.sum()))
+    grand, grand_down = parents[starts], np.repeat(down, counts)
+    narrow = child_count[grand] < cap
+    value_of = np.repeat(np.arange(n, dtype=np.int32), np.diff(value_ptr))  # value_sources[k]'s value
+    rank = np.arange(len(value_sources)) - value_ptr[value_of]
+    keep = defined[value_sources] & (rank < value_cap)
+    src_key, src_val = value_of[keep], value_sources[keep]
+    def_child_ptr, def_children = _csr_unique(up, down, n)
+    def_source_ptr, def_sources = _csr_unique(src_key, src_val, n)
+    def_near_ptr, def_near = _csr_unique(np.concatenate([up, grand[narrow], src_key]),
+                                         np.concatenate([down, grand_down[narrow], src_val]), n)
+    return {"def_child_ptr": def_child_ptr, "def_children": def_children, "def_source_ptr": def_source_ptr,
+            "def_sources": def_sources, "def_near_ptr": def_near_ptr, "def_near": def_near}
+
+
+def _csr_unique(keys: np.ndarray, values: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """``_csr`` without repeated (key, value) pairs, nor a key as its own value."""
+    pairs = np.unique(np.asarray(keys, np.int64) << 32 | np.asarray(values, np.int64))
+    keys, values = pairs >> 32, pairs & 0xFFFFFFFF
+    same = keys == values
+    return _csr(keys[~same], values[~same], n)

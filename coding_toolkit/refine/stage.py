@@ -69,7 +69,7 @@ class Refiner:
                               tp(t["subject relationship context"]): {index.pos(x) for x in h["subject_relationship_context"]},
                               tp(t["finding context"]): {index.pos(x) for x in h["finding_context"]}}
         self.allergy_roots = {p for p in (index.pos(x) for x in rules.allergy_roots) if p >= 0}
-        self._generated: dict[int, np.ndarray] = {}
+        self._generated: dict[int, frozenset[int]] = {}
         self._codes: dict[int, bool] = {}
         self._positions: dict[str, int] = {}
         self._attribute: dict[str, bool] = {}
@@ -103,18 +103,23 @@ class Refiner:
         theirs = {row.target for p in used for row in p.am.codes if row.default}
         return bool(mine) and mine <= theirs
 
-    def _generate(self, pos: int, attribute: bool) -> np.ndarray:
-        """Concepts a refinement of ``pos`` may be: below it or its parents, or taking it as a value; of
-        an attribute value, only the latter (unique positions; cached, as notes repeat concepts)."""
+    def _generate(self, pos: int, attribute: bool) -> frozenset[int]:
+        """The fully defined concepts a refinement of ``pos`` may be (only those: ``refinement`` rejects
+        the others): below it or its parents, or taking it as a value; of an attribute value, only the
+        latter. Looked up in the pack's compose arrays; a pack built without them is searched (cached
+        either way, as notes repeat concepts)."""
         cached = self._generated.get(pos)
         if cached is None:
             ix, r = self.index, self.rules
-            here = np.array([pos], np.int64)
-            out = ix.with_values(here)[:r.value_cap]
-            if not attribute:
-                parents = np.asarray(ix.parents(pos), np.int64)
-                out = np.concatenate([ix.below(here, r.depth, r.cap), ix.below(parents, r.depth - 1, r.cap), out])
-            cached = np.unique(out[out != pos])
+            found = ix.defined_candidates(pos, attribute, r.depth, r.cap, r.value_cap)
+            if found is None:
+                here = np.array([pos], np.int64)
+                out = ix.with_values(here)[:r.value_cap]
+                if not attribute:
+                    parents = np.asarray(ix.parents(pos), np.int64)
+                    out = np.concatenate([ix.below(here, r.depth, r.cap), ix.below(parents, r.depth - 1, r.cap), out])
+                found = out[ix.a["defined"][out]].tolist()
+            cached = frozenset(found).difference((pos,))
             if len(self._generated) > 100_000:
                 self._generated.clear()
             self._generated[pos] = cached
@@ -187,9 +192,11 @@ class Refiner:
             return []
         ix = self.index
         kinds = {p.pos: p.attribute for p in ev}
-        reached, counts = np.unique(np.concatenate([self._generate(pos, a) for pos, a in kinds.items()]),
-                                    return_counts=True)
-        candidates = reached[counts >= 2].tolist()  # reached from two parts at least
+        reached: dict[int, int] = {}
+        for pos, a in kinds.items():
+            for c in self._generate(pos, a):
+                reached[c] = reached.get(c, 0) + 1
+        candidates = sorted(c for c, n in reached.items() if n >= 2)  # reached from two parts at least
         if not candidates:
             return []
         ctx = _Context(ix, ev, self, text)
