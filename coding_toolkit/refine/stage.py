@@ -70,6 +70,7 @@ class Refiner:
                               tp(t["finding context"]): {index.pos(x) for x in h["finding_context"]}}
         self.allergy_roots = {p for p in (index.pos(x) for x in rules.allergy_roots) if p >= 0}
         self._generated: dict[int, frozenset[int]] = {}
+        self._lookup = index.compose_lookup(rules.depth, rules.cap, rules.value_cap)  # None: search
         self._codes: dict[int, bool] = {}
         self._positions: dict[str, int] = {}
         self._attribute: dict[str, bool] = {}
@@ -110,28 +111,33 @@ class Refiner:
         either way, as notes repeat concepts)."""
         cached = self._generated.get(pos)
         if cached is None:
-            ix, r = self.index, self.rules
-            found = ix.defined_candidates(pos, attribute, r.depth, r.cap, r.value_cap)
-            if found is None:
+            if self._lookup is not None:
+                found = self._lookup(pos, attribute)
+            else:
+                ix, r = self.index, self.rules
                 here = np.array([pos], np.int64)
                 out = ix.with_values(here)[:r.value_cap]
                 if not attribute:
                     parents = np.asarray(ix.parents(pos), np.int64)
                     out = np.concatenate([ix.below(here, r.depth, r.cap), ix.below(parents, r.depth - 1, r.cap), out])
                 found = out[ix.a["defined"][out]].tolist()
-            cached = frozenset(found).difference((pos,))
+            cached = frozenset(found)
+            if pos in cached:  # a sibling of itself
+                cached = cached - {pos}
             if len(self._generated) > 100_000:
                 self._generated.clear()
             self._generated[pos] = cached
         return cached
 
-    def _pos(self, sctid: str) -> int:
-        pos = self._positions.get(sctid)
-        if pos is None:
-            if len(self._positions) > 200_000:
-                self._positions.clear()
-            pos = self._positions[sctid] = self.index.pos(sctid)
-        return pos
+    def _positions_of(self, mentions: Sequence[AnnotatedMention]) -> list[int]:
+        """Each mention's index position (-1 unknown), those new to the cache searched at once."""
+        known = self._positions
+        if len(known) > 200_000:
+            known.clear()
+        missing = list({am.mention.sctid for am in mentions if am.mention.sctid not in known})
+        if missing:
+            known.update(zip(missing, self.index.positions(missing)))
+        return [known[am.mention.sctid] for am in mentions]
 
     def _is_attribute(self, m: Mention) -> bool:
         known = self._attribute.get(m.sctid)
@@ -149,9 +155,9 @@ class Refiner:
         if not mentions:
             return tuple(mentions), list(headings)
         parts = []  # the mentions the stage may use or change: indexed concepts and attribute values
-        for i, (am, heading) in enumerate(zip(mentions, headings)):
+        for i, (am, heading, pos) in enumerate(zip(mentions, headings, self._positions_of(mentions))):
             m = am.mention
-            attribute, pos = self._is_attribute(m), self._pos(m.sctid)
+            attribute = self._is_attribute(m)
             if pos < 0 and not attribute:
                 continue
             lab = am.labels
@@ -192,11 +198,13 @@ class Refiner:
             return []
         ix = self.index
         kinds = {p.pos: p.attribute for p in ev}
-        reached: dict[int, int] = {}
+        reached: set[int] = set()
+        twice: set[int] = set()  # reached from two parts at least
         for pos, a in kinds.items():
-            for c in self._generate(pos, a):
-                reached[c] = reached.get(c, 0) + 1
-        candidates = sorted(c for c, n in reached.items() if n >= 2)  # reached from two parts at least
+            near = self._generate(pos, a)
+            twice |= reached & near
+            reached |= near
+        candidates = sorted(twice)
         if not candidates:
             return []
         ctx = _Context(ix, ev, self, text)

@@ -74,9 +74,8 @@ def test_looked_up_candidates_are_the_searched_ones():
 
 def test_other_search_limits_than_the_built_ones_search():
     index = _random_index()
-    assert index.defined_candidates(5, False, 2, CAP, VALUE_CAP) is not None
-    assert index.defined_candidates(5, False, 2, CAP + 1, VALUE_CAP) is None
-    assert index.defined_candidates(5, False, 3, CAP, VALUE_CAP) is None
+    assert index.compose_lookup(2, CAP, VALUE_CAP) is not None
+    assert index.compose_lookup(2, CAP + 1, VALUE_CAP) is None and index.compose_lookup(3, CAP, VALUE_CAP) is None
     deeper, searched = _refiner(index, depth=3), _refiner(_searched(index), depth=3)
     assert all(deeper._generate(p, False) == searched._generate(p, False) for p in range(len(index.ids)))
 
@@ -95,7 +94,7 @@ def test_a_pack_built_before_the_compose_arrays_loads_and_refines_the_same(tmp_p
     assert "compose" not in json.loads((old / INDEX_DIR / META_FILE).read_text())
     loaded_new, loaded_old = ConceptModelIndex.load(tmp_path / "new"), ConceptModelIndex.load(old)
     assert loaded_new.has_compose and not loaded_old.has_compose
-    assert loaded_old.defined_candidates(5, False, 2, CAP, VALUE_CAP) is None
+    assert loaded_old.compose_lookup(2, CAP, VALUE_CAP) is None
     # notes whose sentences hold a fully defined concept's parents and values: refinements happen
     rng = np.random.default_rng(5)
     defined = [i for i in range(len(index.ids)) if index.is_defined(i) and index.parents(i)]
@@ -117,9 +116,15 @@ def test_the_fixture_pack_refines_the_same_with_and_without_the_compose_arrays(r
     from coding_toolkit.pipeline import Pipeline
     from coding_toolkit.records import Note
 
-    searching = Pipeline.from_pack(refine_pack)
-    assert searching.refiner.index.has_compose  # model build writes them
-    searching.refiner.index.has_compose = False  # this pipeline's own index: as a pack built before them
+    from coding_toolkit.refine import refiner_for
+
+    pipeline = Pipeline.from_pack(refine_pack)
+    index = pipeline.pack.concept_model
+    assert index.has_compose and index.meta["compose"]["depth"] == 2  # model build writes them
+    index.has_compose = False  # this pipeline's own pack: as one built before them
+    searching = Pipeline(pack=pipeline.pack, engine=pipeline.engine, context=pipeline.context,
+                         refiner=refiner_for(pipeline.pack, pipeline.engine))
+    assert searching.refiner.index.compose_lookup(2, 4000, 4000) is None
     for text in ("Diagnosis: symptomatic gallstones with chronic cholecystitis.",
                  "Sepsis secondary to urinary tract infection (E. coli in blood cultures).",
                  "Sepsis with E. coli and Staph aureus in blood cultures.",
