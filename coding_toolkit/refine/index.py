@@ -11,7 +11,8 @@ worker). The files are content files of the pack, so its hash covers them.
 Composing looks candidates up instead of searching below each concept: ``model build`` also stores,
 for the search limits of ``refine_rules.json`` (``meta["compose"]``), the fully defined concepts by
 parent (``def_children``), those taking a concept as an attribute value (``def_sources``), and those
-one or two is-a steps below it or taking it as a value (``def_near``). A pack built before these
+one or two is-a steps below it or taking it as a value (``def_near``), and every concept's
+ancestors-or-self (``anc``: the entailment checks read them for every candidate). A pack built before these
 arrays (no ``meta["compose"]``) still loads; the stage then searches below each concept as before.
 
 Ids that are not SCTIDs (attribute names the starter pack derives from FSN text, e.g.
@@ -33,7 +34,8 @@ FORMAT = "coding-toolkit-concept-model/1"
 _ARRAYS = ("ids", "defined", "parent_ptr", "parents", "child_ptr", "children",
            "attr_ptr", "attr_type", "attr_value", "value_ptr", "value_sources", "types")
 # fully defined concepts by parent / by attribute value / below or by value (see the docstring)
-_COMPOSE_ARRAYS = ("def_child_ptr", "def_children", "def_source_ptr", "def_sources", "def_near_ptr", "def_near")
+_COMPOSE_ARRAYS = ("def_child_ptr", "def_children", "def_source_ptr", "def_sources", "def_near_ptr", "def_near",
+                   "anc_ptr", "anc")  # and every concept's ancestors-or-self
 COMPOSE_DEPTH = 2  # the is-a steps ``def_near`` covers (refine_rules.json: search.depth)
 
 
@@ -58,7 +60,10 @@ class ConceptModelIndex:
         self._local_names = list(meta.get("local_ids", []))
         self._type_pos = {int(t): i for i, t in enumerate(self.types.tolist())}
         self._anc_cache: dict[int, frozenset[int]] = {}
+        # memoryviews give a pointer or a parent as a Python int several times faster than numpy does
+        self._parent_ptr, self._parents = arrays["parent_ptr"].data, arrays["parents"].data
         self.has_compose = all(name in arrays for name in _COMPOSE_ARRAYS)
+        self._anc_ptr = arrays["anc_ptr"].data if self.has_compose else None
 
     # -- building -------------------------------------------------------------------------------
     @classmethod
@@ -87,7 +92,9 @@ class ConceptModelIndex:
             search = (rules.cap, rules.value_cap)
         compose = {"depth": COMPOSE_DEPTH, "cap": int(search[0]), "value_cap": int(search[1])}
         arrays = _compose_arrays(n, flags, parent_ptr, parents, child_ptr, children, value_ptr, value_sources,
-                                 compose["cap"], compose["value_cap"]) | {"ids": ids, "defined": flags, "parent_ptr": parent_ptr, "parents": parents,
+                                 compose["cap"], compose["value_cap"])
+        arrays["anc_ptr"], arrays["anc"] = _ancestor_closure(n, parent_ptr, parents, child_ptr, children)
+        arrays |= {"ids": ids, "defined": flags, "parent_ptr": parent_ptr, "parents": parents,
                   "child_ptr": child_ptr, "children": children, "attr_ptr": attr_ptr,
                   "attr_type": attr_type, "attr_value": attr_value, "value_ptr": value_ptr,
                   "value_sources": value_sources, "types": types.astype(np.int64)}
@@ -153,7 +160,7 @@ class ConceptModelIndex:
 
     # -- graph ----------------------------------------------------------------------------------
     def parents(self, i: int) -> list[int]:
-        p = self.a["parent_ptr"]
+        p = self._parent_ptr
         return self.a["parents"][p[i]:p[i + 1]].tolist()
 
     def children(self, i: int) -> list[int]:
@@ -179,9 +186,18 @@ class ConceptModelIndex:
         cached = self._anc_cache.get(i)
         if cached is not None:
             return cached
+        if self._anc_ptr is not None:
+            out = frozenset(self.a["anc"][self._anc_ptr[i]:self._anc_ptr[i + 1]].tolist())
+            if len(self._anc_cache) > 200_000:
+                self._anc_cache.clear()
+            self._anc_cache[i] = out
+            return out
+        ptr, parents = self._parent_ptr, self._parents
         seen, stack = {i}, [i]
         while stack:
-            for p in self.parents(stack.pop()):
+            node = stack.pop()
+            for k in range(ptr[node], ptr[node + 1]):
+                p = parents[k]
                 if p not in seen:
                     seen.add(p)
                     stack.append(p)
@@ -227,9 +243,8 @@ class ConceptModelIndex:
         if not self.has_compose or self.meta["compose"] != {"depth": depth, "cap": cap, "value_cap": value_cap}:
             return None
         a = self.a
-        # memoryviews index a pointer as a Python int several times faster than numpy does
-        near_ptr, source_ptr, parent_ptr, child_ptr = (memoryview(a[k]) for k in (
-            "def_near_ptr", "def_source_ptr", "parent_ptr", "def_child_ptr"))
+        near_ptr, source_ptr, child_ptr = (a[k].data for k in ("def_near_ptr", "def_source_ptr", "def_child_ptr"))
+        parent_ptr = self._parent_ptr
         near, sources, parents, children = a["def_near"], a["def_sources"], a["parents"], a["def_children"]
 
         def lookup(i: int, attribute: bool) -> list[int]:
@@ -287,6 +302,56 @@ def _compose_arrays(n: int, defined: np.ndarray, parent_ptr: np.ndarray, parents
                                          np.concatenate([down, grand_down[narrow], src_val]), n)
     return {"def_child_ptr": def_child_ptr, "def_children": def_children, "def_source_ptr": def_source_ptr,
             "def_sources": def_sources, "def_near_ptr": def_near_ptr, "def_near": def_near}
+
+
+def _gather(ptr_or_start: np.ndarray, sizes: np.ndarray, values: np.ndarray, nodes: np.ndarray) -> np.ndarray:
+    """``values[start[k]:start[k] + size[k]]`` for every k in ``nodes``, concatenated (no Python loop)."""
+    lo, size = ptr_or_start[nodes], sizes[nodes]
+    return values[np.repeat(lo - np.cumsum(size) + size, size) + np.arange(int(size.sum()))]
+
+
+def _ancestor_closure(n: int, parent_ptr: np.ndarray, parents: np.ndarray, child_ptr: np.ndarray,
+                      children: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every concept's ancestors-or-self as a CSR, top down a level at a time: a concept's set is itself
+    and its parents' sets, built once all its parents have theirs (vectorised per level)."""
+    n_parents, n_children = np.diff(parent_ptr), np.diff(child_ptr)
+    start, size = np.zeros(n, np.int64), np.zeros(n, np.int64)  # each concept's set in ``flat``
+    flat: np.ndarray = np.empty(0, np.int32)
+    filled = 0
+    waiting = n_parents.copy()
+    level = np.flatnonzero(n_parents == 0)
+    while len(level):
+        owners = np.repeat(level, n_parents[level])
+        ups = _gather(parent_ptr, n_parents, parents, level)
+        keys = np.concatenate([level, np.repeat(owners, size[ups])])
+        values = np.concatenate([level, _gather(start, size, flat, ups)])
+        pairs = np.unique(keys.astype(np.int64) << 32 | values.astype(np.int64))
+        nodes, counts = np.unique(pairs >> 32, return_counts=True)
+        start[nodes] = filled + np.cumsum(counts) - counts
+        size[nodes] = counts
+        flat = np.concatenate([flat, (pairs & 0xFFFFFFFF).astype(np.int32)])
+        filled += len(pairs)
+        below = _gather(child_ptr, n_children, children, level)
+        np.subtract.at(waiting, below, 1)
+        level = np.unique(below[waiting[below] == 0])
+    stuck = np.flatnonzero(size == 0).tolist()  # in or below an is-a cycle (none in a release): walked one by one
+    extra = []
+    for i in stuck:
+        seen, stack = {i}, [i]
+        while stack:
+            node = stack.pop()
+            for p in parents[parent_ptr[node]:parent_ptr[node + 1]].tolist():
+                if p not in seen:
+                    seen.add(p)
+                    stack.append(p)
+        start[i], size[i] = filled, len(seen)
+        filled += len(seen)
+        extra.append(np.array(sorted(seen), np.int32))
+    if extra:
+        flat = np.concatenate([flat, *extra])
+    ptr = np.zeros(n + 1, np.int64)
+    np.cumsum(size, out=ptr[1:])
+    return ptr, _gather(start, size, flat, np.arange(n))
 
 
 def _csr_unique(keys: np.ndarray, values: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:

@@ -115,7 +115,6 @@ def test_a_pack_built_before_the_compose_arrays_loads_and_refines_the_same(tmp_p
 def test_the_fixture_pack_refines_the_same_with_and_without_the_compose_arrays(refine_pack, run):
     from coding_toolkit.pipeline import Pipeline
     from coding_toolkit.records import Note
-
     from coding_toolkit.refine import refiner_for
 
     pipeline = Pipeline.from_pack(refine_pack)
@@ -133,3 +132,16 @@ def test_the_fixture_pack_refines_the_same_with_and_without_the_compose_arrays(r
                  "Allergies: penicillin", "Past medical history: MI in 2015."):
         looked_up, searched = run(text), searching.process(Note("t", text))
         assert looked_up.mentions == searched.mentions and looked_up.suggestions == searched.suggestions, text
+
+
+def test_the_stored_ancestors_are_those_the_walk_up_finds():
+    index = _random_index()
+    walked = _searched(index)  # no stored closure: walks up the parents
+    assert index._anc_ptr is not None and walked._anc_ptr is None
+    assert all(index.ancestors(i) == walked.ancestors(i) for i in range(len(index.ids)))
+    assert max(len(index.ancestors(i)) for i in range(len(index.ids))) > 10  # deep enough to mean something
+    # an is-a cycle (never in a release; FSN-derived rows could make one) is walked, not lost
+    cyclic = ConceptModelIndex.build(np.array([2, 3, 4, 3]), np.array([3, 2, 3, 1]), np.full(4, 116680003),
+                                     is_a=116680003, search=(CAP, VALUE_CAP))
+    assert {cyclic.sctid(a) for a in cyclic.ancestors(cyclic.pos("4"))} == {"1", "2", "3", "4"}
+    assert _searched(cyclic).ancestors(cyclic.pos("4")) == cyclic.ancestors(cyclic.pos("4"))
