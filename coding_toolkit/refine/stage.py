@@ -69,7 +69,8 @@ class Refiner:
                               tp(t["subject relationship context"]): {index.pos(x) for x in h["subject_relationship_context"]},
                               tp(t["finding context"]): {index.pos(x) for x in h["finding_context"]}}
         self.allergy_roots = {p for p in (index.pos(x) for x in rules.allergy_roots) if p >= 0}
-        self._generated: dict[int, np.ndarray] = {}
+        self._generated: dict[int, frozenset[int]] = {}
+        self._lookup = index.compose_lookup(rules.depth, rules.cap, rules.value_cap)  # None: search
         self._codes: dict[int, bool] = {}
         self._positions: dict[str, int] = {}
         self._attribute: dict[str, bool] = {}
@@ -103,30 +104,40 @@ class Refiner:
         theirs = {row.target for p in used for row in p.am.codes if row.default}
         return bool(mine) and mine <= theirs
 
-    def _generate(self, pos: int, attribute: bool) -> np.ndarray:
-        """Concepts a refinement of ``pos`` may be: below it or its parents, or taking it as a value; of
-        an attribute value, only the latter (unique positions; cached, as notes repeat concepts)."""
+    def _generate(self, pos: int, attribute: bool) -> frozenset[int]:
+        """The fully defined concepts a refinement of ``pos`` may be (only those: ``refinement`` rejects
+        the others): below it or its parents, or taking it as a value; of an attribute value, only the
+        latter. Looked up in the pack's compose arrays; a pack built without them is searched (cached
+        either way, as notes repeat concepts)."""
         cached = self._generated.get(pos)
         if cached is None:
-            ix, r = self.index, self.rules
-            here = np.array([pos], np.int64)
-            out = ix.with_values(here)[:r.value_cap]
-            if not attribute:
-                parents = np.asarray(ix.parents(pos), np.int64)
-                out = np.concatenate([ix.below(here, r.depth, r.cap), ix.below(parents, r.depth - 1, r.cap), out])
-            cached = np.unique(out[out != pos])
+            if self._lookup is not None:
+                found = self._lookup(pos, attribute)
+            else:
+                ix, r = self.index, self.rules
+                here = np.array([pos], np.int64)
+                out = ix.with_values(here)[:r.value_cap]
+                if not attribute:
+                    parents = np.asarray(ix.parents(pos), np.int64)
+                    out = np.concatenate([ix.below(here, r.depth, r.cap), ix.below(parents, r.depth - 1, r.cap), out])
+                found = out[ix.a["defined"][out]].tolist()
+            cached = frozenset(found)
+            if pos in cached:  # a sibling of itself
+                cached = cached - {pos}
             if len(self._generated) > 100_000:
                 self._generated.clear()
             self._generated[pos] = cached
         return cached
 
-    def _pos(self, sctid: str) -> int:
-        pos = self._positions.get(sctid)
-        if pos is None:
-            if len(self._positions) > 200_000:
-                self._positions.clear()
-            pos = self._positions[sctid] = self.index.pos(sctid)
-        return pos
+    def _positions_of(self, mentions: Sequence[AnnotatedMention]) -> list[int]:
+        """Each mention's index position (-1 unknown), those new to the cache searched at once."""
+        known = self._positions
+        if len(known) > 200_000:
+            known.clear()
+        missing = list({am.mention.sctid for am in mentions if am.mention.sctid not in known})
+        if missing:
+            known.update(zip(missing, self.index.positions(missing)))
+        return [known[am.mention.sctid] for am in mentions]
 
     def _is_attribute(self, m: Mention) -> bool:
         known = self._attribute.get(m.sctid)
@@ -144,9 +155,9 @@ class Refiner:
         if not mentions:
             return tuple(mentions), list(headings)
         parts = []  # the mentions the stage may use or change: indexed concepts and attribute values
-        for i, (am, heading) in enumerate(zip(mentions, headings)):
+        for i, (am, heading, pos) in enumerate(zip(mentions, headings, self._positions_of(mentions))):
             m = am.mention
-            attribute, pos = self._is_attribute(m), self._pos(m.sctid)
+            attribute = self._is_attribute(m)
             if pos < 0 and not attribute:
                 continue
             lab = am.labels
@@ -187,9 +198,13 @@ class Refiner:
             return []
         ix = self.index
         kinds = {p.pos: p.attribute for p in ev}
-        reached, counts = np.unique(np.concatenate([self._generate(pos, a) for pos, a in kinds.items()]),
-                                    return_counts=True)
-        candidates = reached[counts >= 2].tolist()  # reached from two parts at least
+        reached: set[int] = set()
+        twice: set[int] = set()  # reached from two parts at least
+        for pos, a in kinds.items():
+            near = self._generate(pos, a)
+            twice |= reached & near
+            reached |= near
+        candidates = sorted(twice)
         if not candidates:
             return []
         ctx = _Context(ix, ev, self, text)
