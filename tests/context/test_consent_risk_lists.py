@@ -1,0 +1,25 @@
+"""The risks listed when consent is taken are not diagnoses ('risks including bleeding, infection and DVT
+were explained'). Sentences are written for the tests, not taken from any benchmark."""
+from __future__ import annotations
+
+import pytest
+
+from tests.context.one_mention import temporality
+
+
+@pytest.mark.parametrize("text, target", [
+    ("Risks including bleeding, infection, scarring and DVT were explained.", "DVT"),
+    ("Risks and benefits were discussed, with bleeding, infection, DVT and PE in particular.", "PE"),
+    ("Complications include wound infection, nerve injury and pulmonary embolism.", "pulmonary embolism"),
+    ("The risks, benefits and alternatives, including bleeding and stroke, were explained.", "stroke"),
+])
+def test_items_of_a_consent_risk_list_are_hypothetical(clf, text, target):
+    assert temporality(clf, text, target) == "Hypothetical"
+
+
+@pytest.mark.parametrize("text, target", [
+    ("Left leg DVT confirmed on ultrasound; risks of anticoagulation explained.", "DVT"),
+    ("Postoperative course complicated by pulmonary embolism.", "pulmonary embolism"),
+])
+def test_a_condition_the_patient_has_stays_recent(clf, text, target):
+    assert temporality(clf, text, target) == "Recent"
