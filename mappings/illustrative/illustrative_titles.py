@@ -160,7 +160,6 @@ OPCS4 = {
     "H51.9": "Excision of haemorrhoid, unspecified", "J18.2": "Total cholecystectomy and exploration of common bile duct",
     "J18.3": "Total cholecystectomy", "J43.9": "Diagnostic endoscopic retrograde examination of bile and pancreatic ducts",
     "K49.9": "Transluminal balloon angioplasty of coronary artery, unspecified",
-    "H15.1": "Loop colostomy", "H15.2": "End colostomy",
     "K60.9": "Cardiac pacemaker system introduced through vein, unspecified",
     "K63.9": "Contrast radiology of heart, unspecified", "K75.1": "Percutaneous insertion of drug-eluting stent into coronary artery",
     "K75.9": "Percutaneous transluminal insertion of stent into coronary artery, unspecified",
