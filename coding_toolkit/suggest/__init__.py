@@ -97,7 +97,8 @@ def suggestions_for(mentions: Sequence[AnnotatedMention], rules: CodingRules | N
         merged = mark_stated_under_heading(merged, mentions, headings, rules)
     given = {(s.system, s.code) for s in merged}  # a code the map already gives needs no rule to add it
     merged += [s for s in status_suggestions(text, mentions, rules) if (s.system, s.code) not in given]
+    # before laterality: a chosen alternative may state the side itself (bilateral salpingo-oophorectomy Q22.1)
+    merged = choose_stated_alternatives(merged, mentions, text, rules)
     merged += laterality_suggestions(text, mentions, merged, rules, headings)
     merged = mark_focus(merge_suggestions(merged), mentions, headings, text, rules)
-    merged = choose_stated_alternatives(merged, mentions, text, rules)
     return apply_code_rules(merged, rules, describe=describe)

@@ -66,3 +66,14 @@ def test_switched_off_with_alternatives_from_note():
     text = "Category 2 sacral pressure ulcer"
     out = suggestions_for([kept("pressure ulcer", text.index("pressure"), ULCER)], rules, text=text)
     assert out[0].code == "L899" and out[0].chosen_because is None
+
+
+def test_a_chosen_alternative_that_states_the_side_gets_no_laterality_code():
+    # Q22.1 (bilateral salpingo-oophorectomy) says both sides itself; Q23.x (one side) still gets Z94.2/Z94.3
+    bso = _rows("116028008", [("Q221", "BILATERAL"), ("Q231", "UNILATERAL")], "Q234", system="OPCS-4")
+    text = "Procedure: Total abdominal hysterectomy + bilateral salpingo-oophorectomy via Pfannenstiel"
+    out = suggestions_for([kept("salpingo-oophorectomy", text.index("salpingo"), bso)], text=text)
+    assert [s.code for s in out] == ["Q221"]
+    text = "Procedure: right salpingo-oophorectomy"
+    out = suggestions_for([kept("salpingo-oophorectomy", text.index("salpingo"), bso)], text=text)
+    assert [s.code for s in out] == ["Q231", "Z942"]
