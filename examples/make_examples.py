@@ -125,7 +125,7 @@ Procedure: Cemented hemiarthroplasty of the left hip under spinal anaesthetic.
 Past medical history: Dementia, atrial fibrillation, hypothyroidism.
 Post-operative delirium, resolved.
 Plan: orthogeriatric review, bone health assessment, physiotherapy.""",
-     ["S720", "W199", "F03X", "I489", "E039", "F059"], ["W461"],
+     ["S720", "W190", "F03X", "I489", "E039", "F059"], ["W461"],
      [("mechanical fall", "1912002"), ("Fractured neck of femur", "5913000"), ("Dementia", "52448006"),
       ("atrial fibrillation", "49436004"), ("hypothyroidism", "40930008"), ("delirium", "2776000")],
      []),
@@ -232,7 +232,7 @@ Procedure: Left total knee replacement (cemented).
 Past medical history: hypertension, hypothyroidism, previous right total hip replacement in 2017.
 Post-operative course uncomplicated. No DVT.
 Plan: enoxaparin for 14 days, physiotherapy, clinic at 6 weeks.""",
-     ["M179", "I10X", "E039", "Z966"], ["W401", "Z943"],
+     ["M171", "I10X", "E039", "Z966"], ["W401", "Z943"],
      [("osteoarthritis of the knee", "239873007"), ("total knee replacement", "609588000"),
       ("hypertension", "38341003"), ("hypothyroidism", "40930008")],
      [("total hip replacement", "52734007", "historical"), ("DVT", "128053003", "negated")]),

@@ -16,6 +16,7 @@ OPCS laterality            ``laterality.py``                  "L total hip repla
 primary focus              ``primary_focus.py``               indication / presenting problem first,
                                                               background comorbidities last
 alternatives from note     ``note_alternatives.py``           E11 established -> E11.3† over E14.3†
+  ... stated in words      ``stated_context.py``              "Category 2 pressure ulcer" -> L89.1
 specificity                ``specificity.py``                 E11.9 superseded by E11.3
 never primary              ``never_primary.py``               asterisk, map advice, V01-Y98, OPCS Y/Z
 primary from heading       ``main_heading.py``                "Discharge diagnosis:" codes rank first
@@ -42,6 +43,7 @@ from coding_toolkit.suggest.primary_focus import mark_focus
 from coding_toolkit.suggest.ranking import primary_and_others, rank, rank_key
 from coding_toolkit.suggest.service_names import filter_service_names
 from coding_toolkit.suggest.specificity import supersede_unspecified
+from coding_toolkit.suggest.stated_context import choose_stated_alternatives
 from coding_toolkit.suggest.status_codes import ex_smoker_mentions, status_suggestions
 from coding_toolkit.suggest.uncertain_final import code_uncertain_final
 
@@ -95,6 +97,8 @@ def suggestions_for(mentions: Sequence[AnnotatedMention], rules: CodingRules | N
         merged = mark_stated_under_heading(merged, mentions, headings, rules)
     given = {(s.system, s.code) for s in merged}  # a code the map already gives needs no rule to add it
     merged += [s for s in status_suggestions(text, mentions, rules) if (s.system, s.code) not in given]
+    # before laterality: a chosen alternative may state the side itself (bilateral salpingo-oophorectomy Q22.1)
+    merged = choose_stated_alternatives(merged, mentions, text, rules)
     merged += laterality_suggestions(text, mentions, merged, rules, headings)
     merged = mark_focus(merge_suggestions(merged), mentions, headings, text, rules)
     return apply_code_rules(merged, rules, describe=describe)

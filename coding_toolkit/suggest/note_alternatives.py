@@ -60,16 +60,18 @@ def resolve_alternatives(suggestions: list[CodeSuggestion], rules: CodingRules,
             out.append(s)  # no evidence, or competing alternatives: the default stays
             continue
         chosen, supporter = candidates[0]
-        category = _category(chosen.code)
-        group = max((a.priority for a in s.alternatives if a.block == DEFAULT_BLOCK and a.group == chosen.group),
-                    default=0) + 1  # the default is the group's highest priority
-        replaced = Alternative(code=s.code, display=s.display, title=s.title, block=DEFAULT_BLOCK,
-                               group=chosen.group, priority=group, advice=s.advice,
-                               sctid=s.sctids[0] if s.sctids else "",
-                               reason=f"map default; replaced: {category} established by {describe(supporter)}")
-        out.append(evolve(
-            s, code=chosen.code, display=chosen.display, title=chosen.title, advice=chosen.advice,
-            kind=target_kind(chosen.code),
-            alternatives=(replaced,) + tuple(a for a in s.alternatives if a is not chosen),
-            chosen_because=f"{category} established by {describe(supporter)}"))
+        out.append(take_alternative(s, chosen, f"{_category(chosen.code)} established by {describe(supporter)}"))
     return out
+
+
+def take_alternative(s: CodeSuggestion, chosen: Alternative, because: str) -> CodeSuggestion:
+    """``s`` with its alternative ``chosen`` as the code; the map default stays listed as an alternative."""
+    group = max((a.priority for a in s.alternatives if a.block == DEFAULT_BLOCK and a.group == chosen.group),
+                default=0) + 1  # the default is the group's highest priority
+    replaced = Alternative(code=s.code, display=s.display, title=s.title, block=DEFAULT_BLOCK,
+                           group=chosen.group, priority=group, advice=s.advice,
+                           sctid=s.sctids[0] if s.sctids else "", reason=f"map default; replaced: {because}")
+    return evolve(s, code=chosen.code, display=chosen.display, title=chosen.title, advice=chosen.advice,
+                  kind=target_kind(chosen.code),
+                  alternatives=(replaced,) + tuple(a for a in s.alternatives if a is not chosen),
+                  chosen_because=because)

@@ -184,7 +184,7 @@ OPCS4 = {
 
 # added for issue 28 (own wording): subsidiary codes that are only ever a group-2 target
 OPCS4.update({
-    "Q22.1": "Removal of both tubes and ovaries", "Y53.2": "Image-guided approach using ultrasound",
+    "Q22.1": "Removal of both tubes and ovaries", "Q23.1": "Removal of one tube and ovary", "Y53.2": "Image-guided approach using ultrasound",
     "Z81.4": "Site: shoulder joint", "Z84.6": "Site: knee joint",
     "E20.1": "Adenoidectomy, total", "F34.1": "Tonsillectomy of both sides by dissection",
     "H22.1": "Colonoscopy (diagnostic) with biopsy", "H25.1": "Lower bowel endoscopy (diagnostic) with biopsy",

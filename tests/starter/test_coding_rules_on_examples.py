@@ -31,7 +31,9 @@ def _mention(result, text):
 
 def test_n009_fall_is_secondary_and_resolved_delirium_is_coded(results):
     r = results["N009"]
-    assert _icd(r)[:2] == ["S720", "W199"]
+    assert _icd(r)[:2] == ["S720", "W190"]  # "mechanical fall at home": place of occurrence .0 home
+    fall = next(s for s in r.suggestions if s.code == "W190")
+    assert fall.chosen_because == "stated in the note: 'at home' (at home)"
     delirium = _mention(r, "delirium")
     assert delirium.decision.status == "kept" and delirium.labels.temporality == "Resolved"
     assert "F059" in _icd(r)
