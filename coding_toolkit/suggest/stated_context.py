@@ -68,7 +68,7 @@ def _states(clause: str, parts: list[str], phrases: dict[str, Phrase]) -> str | 
 
 def choose_stated_alternatives(suggestions: Sequence[CodeSuggestion], mentions: Sequence[AnnotatedMention],
                                text: str | None, rules: CodingRules) -> list[CodeSuggestion]:
-    if not rules.alternatives_from_note or not text:
+    if not rules.on("alternatives_from_note") or not text:
         return list(suggestions)
     phrases = _phrases()
     out = []
