@@ -232,6 +232,8 @@ class ContextClassifier:
         terminated = set()
         for i in range(inner, hi):
             t = triggers[i]
+            if text.rfind("(", b, t.start) > text.rfind(")", b, t.start):
+                break  # inside a bracket opened after the span: "CTS - severe (absent SNAP)" is about the bracket
             if self._apply(best, t, text, b, t.start, ("BACKWARD", "BIDIRECTIONAL"), terminated, t.start - b):
                 break
         return ({task: v[2] for task, v in best.items()}, {task: v[3] for task, v in best.items()},

@@ -1,10 +1,12 @@
-"""The risks listed when consent is taken are not diagnoses ('risks including bleeding, infection and DVT
-were explained'). Sentences are written for the tests, not taken from any benchmark."""
+"""Two context gaps found reading notes: the risks listed when consent is taken are not diagnoses ('risks
+including bleeding, infection and DVT were explained'), and a backward cue inside a bracket opened after
+a mention describes the bracket, not the mention. Sentences are written for the tests, not taken from
+any benchmark."""
 from __future__ import annotations
 
 import pytest
 
-from tests.context.one_mention import temporality
+from tests.context.one_mention import label, temporality
 
 
 @pytest.mark.parametrize("text, target", [
@@ -23,3 +25,13 @@ def test_items_of_a_consent_risk_list_are_hypothetical(clf, text, target):
 ])
 def test_a_condition_the_patient_has_stays_recent(clf, text, target):
     assert temporality(clf, text, target) == "Recent"
+
+
+@pytest.mark.parametrize("text, target, expected", [
+    ("Right carpal tunnel syndrome, severe on nerve conduction studies (absent sensory potentials).",
+     "carpal tunnel syndrome", "Affirmed"),
+    ("Carpal tunnel syndrome is absent.", "Carpal tunnel syndrome", "Negated"),
+    ("Pneumonia (on the chest film) was ruled out.", "Pneumonia", "Negated"),
+])
+def test_a_backward_trigger_inside_a_later_bracket_stays_inside_it(clf, text, target, expected):
+    assert label(clf, text, target).negation == expected
