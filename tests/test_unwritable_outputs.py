@@ -110,3 +110,17 @@ def test_a_full_disk_during_a_map_import_is_one_line(tmp_path, rf2_release):
     result = _limited(["maps", "import", str(rf2_release), "--db", "maps.sqlite"], 40_000, tmp_path)
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert result.stderr.count("\n") == 1 and "free space" in result.stderr, result.stderr
+
+
+def test_the_library_checks_its_outputs_before_loading_a_pack(tmp_path, fixture_notes):
+    """coding_toolkit.annotate plans the run as the CLI does, so an unwritable output fails at once."""
+    import coding_toolkit as ct
+    from coding_toolkit.errors import InputError
+
+    blocker = tmp_path / "afile"
+    blocker.write_text("x")
+    config = ct.RunConfig(pack=str(tmp_path / "no-such-pack"))  # never loaded: the output is checked first
+    with pytest.raises(InputError, match="afile is a file, not a folder"):
+        ct.annotate(str(fixture_notes), config, str(blocker / "o.jsonl"))
+    with pytest.raises(InputError, match="cannot write in /sys"):
+        ct.annotate(str(fixture_notes), config, "/sys/o.jsonl")

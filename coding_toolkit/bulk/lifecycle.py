@@ -107,6 +107,10 @@ def plan_run(notes: Iterable[Note] | str | Path, config: RunConfig, out: str | P
     out = str(out) if out is not None else None
     if out and Path(out).is_dir():
         raise InputError(f"--out {out} is a folder; give a file name such as {Path(out) / 'suggestions.jsonl'}")
+    from coding_toolkit.io.outputs import check_db_output, check_output
+    if out:  # an output that cannot be written fails now, in one line, not after the model loads
+        check_output(out, "--out")
+    check_db_output(db)
     if ledger_path is None and out is None and db is None:
         raise ValueError("annotate: give ledger_path for a sink that is not a file")
     by_path = isinstance(notes, (str, Path))

@@ -49,10 +49,6 @@ def annotate(notes, pack, out, fmt, db, text_column, id_column, episode_column, 
     """
     if out is None and db is None:
         raise click.UsageError("give --out FILE, --db URL, or both")
-    from coding_toolkit.io.outputs import check_db_output, check_output
-    if out:  # an output that cannot be written fails now, in one line, not after the model loads
-        check_output(out, "--out")
-    check_db_output(db)
     if progress is None:
         progress = sys.stderr.isatty()
     from coding_toolkit.io.notes_reader import episode_column_of
@@ -73,6 +69,9 @@ def annotate(notes, pack, out, fmt, db, text_column, id_column, episode_column, 
                                    "without duplicates (see docs/spark.md)")
         if out is None:
             raise click.UsageError("--engine spark needs --out DIR (Parquet tables are written there)")
+        from coding_toolkit.io.outputs import check_db_output, check_output
+        check_output(out, "--out")  # the local engine's run plan checks its own outputs (bulk/lifecycle.py)
+        check_db_output(db)
         from coding_toolkit.bulk.spark import annotate_with_spark
 
         config = RunConfig(pack=pack, policy_path=policy_path, rules_path=rules_path, max_note_chars=max_note_chars,
