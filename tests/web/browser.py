@@ -4,6 +4,8 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 CHROMEDRIVER = "/usr/bin/chromedriver"
 CHROMIUM = "/usr/bin/chromium"
@@ -39,3 +41,19 @@ class Browser:
             self.driver.quit()
         finally:
             shutil.rmtree(self.profile, ignore_errors=True)
+
+
+@contextmanager
+def launched(width: int, height: int) -> Iterator[Browser]:
+    """A browser for a test fixture: a missing Chromium or Selenium skips locally and fails in CI."""
+    from tests.conftest import _require, require_module
+
+    missing = available()
+    if missing:
+        _require(missing)
+    require_module("selenium", "test")
+    b = Browser(width, height)
+    try:
+        yield b
+    finally:
+        b.quit()

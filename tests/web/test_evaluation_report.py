@@ -7,20 +7,14 @@ import pytest
 from click.testing import CliRunner
 
 from coding_toolkit.cli.main import cli
-from tests.conftest import _require, require_module
 from tests.evaluation.test_evaluate_cli import CODED, EPISODES
 from tests.web import browser as chromium
 
 
 @pytest.fixture(scope="module")
 def browser():
-    missing = chromium.available()
-    if missing:
-        _require(missing)
-    require_module("selenium", "test")
-    b = chromium.Browser(1280, 900)
-    yield b
-    b.quit()
+    with chromium.launched(1280, 900) as b:
+        yield b
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from tests.conftest import _require, require_module
+from tests.conftest import require_module
 from tests.web import browser as chromium
 from tests.web.live_server import live_server
 
@@ -151,13 +151,8 @@ def test_token_protects_page_and_api(results, fixture_notes, tiny_pack, tmp_path
 
 @pytest.fixture
 def browser():
-    missing = chromium.available()
-    if missing:
-        _require(missing)
-    require_module("selenium", "test")
-    b = chromium.Browser(1280, 800)
-    yield b
-    b.quit()
+    with chromium.launched(1280, 800) as b:
+        yield b
 
 
 def test_coder_reviews_in_the_browser_then_exports_and_trains(browser, review_server, tiny_pack, tmp_path):
