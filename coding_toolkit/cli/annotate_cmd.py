@@ -51,8 +51,6 @@ def annotate(notes, pack, out, fmt, db, text_column, id_column, episode_column, 
         raise click.UsageError("give --out FILE, --db URL, or both")
     if progress is None:
         progress = sys.stderr.isatty()
-    from coding_toolkit.io.notes_reader import episode_column_of
-    episode_column = episode_column_of(notes, episode_column, source_db)  # an 'episode_id' column by default
     if pack is not None:
         from coding_toolkit.concepts.pack import resolve_pack_path
         pack = str(resolve_pack_path(pack))
@@ -73,6 +71,10 @@ def annotate(notes, pack, out, fmt, db, text_column, id_column, episode_column, 
         check_output(out, "--out")  # the local engine's run plan checks its own outputs (bulk/lifecycle.py)
         check_db_output(db)
         from coding_toolkit.bulk.spark import annotate_with_spark
+        from coding_toolkit.io.notes_reader import episode_column_of
+
+        # an 'episode_id' column by default (coding_toolkit.annotate does the same for the local engine)
+        episode_column = episode_column_of(notes, episode_column, source_db)
 
         config = RunConfig(pack=pack, policy_path=policy_path, rules_path=rules_path, max_note_chars=max_note_chars,
                            text_column=text_column, id_column=id_column, episode_column=episode_column, linker=linker)
