@@ -115,6 +115,7 @@ class Pipeline:
         from coding_toolkit.context.classifier import ContextClassifier
         from coding_toolkit.context.stage import ContextStage
         from coding_toolkit.mapping.engine import MapEngine
+        from coding_toolkit.refine import refiner_for
 
         path: str | Path | None = config.pack
         if path is None:
@@ -126,8 +127,6 @@ class Pipeline:
         rules = rules or RunRules.load(config)
         stage = ContextStage(classifier=ContextClassifier(rules.context), policy=rules.policy)
         stage.task_table.check_tasks(pack.meta_tasks, where=f"pack {pack.path}")
-        from coding_toolkit.refine import refiner_for
-
         loaded = RunConfig(pack=str(pack.path), policy_path=config.policy_path, rules_path=config.rules_path,
                            max_note_chars=config.max_note_chars, linker=config.linker,
                            profile_path=config.profile_path)
