@@ -146,7 +146,7 @@ def build_pack(entries: Iterable[ConceptEntry], out_dir, *, notes=None, map_rele
         model_facts,
         write_pack_json,
     )
-    from coding_toolkit.concepts.reproducible import build_time, canonicalise_medcat_dir
+    from coding_toolkit.concepts.reproducible import build_time, save_model_canonical
     from coding_toolkit.concepts.vocab import build_vocab
 
     out = check_new_dir(out_dir)
@@ -174,13 +174,10 @@ def build_pack(entries: Iterable[ConceptEntry], out_dir, *, notes=None, map_rele
     cat = CAT(cdb, vocab, config)
 
     out.mkdir(parents=True, exist_ok=True)
-    cat.save_model_pack(str(out), pack_name=MEDCAT_DIR, add_hash_to_pack_name=False, make_archive=False)
+    save_model_canonical(cat, out, MEDCAT_DIR)  # written canonical as it is saved: nothing read back
     facts = model_facts(cat)
-    # the model is on disk: let it go before canonicalising reads its pickles back, or the build holds
-    # two copies of the CDB at once (its peak memory on a full-size release, issue 27)
-    del cat, cdb, vocab
+    del cat, cdb, vocab  # the model is on disk: the maps and the index need the memory more
     gc.collect()
-    canonicalise_medcat_dir(out / MEDCAT_DIR)
     maps_info = _write_maps(out / MAPS_FILE, map_release, progress=progress)
     from coding_toolkit.refine.build import save_index
     model_info = save_index(concept_model, out)
@@ -256,6 +253,13 @@ def with_variants(entries: Iterable[ConceptEntry], rules) -> Iterator[ConceptEnt
         yield replace(entry, synonyms=(*entry.synonyms, *extra)) if extra else entry
 
 
+def _then_drop_caches(entries: Iterable[ConceptEntry], release) -> Iterator[ConceptEntry]:
+    """``entries``, then the release's names and hierarchy let go: once the CDB holds them, the
+    model's save needs the memory more (issue 27); the maps are read from the files afterwards."""
+    yield from entries
+    release.drop_caches()
+
+
 def build_pack_from_release(release_dir, out_dir, *, notes=None, tags=DEFAULT_TAGS, descendants_of=None,
                             progress: bool = False, spell_check: bool = SPELL_CHECK_DEFAULT,
                             text_column: str = "text", id_column: str = "note_id",
@@ -284,6 +288,7 @@ def build_pack_from_release(release_dir, out_dir, *, notes=None, tags=DEFAULT_TA
 
         index, values = index_from_release(release)
         entries = chain(entries, attribute_value_entries(release, values, tags))
+    entries = _then_drop_caches(entries, release)
     provenance = {"release": info, "requested_tags": list(tags or []),
                   "descendants_of": list(descendants_of or []),
                   "name_variants": sorted(variant_rules.enabled) if variant_rules else []}

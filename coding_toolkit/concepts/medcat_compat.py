@@ -75,6 +75,10 @@ CHECKED_AGAINST: dict[str, dict] = {
         "relies_on": "medcat.storage.serialisers: a saved part is a dill pickle named raw_dict.dat "
                      "(DillSerialiser.RAW_FILE) read back with RemappingUnpickler; the model card's "
                      "save/training time fields"},
+    "pickles_written_by": {
+        "medcat": ("2.9.0",), "used_by": "concepts/reproducible.py (save_model_canonical)",
+        "relies_on": "save_model_pack writes every raw part through DillSerialiser.serialise(self, "
+                     "raw_parts, target_file), one file per part named DillSerialiser.RAW_FILE"},
     "load_without_environment_scan": {
         "medcat": ("2.9.0",), "used_by": "concepts/pack.py (load)",
         "relies_on": "ModelMeta's saved_environ default (envsnapshot.get_environment_info, which reads "
@@ -194,6 +198,36 @@ def without_environment_scan():
     finally:
         for n, fn in saved.items():
             setattr(envsnapshot, n, fn)
+
+
+@contextmanager
+def pickles_written_by(write):
+    """While inside, MedCAT's dill serialiser hands each raw part to ``write(raw_parts, path)``
+    instead of pickling it itself. Yields whether that applies; when it does not (a MedCAT that
+    saves otherwise), MedCAT writes its own pickles and the caller canonicalises them after."""
+    from pathlib import Path
+
+    try:
+        from medcat.storage.serialisers import DillSerialiser
+    except ImportError as e:
+        not_applied("pickles_written_by", f"{type(e).__name__}: {e}")
+        yield False
+        return
+    original = DillSerialiser.__dict__.get("serialise")
+    if original is None or not parameters_are(original, ("raw_parts", "target_file")) or \
+            getattr(DillSerialiser, "RAW_FILE", None) != "raw_dict.dat":
+        not_applied("pickles_written_by", "medcat.storage.serialisers.DillSerialiser changed")
+        yield False
+        return
+
+    def serialise(self, raw_parts, target_file):
+        write(raw_parts, Path(target_file))
+
+    DillSerialiser.serialise = serialise
+    try:
+        yield True
+    finally:
+        DillSerialiser.serialise = original
 
 
 # -- regex tokenizer --------------------------------------------------------------------------

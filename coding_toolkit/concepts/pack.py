@@ -165,10 +165,8 @@ class Pack:
         out = check_new_dir(out_dir)
         out.mkdir(parents=True, exist_ok=True)
         cat = self.cat
-        cat.save_model_pack(str(out), pack_name=MEDCAT_DIR, add_hash_to_pack_name=False,
-                            make_archive=False, change_description=note)
-        from coding_toolkit.concepts.reproducible import build_time, canonicalise_medcat_dir
-        canonicalise_medcat_dir(out / MEDCAT_DIR)  # the same training gives the same hash
+        from coding_toolkit.concepts.reproducible import build_time, save_model_canonical
+        save_model_canonical(cat, out, MEDCAT_DIR, change_description=note)  # the same training, the same hash
         shutil.copy2(self.path / MAPS_FILE, out / MAPS_FILE)
         from coding_toolkit.refine.index import INDEX_DIR
         if (self.path / INDEX_DIR).is_dir():

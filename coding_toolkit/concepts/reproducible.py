@@ -8,18 +8,23 @@ Three things made two builds of one release differ, and each is handled here or 
   set, else the Unix epoch). The real build time is kept in ``pack.json`` outside the hash
   (``pack_files.NOT_HASHED``), as are the map import's time and release path.
 * **pickled sets and environment records**: a set pickles in its iteration order, which depends
-  on Python's per-process string hash (``PYTHONHASHSEED``); :class:`DeterministicPickler` writes
+  on Python's per-process string hash (``PYTHONHASHSEED``); ``concepts/canonical_pickle.py`` writes
   every set and frozenset sorted, and the installed-package record MedCAT saves is sorted.
 * **word vectors**: gensim trains with several threads and seeds each word's vector with
   Python's ``hash``; ``concepts/vocab.py`` trains with one worker, a fixed seed and
   :func:`stable_hash` unless ``--vector-workers`` asks for speed instead.
 
-The pickles are re-read here only right after this process wrote them, never from a pack found
-on disk (``load_pack`` checks the hash before anything is unpickled).
+:func:`save_model_canonical` writes the pickles canonical as MedCAT saves them (its serialiser's
+write goes through ``medcat_compat.pickles_written_by``), so nothing is read back: reading a
+full-size CDB back while re-pickling it with dill's pure-Python memo was the build's peak memory
+(issue 27). Only where that touch does not apply are the pickles re-read, and then only right after
+this process wrote them, never from a pack found on disk (``load_pack`` checks the hash before
+anything is unpickled).
 """
 from __future__ import annotations
 
 import datetime as dt
+import filecmp
 import io
 import json
 import os
@@ -27,8 +32,7 @@ import time
 import zlib
 from pathlib import Path
 
-import dill
-
+from coding_toolkit.concepts import canonical_pickle
 from coding_toolkit.errors import PackError
 
 SOURCE_DATE_EPOCH = "SOURCE_DATE_EPOCH"
@@ -72,31 +76,16 @@ def stable_hash(text: str) -> int:
     return zlib.crc32(text.encode("utf-8"))
 
 
-def _order_key(item) -> tuple[str, str]:
-    return type(item).__name__, repr(item)
-
-
-class DeterministicPickler(dill.Pickler):
-    """dill, with sets and frozensets written sorted (their order no longer depends on the process's
-    string hash). Loading is unchanged: the stream rebuilds an ordinary set."""
-
-    def reducer_override(self, obj):
-        if type(obj) is set:
-            return set, (sorted(obj, key=_order_key),)
-        if type(obj) is frozenset:
-            return frozenset, (sorted(obj, key=_order_key),)
-        return NotImplemented
-
-
 def dumps(obj) -> bytes:
+    """``obj`` pickled so that its bytes depend only on its content (``concepts/canonical_pickle.py``)."""
     buf = io.BytesIO()
-    DeterministicPickler(buf).dump(obj)
+    canonical_pickle.dump(obj, buf)
     return buf.getvalue()
 
 
 def _sorted_dicts(value):
     if isinstance(value, dict):
-        return {k: _sorted_dicts(value[k]) for k in sorted(value, key=_order_key)}
+        return {k: _sorted_dicts(value[k]) for k in canonical_pickle.in_order(value)}
     return value
 
 
@@ -133,27 +122,57 @@ def _card_without_times(value, saved_at: str):
     return value
 
 
-def canonicalise_medcat_dir(medcat_dir) -> int:
-    """Rewrite a model folder MedCAT has just saved so that identical content gives identical bytes:
-    its save and training times set to :func:`content_time`, every pickle re-written with sets sorted. Returns
-    the number of pickles rewritten."""
-    from medcat.storage.serialisers import RemappingUnpickler
+def write_canonical(path: Path, raw: dict, saved_at: dt.datetime) -> None:
+    """One of MedCAT's raw parts, its times set to ``saved_at``, pickled canonically into ``path``
+    (streamed to the file: no copy of the part is made)."""
+    with open(path, "wb") as fh:
+        canonical_pickle.dump(_canonical_raw(path.parent, raw, saved_at), fh)
 
+
+def save_model_canonical(cat, out_dir, pack_name: str, **save_kwargs) -> Path:
+    """``cat.save_model_pack`` into ``out_dir/pack_name``, every pickle and the model card canonical
+    (identical content gives identical bytes)."""
+    from coding_toolkit.concepts.medcat_compat import pickles_written_by
+
+    saved_at = content_time()
+    with pickles_written_by(lambda raw, path: write_canonical(path, raw, saved_at)) as applied:
+        cat.save_model_pack(str(out_dir), pack_name=pack_name, add_hash_to_pack_name=False,
+                            make_archive=False, **save_kwargs)
+    folder = Path(out_dir) / pack_name
+    canonicalise_medcat_dir(folder, pickles=not applied)
+    return folder
+
+
+def canonicalise_medcat_dir(medcat_dir, *, pickles: bool = True) -> int:
+    """Rewrite a model folder MedCAT has just saved so that identical content gives identical bytes:
+    its save and training times set to :func:`content_time`, every pickle re-written with sets sorted
+    (unless ``pickles`` is False: they were written canonical already). Returns the number of
+    pickles rewritten."""
     root = Path(medcat_dir)
     saved_at = content_time()
     n = 0
-    for path in sorted(root.rglob(RAW_FILE)):
-        with open(path, "rb") as fh:
-            raw = RemappingUnpickler(fh).load()
-        data = dumps(_canonical_raw(path.parent, raw, saved_at))
-        if data != path.read_bytes():
-            path.write_bytes(data)
-            n += 1
+    for path in sorted(root.rglob(RAW_FILE)) if pickles else ():
+        n += _rewrite_pickle(path, saved_at)
     card = root / MODEL_CARD
     if card.is_file():
         doc = json.loads(card.read_text(encoding="utf-8"))
         card.write_text(json.dumps(_card_without_times(doc, saved_at.isoformat()), indent=2), encoding="utf-8")
     return n
+
+
+def _rewrite_pickle(path: Path, saved_at: dt.datetime) -> int:
+    from medcat.storage.serialisers import RemappingUnpickler
+
+    with open(path, "rb") as fh:
+        raw = RemappingUnpickler(fh).load()
+    fresh = path.with_name(path.name + ".canonical")
+    write_canonical(fresh, raw, saved_at)
+    del raw
+    if filecmp.cmp(fresh, path, shallow=False):
+        fresh.unlink()
+        return 0
+    os.replace(fresh, path)
+    return 1
 
 
 def seed_training(seed: int) -> None:

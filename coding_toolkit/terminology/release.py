@@ -267,6 +267,12 @@ class Release:
             "release %s: %d concepts with names, %d synonyms", self.path, len(names), len(self._synonyms)
         )
 
+    def drop_caches(self) -> None:
+        """Let go of the names and the hierarchy read so far (read again if asked for): a build drops
+        them once the CDB and the concept-model index hold them, before the model is saved."""
+        self._names = self._synonyms = None
+        self._isa = None
+
     def concept_entries(
         self, tags: Iterable[str] | None = None, descendants_of: Iterable[str] | None = None
     ) -> Iterator[ConceptEntry]:
