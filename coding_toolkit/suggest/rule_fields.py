@@ -139,6 +139,17 @@ class Fields:
     def code_ranges(self, key: str) -> CodeRanges:
         return code_ranges(self.src, self.name(key), self.raw.get(key, []))
 
+    def range_pairs(self, key: str, first: str, second: str) -> tuple[tuple[CodeRanges, CodeRanges], ...]:
+        """A list of objects each holding two lists of code ranges: ``[{first: [...], second: [...]}]``."""
+        out = []
+        for i, pair in enumerate(self.raw.get(key, [])):
+            if not isinstance(pair, Mapping):
+                raise self.fail(f"{key}[{i}]", "not an object", f'use {{"{first}": [{{"from": "R00", "to": "R09"}}], '
+                                f'"{second}": [{{"from": "I00", "to": "I99"}}]}}')
+            out.append((code_ranges(self.src, self.name(f"{key}[{i}].{first}"), pair.get(first)),
+                        code_ranges(self.src, self.name(f"{key}[{i}].{second}"), pair.get(second))))
+        return tuple(out)
+
     def reason_ranges(self, key: str, with_reason: bool) -> ReasonRanges:
         return reason_ranges(self.src, self.name(key), self.raw.get(key, []), with_reason)
 

@@ -67,13 +67,16 @@ class Specificity(RuleSection):
     ADDED_LATER = False
     unspecified_fourth: tuple[str, ...]
     not_superseding: frozenset[str]  # CDS codes that never replace an unspecified code of their category
+    # (codes, the codes of neighbouring categories that supersede them): J45 asthma gives way to J46
+    neighbours: tuple[tuple[CodeRanges, CodeRanges], ...] = ()
 
     @classmethod
     def read(cls, f: Fields, enabled: bool) -> Specificity:
         fourth = f.words("unspecified_fourth", ["9"])
         if any(len(x) != 1 or not x.isdigit() for x in fourth):
             raise f.fail("unspecified_fourth", f"{list(fourth)} are not single digits", 'use ["9"]')
-        return cls(enabled, fourth, frozenset(w.upper() for w in f.words("not_superseding")))
+        return cls(enabled, fourth, frozenset(w.upper() for w in f.words("not_superseding")),
+                   f.range_pairs("neighbouring_categories", "codes", "superseded_by"))
 
 
 @dataclass(frozen=True)
@@ -129,13 +132,6 @@ class ExplainedSymptoms(RuleSection):
 
     @classmethod
     def read(cls, f: Fields, enabled: bool) -> ExplainedSymptoms:
-        pairs = []
-        for i, pair in enumerate(f.get("pairs", [])):
-            if not isinstance(pair, Mapping):
-                raise f.fail(f"pairs[{i}]", "not an object", 'use {"symptoms": [{"from": "R00", "to": "R09"}], '
-                             '"explained_by": [{"from": "I00", "to": "I99"}]}')
-            pairs.append((code_ranges(f.src, f.name(f"pairs[{i}].symptoms"), pair.get("symptoms")),
-                          code_ranges(f.src, f.name(f"pairs[{i}].explained_by"), pair.get("explained_by"))))
         concepts = []
         for i, pair in enumerate(f.get("concept_pairs", [])):
             ids = (str(pair.get("symptom", "")), str(pair.get("explained_by", ""))) if isinstance(pair, Mapping) else ("", "")
@@ -144,7 +140,8 @@ class ExplainedSymptoms(RuleSection):
                              'use {"symptom": "29857009", "explained_by": "22298006"}')
             concepts.append(ids)
         return cls(enabled, f.text("reason", "explained by {code}"), f.code_ranges("symptoms"),
-                   f.code_ranges("never_explains"), tuple(pairs), frozenset(concepts))
+                   f.code_ranges("never_explains"), f.range_pairs("pairs", "symptoms", "explained_by"),
+                   frozenset(concepts))
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,12 @@ specific code stays and the unspecified one leaves the defaults: it is kept as a
 the specific code with reason ``superseded by E11.3`` (type 2 diabetes E11.9 + diabetic
 retinopathy E11.3† -> E11.3†). Two specific codes of one category (E11.3 and E11.5) both stay. A code listed
 in ``not_superseding`` (old myocardial infarction I25.2: history) stays beside the unspecified code.
+
+Some categories are the unspecified form of a neighbouring one: ICD-10 excludes acute severe asthma
+(J46) from asthma (J45), and N19 (kidney failure), I64 (stroke), F03 (dementia), E14.9 (diabetes), D64.9
+(anaemia) and J18 (pneumonia) say "unspecified" where the neighbouring categories name the kind. A coder
+codes only the named kind, so ``neighbouring_categories`` (pairs of code ranges: ``codes`` and the
+``superseded_by`` codes replacing them) supersedes the same way, with the same reason.
 """
 from __future__ import annotations
 
@@ -14,6 +20,7 @@ from coding_toolkit.records import Alternative, CodeSuggestion, CodeSystem
 from coding_toolkit.suggest.config import CodingRules
 from coding_toolkit.suggest.merge import earliest_statement, evolve
 from coding_toolkit.suggest.ranking import rank_key
+from coding_toolkit.suggest.rule_fields import in_code_ranges
 from coding_toolkit.suggest.rule_sections import Specificity
 
 
@@ -25,32 +32,44 @@ def _is_unspecified(parts: tuple[str, str, str, str], rules: CodingRules) -> boo
 def supersede_unspecified(suggestions: list[CodeSuggestion], rules: CodingRules) -> list[CodeSuggestion]:
     if not rules.on("specificity"):
         return suggestions
+    section = rules.section(Specificity)
     parsed = {id(s): icd_parts(s.code) if s.system != CodeSystem.OPCS4 else None for s in suggestions}
     categories = [(s.system, p[0]) for s in suggestions if (p := parsed[id(s)]) is not None]
-    if len(set(categories)) == len(categories):
-        return suggestions  # no category given twice: nothing to supersede
+    families = [(s, by) for s in suggestions if parsed[id(s)] is not None
+                for codes, by in section.neighbours if in_code_ranges(s.code, codes)]
+    if len(set(categories)) == len(categories) and not families:
+        return suggestions  # no category given twice, no code a neighbouring category replaces: nothing to do
     specific: dict[tuple[str, str], list[CodeSuggestion]] = {}
-    not_superseding = rules.section(Specificity).not_superseding
     for s in suggestions:
         parts = parsed[id(s)]
-        if parts is not None and not _is_unspecified(parts, rules) and s.code not in not_superseding:
+        if parts is not None and not _is_unspecified(parts, rules) and s.code not in section.not_superseding:
             specific.setdefault((s.system, parts[0]), []).append(s)
-    superseded: dict[int, list[CodeSuggestion]] = {}  # id(specific suggestion) -> the codes it replaces
-    keep = []
+    winner: dict[int, CodeSuggestion] = {}  # id(superseded suggestion) -> the code replacing it
     for s in suggestions:
         parts = parsed[id(s)]
         better = specific.get((s.system, parts[0])) if parts is not None and _is_unspecified(parts, rules) else None
-        if not better:
-            keep.append(s)
-            continue
-        winner = min(better, key=rank_key)
-        superseded.setdefault(id(winner), []).append(s)
+        if better:
+            winner[id(s)] = min(better, key=rank_key)
+    # a neighbouring category's code (J46 acute severe asthma for J45 asthma), among the codes still standing
+    standing = [s for s in suggestions if id(s) not in winner]
+    for s, by in families:
+        better = [t for t in standing if t is not s and t.system == s.system and id(t) not in winner
+                  and t.code not in section.not_superseding and in_code_ranges(t.code, by)]
+        if better and id(s) not in winner:
+            winner[id(s)] = min(better, key=rank_key)
+    superseded: dict[int, list[CodeSuggestion]] = {}  # id(standing suggestion) -> the codes it replaces
+    for s in suggestions:
+        if id(s) in winner:
+            final = winner[id(s)]
+            while id(final) in winner:  # J45.9 -> J45.0 -> J46: the code left standing takes both
+                final = winner[id(final)]
+            superseded.setdefault(id(final), []).append(s)
     # each specific code keeps the codes it replaces as alternatives; one of them stated under the
     # main-diagnosis heading passes that statement on (its earlier place in the stated order, when the
     # specific code is stated too but later)
     return [evolve(s, alternatives=tuple(_superseded_by(old, s) for old in superseded[id(s)]) + s.alternatives,
                    **earliest_statement(s, *superseded[id(s)]))
-            if id(s) in superseded else s for s in keep]
+            if id(s) in superseded else s for s in suggestions if id(s) not in winner]
 
 
 def _superseded_by(old: CodeSuggestion, winner: CodeSuggestion) -> Alternative:

@@ -1,7 +1,12 @@
 """Specificity within a category: the unspecified code leaves the defaults, kept as an alternative."""
+import json
+
+import pytest
+
+from coding_toolkit.errors import ContextRuleError
 from coding_toolkit.suggest import CodingRules, suggestions_for
 
-from .helpers import AF, CCF, CKD, CKD3, HF, HTN, T2DM, kept, row
+from .helpers import AF, CCF, CKD, CKD3, HF, HTN, STROKE, T2DM, kept, row
 
 
 def test_unspecified_9_superseded_by_specific_code_of_the_same_category():
@@ -35,3 +40,65 @@ def test_unspecified_code_alone_stays_and_switch_off_keeps_both():
 def test_filtered_specific_mention_does_not_supersede():
     out = suggestions_for([kept("CKD", 0, CKD), kept("CKD 3", 9, CKD3, status="filtered", reason="negated")])
     assert [s.code for s in out] == ["N189"]
+
+
+ASTHMA = [row("195967001", "J459")]
+ALLERGIC_ASTHMA = [row("389145006", "J450")]
+ACUTE_SEVERE_ASTHMA = [row("708090002", "J46X")]
+
+
+def test_asthma_gives_way_to_acute_severe_asthma_of_the_neighbouring_category():
+    out = suggestions_for([kept("Acute severe asthma", 0, ACUTE_SEVERE_ASTHMA), kept("Asthma since childhood", 40, ASTHMA)])
+    assert [s.code for s in out] == ["J46X"]
+    [superseded] = [a for a in out[0].alternatives if a.reason]
+    assert (superseded.code, superseded.reason) == ("J459", "superseded by J46")
+    assert out[0].evidence == (0,)
+    # J45 asthma alone, and the switch off: both stay
+    assert [s.code for s in suggestions_for([kept("Asthma", 0, ASTHMA)])] == ["J459"]
+    off = CodingRules.load(overrides={"specificity": False})
+    both = [kept("Acute severe asthma", 0, ACUTE_SEVERE_ASTHMA), kept("asthma", 40, ASTHMA)]
+    assert {s.code for s in suggestions_for(both, off)} == {"J46X", "J459"}
+
+
+def test_a_chain_leaves_every_replaced_code_with_the_code_left_standing():
+    # J45.9 gives way to J45.0 (same category), J45.0 to J46: J46 lists both
+    out = suggestions_for([kept("acute severe asthma", 0, ACUTE_SEVERE_ASTHMA), kept("allergic asthma", 30, ALLERGIC_ASTHMA),
+                           kept("asthma", 60, ASTHMA)])
+    assert [s.code for s in out] == ["J46X"]
+    assert {(a.code, a.reason) for a in out[0].alternatives if a.reason} == {("J450", "superseded by J46"),
+                                                                               ("J459", "superseded by J46")}
+
+
+def test_neighbouring_categories_only_where_the_pair_is_listed():
+    aki, ckd_n19 = [row("14669001", "N179")], [row("42399005", "N19X")]
+    assert [s.code for s in suggestions_for([kept("renal failure", 0, ckd_n19), kept("AKI", 20, aki)])] == ["N179"]
+    # AKI and CKD are both coded (N17 does not replace N18); a specific anaemia does not replace CKD
+    both = suggestions_for([kept("AKI", 0, aki), kept("CKD stage 3", 20, CKD3)])
+    assert {s.code for s in both} == {"N179", "N183"}
+    ida, anaemia = [row("87522002", "D509")], [row("271737000", "D649")]
+    assert [s.code for s in suggestions_for([kept("anaemia", 0, anaemia), kept("iron deficiency anaemia", 20, ida)])] == ["D509"]
+    # a stroke named as infarction replaces stroke NOS; a TIA (G45) does not
+    infarct, tia = [row("432504007", "I639")], [row("266257000", "G459")]
+    assert [s.code for s in suggestions_for([kept("stroke", 0, STROKE), kept("cerebral infarction", 20, infarct)])] == ["I639"]
+    assert {s.code for s in suggestions_for([kept("stroke", 0, STROKE), kept("TIA", 20, tia)])} == {"I64X", "G459"}
+
+
+def _rules_with(tmp_path, **specificity):
+    from coding_toolkit.suggest.rule_fields import DEFAULT_RULES_FILE
+
+    data = json.loads(DEFAULT_RULES_FILE.read_text(encoding="utf-8"))
+    data["specificity"].update(specificity)
+    path = tmp_path / "rules.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return CodingRules.load(path)
+
+
+def test_a_code_in_not_superseding_does_not_replace_a_neighbour(tmp_path):
+    rules = _rules_with(tmp_path, not_superseding=["I252", "J46X"])
+    out = suggestions_for([kept("Acute severe asthma", 0, ACUTE_SEVERE_ASTHMA), kept("asthma", 40, ASTHMA)], rules)
+    assert {s.code for s in out} == {"J46X", "J459"}
+
+
+def test_a_bad_neighbouring_range_names_the_field(tmp_path):
+    with pytest.raises(ContextRuleError, match=r"specificity.neighbouring_categories\[0\].superseded_by\[0\]"):
+        _rules_with(tmp_path, neighbouring_categories=[{"codes": [{"from": "J45"}], "superseded_by": [{"from": "J4"}]}])
