@@ -20,6 +20,7 @@ from coding_toolkit.context.rules import (
     TASK_VALUES,
     TOKEN_RE,
     ContextRule,
+    ListScope,
     RuleSet,
     load_rules,
     normalise_literal,
@@ -40,6 +41,33 @@ def _in_scope(max_scope: int | None, text: str, gap_start: int, gap_end: int) ->
     if max_scope == 0:
         return not text[gap_start:gap_end].strip()
     return len(_WORD.findall(text, gap_start, gap_end)) <= max_scope
+
+
+def _phrases_regex(phrases: Sequence[str]) -> re.Pattern[str] | None:
+    """One regex for whole phrases (any white space inside; word boundaries where a phrase has word ends)."""
+    parts = [(r"(?<!\w)" if re.match(r"\w", p) else "") + r"\s+".join(map(re.escape, p.split()))
+             + (r"(?!\w)" if re.search(r"\w$", p) else "") for p in sorted(phrases, key=len, reverse=True)]
+    return re.compile("|".join(parts), re.IGNORECASE) if parts else None
+
+
+class _Lists:
+    """``ListScope`` compiled: whether a gap between a trigger and a span is a list the trigger opens."""
+
+    def __init__(self, lists: ListScope):
+        self.item_words, self.clause_words = lists.item_words, lists.clause_words
+        self.split, self.discussion = _phrases_regex(lists.separators), _phrases_regex(lists.discussion_words)
+
+    def reach(self, text: str, gap_start: int, gap_end: int, sentence: tuple[int, int]) -> bool:
+        gap = text[gap_start:gap_end]
+        if self.split is None or self.discussion is None or "," not in gap:
+            return False  # "risk of bleeding and infection" is in the word scope already
+        if not self.discussion.search(text, *sentence):
+            return False  # a problem list ("at risk of falls, T2DM, CKD 3") is not a discussion of risks
+        for item in self.split.split(gap):
+            words = _WORD.findall(item)
+            if len(words) > self.item_words or any(w.lower() in self.clause_words for w in words):
+                return False
+        return True
 
 
 class Trigger(NamedTuple):
@@ -112,6 +140,7 @@ class ContextClassifier:
         # a pattern without first_tokens is scanned at every character (finditer)
         self._scan_all = [i for i, (_, rule) in enumerate(self._patterns) if rule.first_tokens is None]
         self._segmenter = Segmenter(self.rules.sections, self.rules.abbreviations)
+        self._lists = _Lists(self.rules.lists)
 
     # -- triggers ---------------------------------------------------------------------------------
     def find_triggers(self, text: str, start: int = 0, end: int | None = None) -> list[Trigger]:
@@ -187,7 +216,7 @@ class ContextClassifier:
         out, headings = [], []
         for (a, b), (s0, s1) in zip(spans, span_sentences):
             lo, hi = bisect_left(starts, s0), bisect_left(starts, s1)
-            values, found, weak = self._nearest(text, triggers, starts, lo, hi, a, b)
+            values, found, weak = self._nearest(text, triggers, starts, lo, hi, a, b, (s0, s1))
             under = segments.under(a, b)  # any heading; only one that sets a task labels the mention
             headings.append(under.phrase if under is not None else None)
             section = under if under is not None and under.sets else None
@@ -207,8 +236,8 @@ class ContextClassifier:
                 sources=sources, triggers=found))
         return out, headings
 
-    def _nearest(self, text: str, triggers: list[Trigger], starts: list[int], lo: int, hi: int, a: int, b: int
-                 ) -> tuple[dict[str, str], dict[str, str], set[str]]:
+    def _nearest(self, text: str, triggers: list[Trigger], starts: list[int], lo: int, hi: int, a: int, b: int,
+                 sentence: tuple[int, int]) -> tuple[dict[str, str], dict[str, str], set[str]]:
         """Per task, the value and trigger text of the nearest trigger in scope (left wins a tie), and the
         tasks set only by a weak category (any other trigger in scope, or the section, overrides those)."""
         best: dict[str, tuple[bool, int, str, str, str]] = {}  # task -> (weak, distance, value, trigger, category)
@@ -226,7 +255,7 @@ class ContextClassifier:
             t = triggers[i]
             if t.end > a:
                 continue
-            if self._apply(best, t, text, t.end, a, ("FORWARD", "BIDIRECTIONAL"), terminated, a - t.end):
+            if self._apply(best, t, text, t.end, a, ("FORWARD", "BIDIRECTIONAL"), terminated, a - t.end, sentence):
                 break
         # rightwards: BACKWARD/BIDIRECTIONAL triggers starting after the span
         terminated = set()
@@ -234,13 +263,14 @@ class ContextClassifier:
             t = triggers[i]
             if text.rfind("(", b, t.start) > text.rfind(")", b, t.start):
                 break  # inside a bracket opened after the span: "CTS - severe (absent SNAP)" is about the bracket
-            if self._apply(best, t, text, b, t.start, ("BACKWARD", "BIDIRECTIONAL"), terminated, t.start - b):
+            if self._apply(best, t, text, b, t.start, ("BACKWARD", "BIDIRECTIONAL"), terminated, t.start - b,
+                           sentence):
                 break
         return ({task: v[2] for task, v in best.items()}, {task: v[3] for task, v in best.items()},
                 {task for task, v in best.items() if v[0]})
 
     def _apply(self, best, t: Trigger, text: str, gap_start: int, gap_end: int, directions: tuple[str, ...],
-               terminated: set[str], distance: int) -> bool:
+               terminated: set[str], distance: int, sentence: tuple[int, int]) -> bool:
         """Offer trigger ``t`` if its scope reaches the span; update terminations. True = stop walking."""
         rule = t.rule
         if rule.direction == "TERMINATE":
@@ -249,7 +279,8 @@ class ContextClassifier:
             terminated.update(rule.terminates)
             return False
         if rule.direction in directions and not terminated.issuperset(rule.categories):
-            if _in_scope(rule.max_scope, text, gap_start, gap_end):
+            if _in_scope(rule.max_scope, text, gap_start, gap_end) or (
+                    rule.over_lists and self._lists.reach(text, gap_start, gap_end, sentence)):
                 self._offer(best, t, distance, text, skip=terminated)
         if rule.terminates:
             terminated.update(rule.terminates)

@@ -63,6 +63,9 @@ class ContextRule:
     terminates: tuple[str, ...] | None = None  # TERMINATE: which categories; None = all
     source: str = ""  # "file:rule-index", for messages
     first_tokens: tuple[str, ...] | None = None  # pattern only: tokens a match starts with; None = scan all
+    # the scope also reaches over a list the trigger opens ("risk of anaesthesia, bleeding, infection and
+    # DVT"): every item short, no clause between (``ListScope``)
+    over_lists: bool = False
 
     @property
     def key(self) -> str:
@@ -76,6 +79,18 @@ class SectionRule:
 
 
 @dataclass(frozen=True)
+class ListScope:
+    """What a list is, for the triggers whose scope reaches over one (``"over_lists": true``): items joined by
+    ``separators`` (a comma among them), each at most ``item_words`` words and holding none of the
+    ``clause_words`` (a verb or subject: "risk of bleeding was discussed given his ulcer" is no list), in a
+    sentence holding one of the ``discussion_words`` (risks discussed, explained, consented: not a problem list)."""
+    separators: tuple[str, ...] = ()
+    item_words: int = 0
+    clause_words: frozenset[str] = frozenset()
+    discussion_words: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class RuleSet:
     categories: Mapping[str, Mapping[str, str]]  # category -> {task: value}
     rules: tuple[ContextRule, ...]
@@ -86,6 +101,7 @@ class RuleSet:
     weak_categories: frozenset[str] = frozenset()
     # category -> categories it yields its tasks to when both have a trigger in scope (at any distance)
     yields_to: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    lists: ListScope = ListScope()
 
 
 def normalise_literal(text: str) -> str:
@@ -125,10 +141,10 @@ def _parse_rule(src: str, index: int, raw: Any, categories: Mapping[str, Any]) -
     if not isinstance(raw, Mapping):
         raise _fail(src, index, "<rule>", f"must be an object, got {type(raw).__name__}", "write the rule as {...}")
     unknown = set(raw) - {"literal", "literals", "pattern", "category", "direction", "max_scope", "terminates",
-                          "first_tokens", "comment"}
+                          "first_tokens", "over_lists", "comment"}
     if unknown:
         raise _fail(src, index, sorted(unknown)[0], "unknown field",
-                    "use literal/literals/pattern/first_tokens/category/direction/max_scope/terminates")
+                    "use literal/literals/pattern/first_tokens/category/direction/max_scope/terminates/over_lists")
     direction = raw.get("direction")
     if direction not in DIRECTIONS:
         raise _fail(src, index, "direction", f"{direction!r} is not valid", f"use one of {', '.join(DIRECTIONS)}")
@@ -153,6 +169,9 @@ def _parse_rule(src: str, index: int, raw: Any, categories: Mapping[str, Any]) -
     if max_scope is not None and (not isinstance(max_scope, int) or isinstance(max_scope, bool) or max_scope < 0):
         raise _fail(src, index, "max_scope", f"{max_scope!r} is not a word count",
                     "use a word count (0 = only white space between), or null")
+    over_lists = raw.get("over_lists", False)
+    if not isinstance(over_lists, bool):
+        raise _fail(src, index, "over_lists", f"{over_lists!r} is not true/false", "write true or false")
     literals = raw.get("literals", [])
     if "literal" in raw:
         literals = [raw["literal"], *literals]
@@ -164,7 +183,7 @@ def _parse_rule(src: str, index: int, raw: Any, categories: Mapping[str, Any]) -
         if not isinstance(lit, str) or not lit.strip():
             raise _fail(src, index, "literals", f"{lit!r} is not a non-empty string", "write the trigger phrase")
         out.append(ContextRule(normalise_literal(lit), None, cats, direction, max_scope, terminates,
-                               f"{src} rule #{index}"))
+                               f"{src} rule #{index}", over_lists=over_lists))
     if pattern:
         if not isinstance(pattern, str):
             raise _fail(src, index, "pattern", "must be a string", "write a Python regular expression")
@@ -173,7 +192,7 @@ def _parse_rule(src: str, index: int, raw: Any, categories: Mapping[str, Any]) -
         except re.error as err:
             raise _fail(src, index, "pattern", f"invalid regular expression ({err})", "correct the regex") from err
         out.append(ContextRule(None, pattern, cats, direction, max_scope, terminates, f"{src} rule #{index}",
-                               _parse_first_tokens(src, index, raw)))
+                               _parse_first_tokens(src, index, raw), over_lists))
     elif "first_tokens" in raw:
         raise _fail(src, index, "first_tokens", "only applies to a pattern", "remove it or add a \"pattern\"")
     return out
@@ -191,6 +210,23 @@ def _parse_first_tokens(src: str, index: int, raw: Mapping[str, Any]) -> tuple[s
             raise _fail(src, index, "first_tokens", f"{token!r} is not one token",
                         f'use a single word (letters/digits/_), one punctuation character, or "{NUMBER_TOKEN}"')
     return tuple(dict.fromkeys(t.lower() for t in tokens))
+
+
+def _parse_lists(src: str, raw: Any) -> ListScope:
+    fix = ('{"separators": [",", "and", "or"], "item_words": 6, "clause_words": ["was", "were", "has"], '
+           '"discussion_words": ["discussed", "explained"]}')
+    if not isinstance(raw, Mapping):
+        raise _fail(src, None, "lists", "must be an object", f"use {fix}")
+    words = {}
+    for key in ("separators", "clause_words", "discussion_words"):
+        value = raw.get(key)
+        if not isinstance(value, list) or not value or not all(isinstance(w, str) and w.strip() for w in value):
+            raise _fail(src, None, f"lists.{key}", "must be a non-empty list of strings", f"use {fix}")
+        words[key] = tuple(normalise_literal(w) for w in value)
+    item_words = raw.get("item_words")
+    if not isinstance(item_words, int) or isinstance(item_words, bool) or item_words < 1:
+        raise _fail(src, None, "lists.item_words", f"{item_words!r} is not a word count", f"use {fix}")
+    return ListScope(words["separators"], item_words, frozenset(words["clause_words"]), words["discussion_words"])
 
 
 def _parse_categories(src: str, raw: Any) -> dict[str, dict[str, str]]:
@@ -229,15 +265,18 @@ def load_rules(path: str | Path | Mapping[str, Any] | None = None,
     abbreviations: list[str] = []
     weak: set[str] = set()
     yields: dict[str, frozenset[str]] = {}
+    lists = ListScope()
     names = []
     for source in sources:
         src, data = _read(source)
         names.append(src)
         unknown = set(data) - {"description", "version", "categories", "rules", "sections", "sentence_abbreviations",
-                               "weak_categories", "yields_to"}
+                               "weak_categories", "yields_to", "lists"}
         if unknown:
             raise _fail(src, None, sorted(unknown)[0], "unknown top-level field",
-                        "use categories/rules/sections/sentence_abbreviations/weak_categories/yields_to")
+                        "use categories/rules/sections/sentence_abbreviations/weak_categories/yields_to/lists")
+        if "lists" in data:  # a later file's definition replaces an earlier one
+            lists = _parse_lists(src, data["lists"])
         categories.update(_parse_categories(src, data.get("categories", {})))
         if not categories:
             raise _fail(src, None, "categories", "no categories defined",
@@ -281,4 +320,4 @@ def load_rules(path: str | Path | Mapping[str, Any] | None = None,
                             f"use categories from {', '.join(sorted(categories))}")
             yields[cat] = yields.get(cat, frozenset()) | frozenset(over)
     return RuleSet(categories, tuple(by_key.values()), tuple(sections), tuple(dict.fromkeys(abbreviations)),
-                   tuple(names), frozenset(weak), yields)
+                   tuple(names), frozenset(weak), yields, lists)

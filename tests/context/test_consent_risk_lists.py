@@ -20,6 +20,30 @@ def test_items_of_a_consent_risk_list_are_hypothetical(clf, text, target):
 
 
 @pytest.mark.parametrize("text, target", [
+    ("Risk of anaesthesia, bleeding, infection, scarring, nerve damage and DVT were discussed.", "DVT"),
+    ("Risks of anaesthesia, bleeding, wound infection, nerve injury, stiffness, MI, DVT and PE were explained.", "PE"),
+    ("We discussed the risk of bleeding, infection, bile leak, bowel injury and retained stones.", "retained stones"),
+    ("She is aware of the risk of bleeding, infection, a poor cosmetic result, meatal stenosis and the need for revision.",
+     "meatal stenosis"),
+])
+def test_a_discussed_list_introduced_by_risk_of_is_hypothetical_to_its_end(clf, text, target):
+    assert temporality(clf, text, target) == "Hypothetical"
+
+
+@pytest.mark.parametrize("text, target", [
+    # a clause after the risk: the verb ends the list
+    ("Risk of bleeding was discussed given her duodenal ulcer, anaemia and CKD.", "CKD"),
+    ("Risk of falls discussed, she has type 2 diabetes, hypertension and CKD.", "CKD"),
+    # a problem list holding a risk, with no discussion of risks
+    ("Problems: at risk of pressure ulcers, frailty, dementia, type 2 diabetes and CKD stage 3.", "CKD stage 3"),
+    # a long item is no list item: beyond it the words are a statement
+    ("Risk of rebleeding discussed, Hb 98 after a large melaena last week from a duodenal ulcer.", "duodenal ulcer"),
+])
+def test_beyond_a_risk_list_conditions_stay_the_patients(clf, text, target):
+    assert temporality(clf, text, target) == "Recent"
+
+
+@pytest.mark.parametrize("text, target", [
     ("Left leg DVT confirmed on ultrasound; risks of anticoagulation explained.", "DVT"),
     ("Postoperative course complicated by pulmonary embolism.", "pulmonary embolism"),
 ])

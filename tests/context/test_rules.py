@@ -44,6 +44,7 @@ def test_extra_rules_extend_and_override(tmp_path):
     ({"pattern": "ago", "first_tokens": [], "direction": "FORWARD", "category": "HISTORICAL"}, "first_tokens"),
     ({"pattern": "ago", "first_tokens": "ago", "direction": "FORWARD", "category": "HISTORICAL"}, "first_tokens"),
     ({"literal": "x", "first_tokens": ["x"], "direction": "FORWARD", "category": "HISTORICAL"}, "first_tokens"),
+    ({"literal": "x", "direction": "FORWARD", "category": "HISTORICAL", "over_lists": "yes"}, "over_lists"),
 ])
 def test_bad_rule_names_file_index_field(tmp_path, rule, field):
     path = write(tmp_path, {"rules": [{"literal": "fine", "direction": "PSEUDO"}, rule]})
@@ -91,3 +92,25 @@ def test_a_later_file_overrides_a_shipped_literal(tmp_path):
     assert [r.direction for r in rules.rules if r.literal == "no"] == ["PSEUDO"]
     assert ContextClassifier(rules).classify("No cough.", [(3, 8)])[0].negation == "Affirmed"
     assert ContextClassifier().classify("No cough.", [(3, 8)])[0].negation == "Negated"
+
+
+@pytest.mark.parametrize("lists, field", [
+    ([","], "lists"),
+    ({"separators": [], "item_words": 6, "clause_words": ["was"], "discussion_words": ["discussed"]}, "lists.separators"),
+    ({"separators": [","], "item_words": 0, "clause_words": ["was"], "discussion_words": ["discussed"]}, "lists.item_words"),
+    ({"separators": [","], "item_words": 6, "clause_words": ["was"]}, "lists.discussion_words"),
+])
+def test_a_bad_list_definition_names_the_field(tmp_path, lists, field):
+    path = write(tmp_path, {"lists": lists})
+    with pytest.raises(ContextRuleError, match=rf"field '{field}'.*fix:"):
+        load_rules(extra=path)
+
+
+def test_a_later_file_replaces_the_list_definition(tmp_path):
+    text = "Risk of anaesthesia, bleeding, infection, pain and DVT were discussed."
+    span = [(text.index("DVT"), text.index("DVT") + 3)]
+    assert ContextClassifier().classify(text, span)[0].temporality == "Hypothetical"
+    # a trust that wants 'discussed' not to count: the list scope no longer reaches DVT
+    path = write(tmp_path, {"lists": {"separators": [",", "and"], "item_words": 6, "clause_words": ["was"],
+                                      "discussion_words": ["consented"]}})
+    assert ContextClassifier(load_rules(extra=path)).classify(text, span)[0].temporality == "Recent"
