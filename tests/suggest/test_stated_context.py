@@ -77,3 +77,43 @@ def test_a_chosen_alternative_that_states_the_side_gets_no_laterality_code():
     text = "Procedure: right salpingo-oophorectomy"
     out = suggestions_for([kept("salpingo-oophorectomy", text.index("salpingo"), bso)], text=text)
     assert [s.code for s in out] == ["Q231", "Z942"]
+
+
+PANCREATITIS = _rows("197456007", [("K851", "BILIARY"), ("K852", "ALCOHOL-INDUCED"), ("K853", "DRUG-INDUCED")], "K859")
+
+
+def _under_heading(text, words, rows, heading="diagnosis", rules=None):
+    """The suggestion for ``words`` stated under ``heading`` (as the context stage gives it)."""
+    mention = kept(words, text.index(words), rows)
+    return suggestions_for([mention], rules, headings=[heading], text=text)[0]
+
+
+def test_a_stated_aetiology_chooses_the_pancreatitis_code():
+    assert _code("Acute pancreatitis secondary to gallstones, for cholecystectomy", "Acute pancreatitis",
+                 PANCREATITIS).code == "K851"
+    s = _code("Impression: acute pancreatitis - alcohol-related; CIWA scoring", "acute pancreatitis", PANCREATITIS)
+    assert (s.code, s.chosen_because) == ("K852", "stated in the note: 'alcohol-related' (alcohol-induced)")
+    # denied, or in another clause: the default stays
+    assert _code("Acute pancreatitis, no gallstones on USS", "Acute pancreatitis", PANCREATITIS).code == "K859"
+    assert _code("Acute pancreatitis - idiopathic (no biliary cause)", "Acute pancreatitis", PANCREATITIS).code == "K859"
+    assert _code("Acute pancreatitis. Sister had gallstones.", "Acute pancreatitis", PANCREATITIS).code == "K859"
+    assert _code("Acute pancreatitis; drinks 2 units of alcohol a week", "Acute pancreatitis",
+                 PANCREATITIS).code == "K859"
+
+
+def test_a_probable_aetiology_counts_only_in_the_final_diagnosis():
+    text = "Diagnosis:\n1. Acute pancreatitis - probable gallstone aetiology (mild, modified Glasgow 2)\n"
+    s = _under_heading(text, "Acute pancreatitis", PANCREATITIS)
+    assert s.code == "K851"
+    assert s.chosen_because == ("stated in the note: 'probable gallstone' (biliary); "
+                                "uncertain final diagnosis coded as confirmed (standard)")
+    # the same words outside the final diagnosis (no heading, or a plan), or with the standard switched off
+    assert _code(text.replace("Diagnosis:\n", ""), "Acute pancreatitis", PANCREATITIS).code == "K859"
+    assert _under_heading("Plan: acute pancreatitis ?gallstones - USS", "acute pancreatitis", PANCREATITIS,
+                          heading="plan").code == "K859"
+    off = CodingRules.load(overrides={"uncertain_final_diagnosis": False})
+    assert _under_heading(text, "Acute pancreatitis", PANCREATITIS, rules=off).code == "K859"
+    # a hedge after the words counts as well; an unhedged aetiology needs no heading
+    assert _code("Acute pancreatitis, gallstones likely", "Acute pancreatitis", PANCREATITIS).code == "K859"
+    assert _under_heading("Diagnosis: acute pancreatitis, gallstones likely", "acute pancreatitis",
+                          PANCREATITIS).code == "K851"
