@@ -113,3 +113,27 @@ def test_a_built_pack_is_saved_by_the_c_pickler_without_reading_it_back(tiny_pac
 @pytest.mark.parametrize("items", [{"b", "a", "c"}, {3, "a", 1.5}, frozenset({("x", 1), ("a", 2)})])
 def test_in_order_is_a_total_order_for_mixed_items(items):
     assert canonical_pickle.in_order(items) == canonical_pickle.in_order(set(reversed(list(items))))
+
+
+def test_where_medcat_saves_otherwise_the_rewrite_after_the_save_gives_the_same_bytes(tiny_pack, tmp_path,
+                                                                                      monkeypatch):
+    """The fallback (MedCAT pickles with dill, the toolkit re-reads and rewrites) and the direct
+    canonical save must agree byte for byte, or a pack's hash would depend on the MedCAT version."""
+    from contextlib import contextmanager
+
+    from coding_toolkit.concepts import medcat_compat
+    from coding_toolkit.concepts.pack import load_pack
+
+    direct = load_pack(tiny_pack).save(tmp_path / "direct", note="same")  # a fresh load each: a save
+
+    @contextmanager
+    def not_applying(write):
+        yield False
+
+    monkeypatch.setattr(medcat_compat, "pickles_written_by", not_applying)  # adds to the model's history
+    rewritten = load_pack(tiny_pack).save(tmp_path / "rewritten", note="same")
+    files = sorted(p.relative_to(direct) for p in (direct / "medcat").rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(rewritten) for p in (rewritten / "medcat").rglob("*") if p.is_file())
+    differing = [str(f) for f in files if (direct / f).read_bytes() != (rewritten / f).read_bytes()]
+    assert differing == []
+    assert load_pack(rewritten).hash == load_pack(direct).hash
