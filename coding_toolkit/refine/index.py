@@ -178,6 +178,21 @@ class ConceptModelIndex:
         p = self.a["value_ptr"]
         return self.a["value_sources"][p[value]:p[value + 1]].tolist()
 
+    def sources_by_type(self, type_pos: int) -> dict[int, list[int]]:
+        """value -> the concepts with an attribute of this type and that value, in one vectorised
+        pass. Looking through ``with_value`` instead visits every concept using the value in any role:
+        on a full-size pack the ~2,000 drug products of one ingredient for each allergy mention."""
+        where = np.flatnonzero(self.a["attr_type"] == type_pos)
+        if not len(where):
+            return {}
+        sources = np.searchsorted(self.a["attr_ptr"], where, side="right") - 1
+        values = self.a["attr_value"][where]
+        order = np.argsort(values, kind="stable")
+        values, sources = values[order], sources[order]
+        cuts = np.flatnonzero(np.diff(values)) + 1
+        firsts = values[np.concatenate(([0], cuts))].tolist()
+        return {v: group.tolist() for v, group in zip(firsts, np.split(sources, cuts))}
+
     def is_defined(self, i: int) -> bool:
         return bool(self.a["defined"][i])
 

@@ -72,6 +72,7 @@ class Refiner:
         self._generated: dict[int, frozenset[int]] = {}
         self._lookup = index.compose_lookup(rules.depth, rules.cap, rules.value_cap)  # None: search
         self._codes: dict[int, bool] = {}
+        self._by_type: dict[int, dict[int, list[int]]] = {}  # attribute type -> value -> concepts
         self._positions: dict[str, int] = {}
         self._attribute: dict[str, bool] = {}
         self._words = word_pattern(rules.inside_words)
@@ -234,7 +235,7 @@ class Refiner:
                     or lab.temporality != "Historical" or lab.negation != "Affirmed" or lab.experiencer != "Patient"):
                 continue
             for level in _levels(self.index, p.pos):
-                found = {c for a in level for c in self.index.with_value(a) if self._is_history(c, a)}
+                found = {c for a in level for c in self._having(self.t_finding, a) if self._is_history(c, a)}
                 found = {c for c in found if self._coded(c)}
                 if len(found) == 1:
                     out.append(self._refined(None, found.pop(), [p]))
@@ -272,13 +273,20 @@ class Refiner:
             if not p.eligible or p.pos < 0 or p.refined_into or self._is_allergy(p.pos):
                 continue
             for level in _levels(ix, p.pos):
-                found = {c for a in level for c in ix.with_value(a)
-                         if (self.t_agent, a) in ix.attributes(c) and self._is_allergy(c) and self._coded(c)}
+                found = {c for a in level for c in self._having(self.t_agent, a)
+                         if self._is_allergy(c) and self._coded(c)}
                 if len(found) == 1:
                     out.append(self._refined(text, found.pop(), [p]))
                 if found:
                     break
         return out
+
+    def _having(self, type_pos: int, value: int) -> list[int]:
+        """Concepts with the attribute (type, value) (each type's table built on first use)."""
+        table = self._by_type.get(type_pos)
+        if table is None:
+            table = self._by_type[type_pos] = self.index.sources_by_type(type_pos)
+        return table.get(value, [])
 
     def _is_allergy(self, pos: int) -> bool:
         return bool(self.allergy_roots & self.index.ancestors(pos))

@@ -30,6 +30,22 @@ def test_parents_attributes_and_definition_status(index):
     assert {index.sctid(c) for c in index.children(index.pos("76581006"))} == {"65275009", "20824003", "25924004"}
 
 
+def test_sources_by_type_is_every_concept_with_that_attribute(index):
+    """The table the allergy and history refinements look values up in (issue 27) holds exactly the
+    concepts whose attributes say so, found by scanning every concept."""
+    n = len(index.ids)
+    for type_pos in range(len(index.types)):
+        expected: dict[int, list[int]] = {}
+        for c in range(n):
+            for t, v in index.attributes(c):
+                if t == type_pos:
+                    expected.setdefault(v, []).append(c)
+        assert index.sources_by_type(type_pos) == expected
+    assert index.sources_by_type(-1) == {}
+    agent = index.type_pos(246075003)
+    assert [index.sctid(c) for c in index.sources_by_type(agent)[index.pos("112283007")]] == ["447899008"]
+
+
 def test_only_inferred_relationships_count(index):
     assert _parents(index, "233604007") == ["64572001"]  # the stated is-a Sepsis row is left out
 
