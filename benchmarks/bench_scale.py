@@ -11,7 +11,7 @@
    check + unpickle), RSS after load, the plain MedCAT ``get_entities`` loop (the pack loaded with
    ``CAT.load_model_pack`` and nothing of the toolkit's), toolkit ``annotate`` end to end with 1 and
    2 workers on the MTSamples notes repeated to >= ``--min-mb`` MB (notes/s, MB/s), and PSS/USS/RSS
-   of the parent and each worker sampled during the runs (psutil);
+   of the parent and each worker sampled in shorter runs of their own (psutil; not while timing);
 3. ``--profile``: where the time of one worker goes (cProfile self time grouped into tokenising,
    NER candidates, linking, context, maps, writing/ledger, other).
 
@@ -155,7 +155,23 @@ def _notes(copies: int):
             yield Note(note_id=f"{row['note_id']}-{copy}", text=row["text"])
 
 
-def _toolkit_run(pipeline, copies: int, workers: int, out: Path) -> tuple[float, dict]:
+class NoSampler:
+    """Stands in for MemorySampler in the timed runs."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return None
+
+    def mb(self) -> dict:
+        return {}
+
+
+def _toolkit_run(pipeline, copies: int, workers: int, out: Path, *, sample: bool = False) -> tuple[float, dict]:
+    """Time an annotate run; with ``sample``, its memory instead. Timed runs are not sampled: reading
+    /proc/PID/smaps_rollup of a 9 GB process walks its page tables (tens of ms each), which at 4
+    samples a second took a large share of a core from the toolkit on the full-size pack."""
     from coding_toolkit.bulk import runner
     from coding_toolkit.io.sinks import open_sink
     from coding_toolkit.run_config import RunConfig
@@ -163,7 +179,7 @@ def _toolkit_run(pipeline, copies: int, workers: int, out: Path) -> tuple[float,
     for suffix in ("", ".ledger.sqlite", ".ledger.sqlite-wal", ".ledger.sqlite-shm"):
         Path(f"{out}{suffix}").unlink(missing_ok=True)
     sink = open_sink("jsonl", out, run={"pack_hash": pipeline.pack.hash})
-    with MemorySampler() as mem:
+    with (MemorySampler() if sample else NoSampler()) as mem:
         start = time.perf_counter()
         runner.run(_notes(copies), RunConfig(workers=workers), sink, pipeline=pipeline, ledger_path=f"{out}.ledger.sqlite")
         took = time.perf_counter() - start
@@ -242,8 +258,12 @@ def measure(pack: str, ner: str, min_mb: float, profile: bool, work: Path) -> di
     freeze_loaded_objects()  # as the annotate command does after loading
     for text in texts[:10]:
         pipeline.pack.annotate(text)
-    w1, mem1 = _toolkit_run(pipeline, copies, 1, work / "w1.jsonl")
-    w2, mem2 = _toolkit_run(pipeline, copies, 2, work / "w2.jsonl")
+    w1, _ = _toolkit_run(pipeline, copies, 1, work / "w1.jsonl")
+    w2, _ = _toolkit_run(pipeline, copies, 2, work / "w2.jsonl")
+    # memory in shorter runs of their own (the sampler costs time on a large process)
+    mem_copies = max(1, copies // 4)
+    _, mem1 = _toolkit_run(pipeline, mem_copies, 1, work / "m1.jsonl", sample=True)
+    _, mem2 = _toolkit_run(pipeline, mem_copies, 2, work / "m2.jsonl", sample=True)
     n = len(texts) * copies
     res["w1"] = {"notes_s": round(n / w1, 1), "mb_s": round(mb_once * copies / w1, 2), "memory_mb": mem1}
     res["w2"] = {"notes_s": round(n / w2, 1), "mb_s": round(mb_once * copies / w2, 2), "memory_mb": mem2}
