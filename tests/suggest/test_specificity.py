@@ -102,3 +102,24 @@ def test_a_code_in_not_superseding_does_not_replace_a_neighbour(tmp_path):
 def test_a_bad_neighbouring_range_names_the_field(tmp_path):
     with pytest.raises(ContextRuleError, match=r"specificity.neighbouring_categories\[0\].superseded_by\[0\]"):
         _rules_with(tmp_path, neighbouring_categories=[{"codes": [{"from": "J45"}], "superseded_by": [{"from": "J4"}]}])
+
+
+HYSTERECTOMY = [row("236886002", "Q079", system="OPCS-4")]
+TAH = [row("116140006", "Q074", system="OPCS-4")]
+VASECTOMY = [row("22523008", "N171", system="OPCS-4")]
+VARICOCELE_OP = [row("1111000", "N199", system="OPCS-4")]
+
+
+def test_unspecified_opcs_code_superseded_by_specific_code_of_the_same_category():
+    # an operation note names the operation in full, then "the hysterectomy" in the description: one operation
+    out = suggestions_for([kept("Total abdominal hysterectomy", 0, TAH), kept("hysterectomy", 400, HYSTERECTOMY)])
+    assert [s.code for s in out] == ["Q074"]
+    [superseded] = [a for a in out[0].alternatives if a.reason]
+    assert (superseded.code, superseded.reason) == ("Q079", "superseded by Q07.4")
+    assert [s.code for s in suggestions_for([kept("hysterectomy", 0, HYSTERECTOMY)])] == ["Q079"]
+
+
+def test_neighbouring_icd10_categories_do_not_reach_opcs_codes_of_the_same_letters():
+    # ICD-10 N19 gives way to N17; OPCS-4 N19 (varicocele) and N17 (vas deferens) are different operations
+    out = suggestions_for([kept("vasectomy", 0, VASECTOMY), kept("varicocele ligation", 40, VARICOCELE_OP)])
+    assert {s.code for s in out} == {"N171", "N199"}
