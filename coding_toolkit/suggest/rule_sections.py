@@ -122,6 +122,17 @@ class UncertainFinalDiagnosis(RuleSection):
 
 
 @dataclass(frozen=True)
+class ProceduresInHistory(RuleSection):
+    NAME = "procedures_in_history"
+    headings: frozenset[str]  # history sections: a procedure told there was done before this episode
+    reason: str
+
+    @classmethod
+    def read(cls, f: Fields, enabled: bool) -> ProceduresInHistory:
+        return cls(enabled, f.headings("headings"), f.text("reason", "historical"))
+
+
+@dataclass(frozen=True)
 class ExplainedSymptoms(RuleSection):
     NAME = "explained_symptoms"
     reason: str
@@ -224,4 +235,4 @@ class PrimaryFocus(RuleSection):
 # section name -> record; this order is the order of the switches in every result's provenance
 SECTIONS: dict[str, type[RuleSection]] = {cls.NAME: cls for cls in (
     NeverPrimary, AlternativesFromNote, Specificity, ServiceNames, PrimaryFromHeading, UncertainFinalDiagnosis,
-    ExplainedSymptoms, StatusCodes, OpcsLaterality, PrimaryFocus)}
+    ExplainedSymptoms, StatusCodes, OpcsLaterality, PrimaryFocus, ProceduresInHistory)}

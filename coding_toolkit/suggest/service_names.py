@@ -21,10 +21,11 @@ import re
 from collections.abc import Sequence
 from functools import lru_cache
 
-from coding_toolkit.records import AnnotatedMention, CodeSystem, FilterDecision
+from coding_toolkit.records import AnnotatedMention, FilterDecision
 from coding_toolkit.suggest.config import CodingRules
 from coding_toolkit.suggest.merge import evolve
 from coding_toolkit.suggest.note_text import line_bounds
+from coding_toolkit.suggest.procedure_history import is_procedure
 from coding_toolkit.suggest.rule_sections import ServiceNames
 
 
@@ -127,10 +128,6 @@ def filter_service_names(text: str, mentions: Sequence[AnnotatedMention], rules:
     lines: dict[int, bool] = {}  # line start -> whether the whole line is a heading line
     return tuple(evolve(am, decision=decision)
                  if is_service_name(text, am.mention.start, am.mention.end, rules)
-                 or on_heading_line(text, am.mention.start, am.mention.end, rules, lines, _is_procedure(am)) else am
+                 or on_heading_line(text, am.mention.start, am.mention.end, rules, lines, is_procedure(am)) else am
                  for am in mentions)
 
-
-def _is_procedure(am: AnnotatedMention) -> bool:
-    """A mention whose concept the map codes in OPCS-4 only (an operation)."""
-    return bool(am.codes) and all(row.system == CodeSystem.OPCS4 for row in am.codes)
