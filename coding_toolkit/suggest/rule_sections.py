@@ -69,6 +69,9 @@ class Specificity(RuleSection):
     not_superseding: frozenset[str]  # CDS codes that never replace an unspecified code of their category
     # (codes, the codes of neighbouring categories that supersede them): J45 asthma gives way to J46
     neighbours: tuple[tuple[CodeRanges, CodeRanges], ...] = ()
+    # the same for OPCS-4: a diagnostic endoscopy (M45 cystoscopy) gives way to the therapeutic operation on
+    # the same site done through the scope (M42-M44)
+    operations: tuple[tuple[CodeRanges, CodeRanges], ...] = ()
 
     @classmethod
     def read(cls, f: Fields, enabled: bool) -> Specificity:
@@ -76,7 +79,8 @@ class Specificity(RuleSection):
         if any(len(x) != 1 or not x.isdigit() for x in fourth):
             raise f.fail("unspecified_fourth", f"{list(fourth)} are not single digits", 'use ["9"]')
         return cls(enabled, fourth, frozenset(w.upper() for w in f.words("not_superseding")),
-                   f.range_pairs("neighbouring_categories", "codes", "superseded_by"))
+                   f.range_pairs("neighbouring_categories", "codes", "superseded_by"),
+                   f.range_pairs("diagnostic_endoscopy", "codes", "superseded_by"))
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,10 @@ Some categories are the unspecified form of a neighbouring one: ICD-10 excludes 
 (J46) from asthma (J45), and N19 (kidney failure), I64 (stroke), F03 (dementia), E14.9 (diabetes), D64.9
 (anaemia) and J18 (pneumonia) say "unspecified" where the neighbouring categories name the kind. A coder
 codes only the named kind, so ``neighbouring_categories`` (pairs of code ranges: ``codes`` and the
-``superseded_by`` codes replacing them) supersedes the same way, with the same reason.
+``superseded_by`` codes replacing them) supersedes the same way, with the same reason. OPCS-4 has its own
+pairs, ``diagnostic_endoscopy``: a diagnostic endoscopic examination done in the same session as a
+therapeutic endoscopic operation on the same site is not coded apart (the cystoscopy M45.9 of a
+transurethral resection of a bladder tumour M42.1, the colonoscopy H22.9 of a snare polypectomy H20.1).
 """
 from __future__ import annotations
 
@@ -45,9 +48,10 @@ def supersede_unspecified(suggestions: list[CodeSuggestion], rules: CodingRules)
     section = rules.section(Specificity)
     parsed = {id(s): _parts(s) for s in suggestions}
     categories = [(s.system, p[0]) for s in suggestions if (p := parsed[id(s)]) is not None]
-    # neighbouring categories are ICD-10 ones (OPCS-4 N17 and N19 are operations on the vas and varicocele)
-    families = [(s, by) for s in suggestions if parsed[id(s)] is not None and s.system != CodeSystem.OPCS4
-                for codes, by in section.neighbours if in_code_ranges(s.code, codes)]
+    # each classification its own pairs (ICD-10 N19 gives way to N17; OPCS-4 N17 and N19 are other operations)
+    families = [(s, by) for s in suggestions if parsed[id(s)] is not None
+                for codes, by in (section.operations if s.system == CodeSystem.OPCS4 else section.neighbours)
+                if in_code_ranges(s.code, codes)]
     if len(set(categories)) == len(categories) and not families:
         return suggestions  # no category given twice, no code a neighbouring category replaces: nothing to do
     specific: dict[tuple[str, str], list[CodeSuggestion]] = {}
