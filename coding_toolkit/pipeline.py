@@ -7,6 +7,8 @@ in this order:
     pack.annotate                  text -> [Mention]       (a concepts.model.ConceptModel: concepts.pack.Pack)
     refine.link_inside_names       "fractured left neck of femur": a name around a laterality/modifier word
     mapping.engine.MapEngine       sctid -> [MapRow] per mention (default marked)
+    note_layout                    line breaks an export flattened into commas restored (same offsets) for the
+                                   stages below that read headings and lines; linking reads the text as written
     context.ContextStage           mentions + their rows -> [(ContextLabels, FilterDecision)], each one's heading
     suggest.review_mentions        service names, uncertain final diagnosis, explained symptoms
     refine.Refiner.run             the most specific concept the note supports (concept model in the pack)
@@ -24,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from coding_toolkit import __version__
 from coding_toolkit.concepts.model import ConceptModel
+from coding_toolkit.note_layout import restore_line_breaks
 from coding_toolkit.records import AnnotatedMention, CodeSuggestion, Note, NoteResult
 from coding_toolkit.run_config import DEFAULT_MAX_NOTE_CHARS, RunConfig
 from coding_toolkit.suggest import CodingRules, review_mentions, suggestions_for
@@ -199,13 +202,15 @@ class Pipeline:
             mentions = self.refiner.link_inside_names(text, mentions, self.pack.annotate)
         rows = self.engine.lookup_many([m.sctid for m in mentions]) if mentions else {}
         codes = [tuple(rows[str(m.sctid).strip()]) for m in mentions]
-        decisions, headings = self.context.run_with_headings(text, mentions, codes)
-        annotated = review_mentions(text, tuple(
+        # headings, sections and lines are read from the layout as written, flattened line breaks restored
+        laid_out = restore_line_breaks(text)
+        decisions, headings = self.context.run_with_headings(laid_out, mentions, codes)
+        annotated = review_mentions(laid_out, tuple(
             AnnotatedMention(mention=m, labels=labels, decision=decision, codes=c)
             for m, c, (labels, decision) in zip(mentions, codes, decisions)), headings, self.rules)
         if self.refiner is not None:
-            annotated, headings = self.refiner.run(text, annotated, headings)
-        suggestions = suggestions_for(annotated, self.rules, headings, text)
+            annotated, headings = self.refiner.run(laid_out, annotated, headings)
+        suggestions = suggestions_for(annotated, self.rules, headings, laid_out)
         result = NoteResult(
             note_id=note.note_id, episode_id=note.episode_id, mentions=annotated,
             suggestions=self._imported_titles(suggestions), provenance=self.provenance,

@@ -10,6 +10,8 @@ one suggestion per code    ``merge.py``                       map defaults of ke
 service names              ``service_names.py``               "Stroke Unit", "DISCHARGE SUMMARY - Stroke
                                                               Medicine" -> filtered, ``service name``
 uncertain final diagnosis  ``uncertain_final.py``             "Diagnosis: probable gastritis" -> coded
+procedures in the history  ``procedure_history.py``           "HPI: he had a cystoscopy, which showed"
+                                                              -> filtered, ``historical``
 explained symptoms         ``explained_symptoms.py``          R07.4 beside I21.9 -> ``explained by I21.9``
 status codes               ``status_codes.py``                "MI 2016" -> I25.2, apixaban -> Z92.1, Z88.0
 OPCS laterality            ``laterality.py``                  "L total hip replacement" -> W39.1 + Z94.3
@@ -40,6 +42,7 @@ from coding_toolkit.suggest.main_heading import mark_stated_under_heading
 from coding_toolkit.suggest.merge import merge_mentions, merge_suggestions
 from coding_toolkit.suggest.note_alternatives import resolve_alternatives
 from coding_toolkit.suggest.primary_focus import mark_focus
+from coding_toolkit.suggest.procedure_history import procedures_in_history
 from coding_toolkit.suggest.ranking import primary_and_others, rank, rank_key
 from coding_toolkit.suggest.service_names import filter_service_names
 from coding_toolkit.suggest.specificity import supersede_unspecified
@@ -67,12 +70,13 @@ def review_mentions(text: str, mentions: Sequence[AnnotatedMention], headings: S
                     rules: CodingRules | None = None, knowledge: ConceptKnowledge | None = None
                     ) -> tuple[AnnotatedMention, ...]:
     """One note's context-filtered mentions with the coding rules' decisions: service names filtered, a
-    current-smoking code inside "former smoker" filtered, an uncertain final diagnosis kept, symptoms a kept
-    diagnosis explains filtered (each with its reason)."""
+    current-smoking code inside "former smoker" filtered, an uncertain final diagnosis kept, a procedure told
+    in the history filtered as historical, symptoms a kept diagnosis explains filtered (each with its reason)."""
     rules = rules or CodingRules.load()
     out = filter_service_names(text, mentions, rules)
     out = ex_smoker_mentions(text, out, rules)
     out = code_uncertain_final(out, headings, rules)
+    out = procedures_in_history(out, headings, rules)
     return filter_explained_symptoms(out, rules, knowledge)
 
 

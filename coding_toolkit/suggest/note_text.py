@@ -19,6 +19,17 @@ def line_bounds(text: str, pos: int) -> tuple[int, int]:
     return start, len(text) if end < 0 else end
 
 
+_SENTENCE_END = re.compile(r"[.!?][\"')\]]*\s+")
+
+
+def sentence_bounds(text: str, pos: int) -> tuple[int, int]:
+    """(start, end) of the sentence holding ``pos`` within its line: a line may be a whole paragraph."""
+    start, end = line_bounds(text, pos)
+    before = [m.end() for m in _SENTENCE_END.finditer(text, start, pos)]
+    after = _SENTENCE_END.search(text, pos, end)
+    return (before[-1] if before else start), (after.start() if after else end)
+
+
 def label_of_line(text: str, start: int, end: int) -> tuple[str, int] | None:
     """(heading lower case with single spaces, position after its colon) when the line opens with a label."""
     match = _LABEL.match(text, start, end)

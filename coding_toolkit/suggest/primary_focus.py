@@ -4,8 +4,9 @@ Without a code stated under a main-diagnosis heading (``main_heading.py``), the 
 investigated ranks first, found in this order (the first that applies wins):
 
 1. an admission-reason code (``admission_reasons``: Z51.1 chemotherapy, Z51.0 radiotherapy ...);
-2. the indication of the main procedure: a diagnosis on the line of the note's first kept procedure
-   ("Colonoscopy for iron deficiency anaemia") or under an indication heading ("Pre-op diagnosis:");
+2. the indication of the main procedure: a diagnosis in the sentence (on the line) of the note's first
+   kept procedure ("Colonoscopy for iron deficiency anaemia") or under an indication heading ("Pre-op
+   diagnosis:"); not another sentence of the procedure's paragraph ("Phenergan resolved his nausea");
 3. the presenting problem: a diagnosis under a presenting-complaint heading;
 4. a current problem: when some diagnoses are named only in the past history (chronic conditions kept
    from it), those the note also speaks of as current.
@@ -28,7 +29,7 @@ from coding_toolkit.records import AnnotatedMention, CodeSuggestion, CodeSystem
 from coding_toolkit.suggest.config import CodingRules, in_code_ranges
 from coding_toolkit.suggest.merge import evolve
 from coding_toolkit.suggest.never_primary import never_primary_reason
-from coding_toolkit.suggest.note_text import line_bounds
+from coding_toolkit.suggest.note_text import line_bounds, sentence_bounds
 from coding_toolkit.suggest.rule_sections import PrimaryFocus
 
 ADMISSION_REASON, INDICATION, PRESENTING = "admission reason", "indication for", "presenting problem"
@@ -110,12 +111,13 @@ def _tiers(candidates: list[CodeSuggestion], suggestions: list[CodeSuggestion], 
                              if in_code_ranges(s.code, section.admission_reasons)]
     procedure = next((s for s in suggestions if s.system == CodeSystem.OPCS4 and s.evidence
                       and never_primary_reason(s, rules) is None), None)
-    on_line = line_bounds(text, mentions[procedure.evidence[0]].mention.start) \
+    # the procedure's sentence ("Colonoscopy for iron deficiency anaemia"), not the rest of its paragraph
+    on_line = sentence_bounds(text, mentions[procedure.evidence[0]].mention.start) \
         if procedure is not None and text is not None else None
     indicated = []
     for s in candidates:
         i = next((i for i in s.evidence if heading(i) in indication
-                  or (on_line is not None and line_bounds(text or "", mentions[i].mention.start) == on_line)), None)
+                  or (on_line is not None and sentence_bounds(text or "", mentions[i].mention.start) == on_line)), None)
         if i is not None:
             indicated.append((s, i))
     shown = (to_display(procedure.code, "OPCS-4") or procedure.code) if procedure is not None else "the procedure"

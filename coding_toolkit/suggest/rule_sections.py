@@ -69,6 +69,9 @@ class Specificity(RuleSection):
     not_superseding: frozenset[str]  # CDS codes that never replace an unspecified code of their category
     # (codes, the codes of neighbouring categories that supersede them): J45 asthma gives way to J46
     neighbours: tuple[tuple[CodeRanges, CodeRanges], ...] = ()
+    # the same for OPCS-4: a diagnostic endoscopy (M45 cystoscopy) gives way to the therapeutic operation on
+    # the same site done through the scope (M42-M44)
+    operations: tuple[tuple[CodeRanges, CodeRanges], ...] = ()
 
     @classmethod
     def read(cls, f: Fields, enabled: bool) -> Specificity:
@@ -76,7 +79,8 @@ class Specificity(RuleSection):
         if any(len(x) != 1 or not x.isdigit() for x in fourth):
             raise f.fail("unspecified_fourth", f"{list(fourth)} are not single digits", 'use ["9"]')
         return cls(enabled, fourth, frozenset(w.upper() for w in f.words("not_superseding")),
-                   f.range_pairs("neighbouring_categories", "codes", "superseded_by"))
+                   f.range_pairs("neighbouring_categories", "codes", "superseded_by"),
+                   f.range_pairs("diagnostic_endoscopy", "codes", "superseded_by"))
 
 
 @dataclass(frozen=True)
@@ -119,6 +123,17 @@ class UncertainFinalDiagnosis(RuleSection):
     @classmethod
     def read(cls, f: Fields, enabled: bool) -> UncertainFinalDiagnosis:
         return cls(enabled, f.text("reason", "uncertain final diagnosis coded as confirmed (standard)"))
+
+
+@dataclass(frozen=True)
+class ProceduresInHistory(RuleSection):
+    NAME = "procedures_in_history"
+    headings: frozenset[str]  # history sections: a procedure told there was done before this episode
+    reason: str
+
+    @classmethod
+    def read(cls, f: Fields, enabled: bool) -> ProceduresInHistory:
+        return cls(enabled, f.headings("headings"), f.text("reason", "historical"))
 
 
 @dataclass(frozen=True)
@@ -224,4 +239,4 @@ class PrimaryFocus(RuleSection):
 # section name -> record; this order is the order of the switches in every result's provenance
 SECTIONS: dict[str, type[RuleSection]] = {cls.NAME: cls for cls in (
     NeverPrimary, AlternativesFromNote, Specificity, ServiceNames, PrimaryFromHeading, UncertainFinalDiagnosis,
-    ExplainedSymptoms, StatusCodes, OpcsLaterality, PrimaryFocus)}
+    ExplainedSymptoms, StatusCodes, OpcsLaterality, PrimaryFocus, ProceduresInHistory)}

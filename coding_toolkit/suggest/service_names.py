@@ -25,6 +25,7 @@ from coding_toolkit.records import AnnotatedMention, FilterDecision
 from coding_toolkit.suggest.config import CodingRules
 from coding_toolkit.suggest.merge import evolve
 from coding_toolkit.suggest.note_text import line_bounds
+from coding_toolkit.suggest.procedure_history import is_procedure
 from coding_toolkit.suggest.rule_sections import ServiceNames
 
 
@@ -101,15 +102,18 @@ def _followed_by_specialty(text: str, end: int, line_end: int, rules: CodingRule
 
 
 def on_heading_line(text: str, start: int, end: int, rules: CodingRules,
-                    lines: dict[int, bool] | None = None) -> bool:
+                    lines: dict[int, bool] | None = None, procedure: bool = False) -> bool:
     """A mention on a title or document line, or directly followed by a specialty word on a short line without
-    a colon after it, names a service (``service_names.heading_line``). ``lines`` caches each line's verdict."""
+    a colon after it, names a service (``service_names.heading_line``). A ``procedure`` on a title or document
+    line names the operation the document is about ("CIRCUMCISION - OLDER PERSON, OPERATIVE NOTE:",
+    "Colonoscopy report"), not a service. ``lines`` caches each line's verdict."""
     line_start, line_end = line_bounds(text, start)
     heading = lines.get(line_start) if lines is not None else None
-    if heading is None:
+    if heading is None and not procedure:
         heading = _heading_line(text, line_start, line_end, rules)
         if lines is not None:
             lines[line_start] = heading
+    heading = heading and not procedure
     # a specialty word follows after a space, written with a capital ("Stroke Medicine"): test that first
     return heading or (text[end:end + 1] in (" ", "\t") and text[end + 1:end + 2].isupper()
                        and line_end - line_start <= rules.section(ServiceNames).line_max_length
@@ -124,5 +128,6 @@ def filter_service_names(text: str, mentions: Sequence[AnnotatedMention], rules:
     lines: dict[int, bool] = {}  # line start -> whether the whole line is a heading line
     return tuple(evolve(am, decision=decision)
                  if is_service_name(text, am.mention.start, am.mention.end, rules)
-                 or on_heading_line(text, am.mention.start, am.mention.end, rules, lines) else am
+                 or on_heading_line(text, am.mention.start, am.mention.end, rules, lines, is_procedure(am)) else am
                  for am in mentions)
+

@@ -1,7 +1,8 @@
 """Specificity within a category: an unspecified code gives way to a more specific one of the same note.
 
 When the same note (or episode) gives an unspecified ICD-10 code (4th character ``.9``, or a
-3-character code padded with ``X``) and a more specific code of the same 3-character category, the
+3-character code padded with ``X``) or OPCS-4 code (``.9``: "hysterectomy" Q07.9 beside "total
+abdominal hysterectomy" Q07.4) and a more specific code of the same 3-character category, the
 specific code stays and the unspecified one leaves the defaults: it is kept as an alternative of
 the specific code with reason ``superseded by E11.3`` (type 2 diabetes E11.9 + diabetic
 retinopathy E11.3† -> E11.3†). Two specific codes of one category (E11.3 and E11.5) both stay. A code listed
@@ -11,7 +12,10 @@ Some categories are the unspecified form of a neighbouring one: ICD-10 excludes 
 (J46) from asthma (J45), and N19 (kidney failure), I64 (stroke), F03 (dementia), E14.9 (diabetes), D64.9
 (anaemia) and J18 (pneumonia) say "unspecified" where the neighbouring categories name the kind. A coder
 codes only the named kind, so ``neighbouring_categories`` (pairs of code ranges: ``codes`` and the
-``superseded_by`` codes replacing them) supersedes the same way, with the same reason.
+``superseded_by`` codes replacing them) supersedes the same way, with the same reason. OPCS-4 has its own
+pairs, ``diagnostic_endoscopy``: a diagnostic endoscopic examination done in the same session as a
+therapeutic endoscopic operation on the same site is not coded apart (the cystoscopy M45.9 of a
+transurethral resection of a bladder tumour M42.1, the colonoscopy H22.9 of a snare polypectomy H20.1).
 """
 from __future__ import annotations
 
@@ -29,14 +33,25 @@ def _is_unspecified(parts: tuple[str, str, str, str], rules: CodingRules) -> boo
     return fourth == "" or (fourth in rules.section(Specificity).unspecified_fourth and fifth == "")
 
 
+def _parts(s: CodeSuggestion) -> tuple[str, str, str, str] | None:
+    """ICD-10 parts of the code; an OPCS-4 code as category and 4th character (``.9`` is unspecified in
+    OPCS-4 too: "hysterectomy" Q07.9 beside "total abdominal hysterectomy" Q07.4 is the same operation)."""
+    if s.system != CodeSystem.OPCS4:
+        return icd_parts(s.code)
+    code = s.code.replace(".", "")
+    return (code[:3], code[3:4], "", "") if len(code) >= 3 else None
+
+
 def supersede_unspecified(suggestions: list[CodeSuggestion], rules: CodingRules) -> list[CodeSuggestion]:
     if not rules.on("specificity"):
         return suggestions
     section = rules.section(Specificity)
-    parsed = {id(s): icd_parts(s.code) if s.system != CodeSystem.OPCS4 else None for s in suggestions}
+    parsed = {id(s): _parts(s) for s in suggestions}
     categories = [(s.system, p[0]) for s in suggestions if (p := parsed[id(s)]) is not None]
+    # each classification its own pairs (ICD-10 N19 gives way to N17; OPCS-4 N17 and N19 are other operations)
     families = [(s, by) for s in suggestions if parsed[id(s)] is not None
-                for codes, by in section.neighbours if in_code_ranges(s.code, codes)]
+                for codes, by in (section.operations if s.system == CodeSystem.OPCS4 else section.neighbours)
+                if in_code_ranges(s.code, codes)]
     if len(set(categories)) == len(categories) and not families:
         return suggestions  # no category given twice, no code a neighbouring category replaces: nothing to do
     specific: dict[tuple[str, str], list[CodeSuggestion]] = {}
@@ -73,6 +88,6 @@ def supersede_unspecified(suggestions: list[CodeSuggestion], rules: CodingRules)
 
 
 def _superseded_by(old: CodeSuggestion, winner: CodeSuggestion) -> Alternative:
-    shown = winner.display or to_display(winner.code, "ICD-10") or winner.code
+    shown = winner.display or to_display(winner.code, winner.system) or winner.code
     return Alternative(code=old.code, display=old.display, title=old.title, advice=old.advice,
                        sctid=old.sctids[0] if old.sctids else "", reason=f"superseded by {shown.rstrip('†*')}")

@@ -13,10 +13,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from coding_toolkit.records import AnnotatedMention, CodeSystem, FilterDecision
+from coding_toolkit.records import AnnotatedMention, FilterDecision
 from coding_toolkit.suggest.config import CodingRules
 from coding_toolkit.suggest.main_heading import main_heading
 from coding_toolkit.suggest.merge import evolve
+from coding_toolkit.suggest.procedure_history import is_procedure
 from coding_toolkit.suggest.rule_sections import UncertainFinalDiagnosis
 
 
@@ -37,6 +38,6 @@ def code_uncertain_final(mentions: Sequence[AnnotatedMention], headings: Sequenc
     for i, am in enumerate(mentions):
         heading = headings[i] if i < len(headings) else None
         stated = heading is not None and main_heading(heading, rules) is not None
-        procedure = bool(am.codes) and all(row.system == CodeSystem.OPCS4 for row in am.codes)
-        out.append(evolve(am, decision=kept) if stated and not procedure and filtered_only_as(am, "Uncertain") else am)
+        out.append(evolve(am, decision=kept) if stated and not is_procedure(am) and filtered_only_as(am, "Uncertain")
+                   else am)
     return tuple(out)

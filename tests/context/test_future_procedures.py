@@ -38,3 +38,17 @@ def test_the_reason_for_a_planned_procedure_is_the_patients_condition(clf, text,
 ])
 def test_cues_ending_in_for_keep_their_scope(clf, text, target):
     assert temporality(clf, text, target) == "Hypothetical"
+
+
+@pytest.mark.parametrize("text, target, expected", [
+    ("Options such as surgery or surveillance were discussed.", "surgery", "Hypothetical"),
+    ("She is agreeable to a colonoscopy next month.", "colonoscopy", "Hypothetical"),
+    ("He wishes to proceed with hernia repair.", "hernia repair", "Hypothetical"),
+    ("We will bring her back for a further resection of the bladder tumour.", "resection", "Hypothetical"),
+    ("The possibility of a repeat biopsy was raised.", "biopsy", "Uncertain"),
+    # done, not offered: the operation and the condition it treated stay as they are
+    ("We proceeded with hernia repair under general anaesthetic.", "hernia repair", "Recent"),
+    ("He is agreeable, and his hernia was repaired.", "hernia", "Recent"),
+])
+def test_options_offered_and_procedures_agreed_to_are_not_done(clf, text, target, expected):
+    assert temporality(clf, text, target) == expected

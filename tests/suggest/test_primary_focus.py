@@ -82,3 +82,15 @@ def test_a_background_code_stated_as_the_indication_is_the_focus():
     mentions = [kept("colonoscopy", 11, COLONOSCOPY), kept("GORD", 27, gord), kept("Asthma", 42, asthma),
                 kept("Asthma", 50, asthma)]
     assert _icd(mentions, [None] * 4, text)[0] == ("K219", "indication for H22.9")
+
+
+def test_the_indication_is_in_the_procedure_s_sentence_not_its_paragraph():
+    # a paragraph written as one line: the anaemia of the next sentence is not what the colonoscopy was for
+    text = "Colonoscopy for rectal bleeding was done. Iron deficiency anaemia was treated. Cellulitis noted."
+    mentions = [kept("Colonoscopy", 0, COLONOSCOPY), kept("Iron deficiency anaemia", 42, ANAEMIA),
+                kept("Cellulitis", 79, CELLULITIS), kept("Cellulitis", 79, CELLULITIS)]
+    assert all(why is None for _, why in _icd(mentions, [None] * 4, text))
+    text = "Colonoscopy for iron deficiency anaemia was done. Cellulitis noted. Cellulitis again."
+    mentions = [kept("Colonoscopy", 0, COLONOSCOPY), kept("iron deficiency anaemia", 16, ANAEMIA),
+                kept("Cellulitis", 50, CELLULITIS), kept("Cellulitis", 68, CELLULITIS)]
+    assert _icd(mentions, [None] * 4, text)[0] == ("D509", "indication for H22.9")

@@ -3,7 +3,7 @@ import pytest
 
 from coding_toolkit.suggest import CodingRules, filter_service_names, suggestions_for
 
-from .helpers import HF, STROKE, T2DM, kept
+from .helpers import HF, STROKE, T2DM, kept, row
 
 RULES = CodingRules.load()
 
@@ -85,3 +85,17 @@ def test_a_note_flattened_onto_one_line_has_no_heading_lines():
     text = ("DISCHARGE SUMMARY,  HISTORY:,  82-year-old with dysphagia on and off for two years, admitted via the "
             "emergency department, seen by the speech therapist.")
     assert _decide(text, "dysphagia", STROKE).status == "kept"
+
+
+CIRCUMCISION = [row("112912000", "N303", system="OPCS-4")]
+
+
+@pytest.mark.parametrize("text,surface", [
+    ("CIRCUMCISION - OLDER PERSON\nOPERATIVE NOTE:\nThe foreskin was excised.", "CIRCUMCISION"),  # the title
+    ("Circumcision operation note\nThe foreskin was excised.", "Circumcision"),  # a document line
+])
+def test_an_operation_on_a_title_or_document_line_is_the_operation_done(text, surface):
+    assert _decide(text, surface, CIRCUMCISION).status == "kept"
+    # the same line still names a service for a diagnosis, and "... Unit" for an operation
+    assert _decide(text.replace(surface, "Stroke"), "Stroke", STROKE).reason == "service name"
+    assert _decide("Circumcision Clinic\nSeen today.", "Circumcision", CIRCUMCISION).reason == "service name"

@@ -102,3 +102,46 @@ def test_a_code_in_not_superseding_does_not_replace_a_neighbour(tmp_path):
 def test_a_bad_neighbouring_range_names_the_field(tmp_path):
     with pytest.raises(ContextRuleError, match=r"specificity.neighbouring_categories\[0\].superseded_by\[0\]"):
         _rules_with(tmp_path, neighbouring_categories=[{"codes": [{"from": "J45"}], "superseded_by": [{"from": "J4"}]}])
+
+
+HYSTERECTOMY = [row("236886002", "Q079", system="OPCS-4")]
+TAH = [row("116140006", "Q074", system="OPCS-4")]
+VASECTOMY = [row("22523008", "N171", system="OPCS-4")]
+VARICOCELE_OP = [row("1111000", "N199", system="OPCS-4")]
+
+
+def test_unspecified_opcs_code_superseded_by_specific_code_of_the_same_category():
+    # an operation note names the operation in full, then "the hysterectomy" in the description: one operation
+    out = suggestions_for([kept("Total abdominal hysterectomy", 0, TAH), kept("hysterectomy", 400, HYSTERECTOMY)])
+    assert [s.code for s in out] == ["Q074"]
+    [superseded] = [a for a in out[0].alternatives if a.reason]
+    assert (superseded.code, superseded.reason) == ("Q079", "superseded by Q07.4")
+    assert [s.code for s in suggestions_for([kept("hysterectomy", 0, HYSTERECTOMY)])] == ["Q079"]
+
+
+def test_neighbouring_icd10_categories_do_not_reach_opcs_codes_of_the_same_letters():
+    # ICD-10 N19 gives way to N17; OPCS-4 N19 (varicocele) and N17 (vas deferens) are different operations
+    out = suggestions_for([kept("vasectomy", 0, VASECTOMY), kept("varicocele ligation", 40, VARICOCELE_OP)])
+    assert {s.code for s in out} == {"N171", "N199"}
+
+
+CYSTOSCOPY = [row("386745004", "M459", system="OPCS-4")]
+TURP = [row("90199006", "M653", system="OPCS-4")]
+TURBT = [row("176106009", "M421", system="OPCS-4")]
+URETEROSCOPY = [row("446407004", "M271", system="OPCS-4")]
+
+
+def test_the_cystoscopy_of_a_transurethral_resection_of_a_bladder_tumour_is_not_coded_apart():
+    out = suggestions_for([kept("Cystoscopy", 0, CYSTOSCOPY), kept("transurethral resection", 20, TURBT)])
+    assert [s.code for s in out] == ["M421"]
+    [superseded] = [a for a in out[0].alternatives if a.reason]
+    assert (superseded.code, superseded.reason) == ("M459", "superseded by M42.1")
+    # a cystoscopy alone, or beside an operation on another site (ureter; prostate, as examples N029 codes
+    # it), stays; the switch off keeps both
+    assert [s.code for s in suggestions_for([kept("Cystoscopy", 0, CYSTOSCOPY)])] == ["M459"]
+    for other in (URETEROSCOPY, TURP):
+        out = suggestions_for([kept("Cystoscopy", 0, CYSTOSCOPY), kept("operation", 20, other)])
+        assert {s.code for s in out} == {"M459", other[0].target}
+    off = CodingRules.load(overrides={"specificity": False})
+    out = suggestions_for([kept("Cystoscopy", 0, CYSTOSCOPY), kept("TURBT", 20, TURBT)], off)
+    assert {s.code for s in out} == {"M459", "M421"}
