@@ -115,7 +115,7 @@ def _annotate_partitions(cfg: _WorkerConfig):
                                       episode_id=episode_id, source=source,
                                       problem=problem if isinstance(problem, str) else None,
                                       # the reader's category for it (malformed line, missing note_id ...)
-                                      **({"problem_kind": kind} if isinstance(kind, str) and kind else {})))
+                                      problem_kind=kind if isinstance(kind, str) and kind else Note.problem_kind))
             if rows:
                 yield frame(rows)
             for batch in batched(notes, cfg.run.batch_notes, cfg.run.batch_chars):
