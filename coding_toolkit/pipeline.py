@@ -35,6 +35,7 @@ from coding_toolkit.suggest.merge import evolve
 if TYPE_CHECKING:
     from coding_toolkit.context.policy import Policy
     from coding_toolkit.context.rules import RuleSet
+    from coding_toolkit.evaluation.profile import CodingProfile
 
 log = logging.getLogger(__name__)
 
@@ -67,22 +68,29 @@ def coding_rules_of(policy: Any) -> CodingRules:
 
 @dataclass(frozen=True)
 class RunRules:
-    """The rules a run applies, loaded and frozen: the filter policy, the coding rules it switches and
-    the context rules (None: the built-in ones). Loaded once from a ``RunConfig``'s files, where a bad
-    file is reported; Spark ships this object to its executors, so no rule file has to travel."""
+    """The rules a run applies, loaded and frozen: the filter policy, the coding rules it switches, the
+    context rules (None: the built-in ones) and the trust's coding profile (None: none). Loaded once
+    from a ``RunConfig``'s files, where a bad file is reported; Spark ships this object to its
+    executors, so no rule or profile file has to travel."""
 
     policy: Policy
     coding: CodingRules
     context: RuleSet | None = None
+    profile: CodingProfile | None = None
 
     @classmethod
-    def load(cls, config: RunConfig) -> RunRules:
+    def load(cls, config: RunConfig, *, pack_hash: str | None = None) -> RunRules:
+        """``pack_hash``: the pack the run uses (a profile learnt with another pack is loaded with a warning)."""
         from coding_toolkit.context.policy import Policy
         from coding_toolkit.context.rules import load_rules
 
         policy = Policy.load(config.policy_path)
+        profile = None
+        if config.profile_path:
+            from coding_toolkit.evaluation.profile import load_profile
+            profile = load_profile(config.profile_path, pack_hash=pack_hash)
         return cls(policy=policy, coding=coding_rules_of(policy),
-                   context=load_rules(config.rules_path) if config.rules_path else None)
+                   context=load_rules(config.rules_path) if config.rules_path else None, profile=profile)
 
 
 @dataclass
@@ -127,17 +135,15 @@ class Pipeline:
         pack = load_linker(config.linker, path)
         # each note's new SCTIDs are looked up as met (no preload: start-up, issue 27)
         engine = MapEngine(f"sqlite:///{(Path(pack.path) / MAPS_FILE).resolve()}")
-        rules = rules or RunRules.load(config)
+        rules = rules or RunRules.load(config, pack_hash=pack.hash)
         stage = ContextStage(classifier=ContextClassifier(rules.context), policy=rules.policy)
         stage.task_table.check_tasks(pack.meta_tasks, where=f"pack {pack.path}")
         loaded = RunConfig(pack=str(pack.path), policy_path=config.policy_path, rules_path=config.rules_path,
                            max_note_chars=config.max_note_chars, linker=config.linker,
                            profile_path=config.profile_path)
         pipeline = cls(pack=pack, engine=engine, context=stage, max_note_chars=config.max_note_chars, config=loaded,
-                       coding_rules=rules.coding, refiner=refiner_for(pack, engine, stage.policy))
-        if config.profile_path:
-            from coding_toolkit.evaluation.profile import load_profile
-            pipeline.profile = load_profile(config.profile_path, pack_hash=pack.hash)
+                       coding_rules=rules.coding, refiner=refiner_for(pack, engine, stage.policy),
+                       profile=rules.profile)
         return pipeline
 
     @classmethod

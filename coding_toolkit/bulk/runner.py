@@ -54,9 +54,15 @@ def _rejected(note: Note, reason: str, category: str, *, retry: bool = False) ->
 FAILED_RUN_SHARE = 0.5
 PROCESSING_FAILED = "processing failed"
 
-# one wording wherever a note id repeats (local runner, Spark partitions)
+# one wording and category wherever a note id repeats (local runner, Spark partitions)
 DUPLICATE_ID_REASON = ("duplicate note_id: an earlier note with this id was already annotated; "
                        "give each note a unique id")
+DUPLICATE_ID_CATEGORY = "duplicate note_id"
+
+
+def reject_breakdown(categories: dict[str, int]) -> str:
+    """'2 malformed line, 1 empty': a run's rejects by category, most first (both engines' summary lines)."""
+    return ", ".join(f"{n} {c}" for c, n in sorted(categories.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
 @dataclass
@@ -376,7 +382,7 @@ class _Run:
                 self.bar.update(1)
                 continue
             if earlier or note.note_id in self.in_flight_ids or note.note_id in batch_ids:
-                pre.append(_rejected(note, DUPLICATE_ID_REASON, "duplicate note_id"))
+                pre.append(_rejected(note, DUPLICATE_ID_REASON, DUPLICATE_ID_CATEGORY))
                 continue
             batch_ids.add(note.note_id)
             todo.append(note)

@@ -56,9 +56,6 @@ def annotate(notes, pack, out, fmt, db, text_column, id_column, episode_column, 
         pack = str(resolve_pack_path(pack))
     if engine == "spark":
         ctx = click.get_current_context()
-        if profile_path:
-            raise click.UsageError("--profile is not supported with --engine spark yet; fix: annotate with "
-                                   "--engine local to apply a coding profile")
         ignored = [f"--{name.replace('_', '-')}" for name in ("fmt", "workers", "resume", "overwrite", "batch_size")
                    if ctx.get_parameter_source(name) is not click.core.ParameterSource.DEFAULT]
         if ignored:
@@ -77,12 +74,14 @@ def annotate(notes, pack, out, fmt, db, text_column, id_column, episode_column, 
         episode_column = episode_column_of(notes, episode_column, source_db)
 
         config = RunConfig(pack=pack, policy_path=policy_path, rules_path=rules_path, max_note_chars=max_note_chars,
-                           text_column=text_column, id_column=id_column, episode_column=episode_column, linker=linker)
+                           text_column=text_column, id_column=id_column, episode_column=episode_column, linker=linker,
+                           profile_path=profile_path and str(Path(profile_path).resolve()))
         click.echo(annotate_with_spark(notes, config=config, out=out, master=spark_master, db=db))
         return
     if resume and overwrite:
         raise click.UsageError("--resume continues an output and --overwrite replaces it: give one of them")
     from coding_toolkit.api import annotate as annotate_notes
+    from coding_toolkit.bulk.runner import reject_breakdown
 
     config = RunConfig(pack=pack, policy_path=policy_path, rules_path=rules_path, max_note_chars=max_note_chars,
                        text_column=text_column, id_column=id_column, episode_column=episode_column,
@@ -96,7 +95,8 @@ def annotate(notes, pack, out, fmt, db, text_column, id_column, episode_column, 
     where = ", ".join(x for x in (out, db) if x)
     click.echo(f"annotated {summary.written} notes -> {where}"
                + (f"; skipped {summary.skipped_done} already written" if summary.skipped_done else "")
-               + (f"; rejected {summary.rejected} (see {summary.rejects_file})" if summary.rejected else ""))
+               + (f"; rejected {summary.rejected} ({reject_breakdown(summary.reasons)}; see {summary.rejects_file})"
+                  if summary.rejected else ""))
     if summary.illustrative:
         click.echo("note: codes come from the ILLUSTRATIVE starter map, not the NHS map; not for clinical use",
                    err=True)

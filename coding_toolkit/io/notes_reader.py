@@ -197,6 +197,9 @@ def _as_text(value) -> str:
     return value if isinstance(value, str) else str(value)
 
 
+MISSING_ID_CATEGORY = "missing note_id"  # the reject category of a note without an id (both engines)
+
+
 def clean_id(value) -> str:
     """A note or episode id as every reader takes it: text, stripped; "" when missing."""
     return _as_text(value).strip()
@@ -222,7 +225,7 @@ def _note(name: str, row: int, text, note_id, episode_id, *, decoded: bool = Fal
         return Note(note_id=note_id, text=text, episode_id=episode, source=f"{name}:{row}",
                     problem=(f"{name}:{row}: field '{id_field}' is {'null' if was_null else 'empty'}, so "
                              "the note cannot be traced back to its record; fix: give every note an id"),
-                    problem_kind="missing note_id")
+                    problem_kind=MISSING_ID_CATEGORY)
     problem = None
     if decoded and _REPLACEMENT in text:
         log.warning("%s:%d: bytes that are not UTF-8 were replaced with U+FFFD", name, row)

@@ -55,7 +55,8 @@ def spark_frame(spark, tiny_pack, notes_rows):
 def _mention_json(row) -> dict:
     d = row.asDict()
     d["meta"], d["codes"] = json.loads(d["meta"]), json.loads(d["codes"])
-    return {k: v for k, v in d.items() if k not in ("note_id", "episode_id", "mention_index")}
+    return {k: v for k, v in d.items() if k not in ("note_id", "episode_id", "mention_index")
+            and not (k in ("qualifiers", "parts") and v is None)}  # optional keys of the JSONL contract
 
 
 def _suggestion_json(row) -> dict:
@@ -99,10 +100,11 @@ def test_rejects_empty_duplicate_and_missing_id(spark_frame):
 
     _, _, rejects = split_results(spark_frame)
     rows = rejects.collect()
-    reasons = {(r.note_id, r.reason) for r in rows}
-    assert ("empty", "empty note text") in reasons
-    assert ("n01", DUPLICATE_REASON) in reasons
-    assert any(r.note_id is None and r.reason.startswith("missing note id") for r in rows)
+    reasons = {(r.note_id, r.category, r.reason) for r in rows}
+    assert ("empty", "empty", "empty note text") in reasons
+    assert ("n01", "duplicate note_id", DUPLICATE_REASON) in reasons
+    assert any(r.note_id is None and r.category == "missing note_id" and r.reason.startswith("missing note id")
+               for r in rows)
     assert len(rows) == 3
     # the first n01 (fixture text) won, not the later duplicate
     first = spark_frame.filter("note_id = 'n01' AND status = 'ok'").collect()
@@ -146,6 +148,7 @@ def test_parquet_rerun_does_not_duplicate(spark, tiny_pack, notes_rows, tmp_path
     first = run(notes_rows)
     assert first["notes"] == len({r["note_id"] for r in notes_rows if r["note_id"]}) - 1  # "empty" rejected
     assert first["mentions"] > 0 and first["rejects"] == 3
+    assert first.reject_categories == {"empty": 1, "duplicate note_id": 1, "missing note_id": 1}
     assert run(notes_rows) == first
     for name in ("notes", "mentions", "suggestions", "rejects"):
         assert table(name).count() == first[name], name

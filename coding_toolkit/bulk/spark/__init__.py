@@ -39,8 +39,8 @@ from coding_toolkit.bulk.spark.schema import (
     SUGGESTION_FIELDS,
     TABLES,
 )
-from coding_toolkit.bulk.spark.writers import write_parquet, write_sql
+from coding_toolkit.bulk.spark.writers import TableCounts, write_parquet, write_sql
 
 __all__ = ["annotate_dataframe", "annotate_notes_frame", "split_results", "write_parquet", "write_sql",
            "annotate_with_spark", "NOTE_SCHEMA", "MENTION_FIELDS", "SUGGESTION_FIELDS", "DEFAULT_BUCKETS",
-           "DUPLICATE_REASON", "TABLES"]
+           "DUPLICATE_REASON", "TABLES", "TableCounts"]

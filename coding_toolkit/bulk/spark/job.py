@@ -8,6 +8,7 @@ from pathlib import Path
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
+from coding_toolkit.bulk.runner import reject_breakdown
 from coding_toolkit.bulk.spark.frames import annotate_notes_frame
 from coding_toolkit.bulk.spark.schema import DEFAULT_BUCKETS
 from coding_toolkit.bulk.spark.session import _URI, _session
@@ -26,14 +27,16 @@ def _stage_local_notes(notes, staging: Path, text_column, id_column, episode_col
     from coding_toolkit.io.notes_reader import read_notes
 
     schema = pa.schema([("note_id", pa.string()), ("text", pa.string()), ("episode_id", pa.string()),
-                        ("source", pa.string()), ("problem", pa.string()), ("order", pa.int64())])
+                        ("source", pa.string()), ("problem", pa.string()), ("problem_kind", pa.string()),
+                        ("order", pa.int64())])
     staging.mkdir(parents=True, exist_ok=True)
     path = staging / "notes.parquet"
     chunk: list = []
     order = 0
     with pq.ParquetWriter(path, schema) as writer:
         for note in read_notes(notes, text_column=text_column, id_column=id_column, episode_column=episode_column):
-            chunk.append((note.note_id, note.text, note.episode_id, note.source, note.problem, order))
+            chunk.append((note.note_id, note.text, note.episode_id, note.source, note.problem,
+                          note.problem_kind if note.problem else None, order))
             order += 1
             if len(chunk) >= 5_000:
                 writer.write_table(pa.Table.from_pylist([dict(zip(schema.names, c)) for c in chunk], schema))
@@ -70,11 +73,11 @@ def _read_remote_notes(spark: SparkSession, notes: str, text_column, id_column, 
 def annotate_with_spark(notes, *, pack=None, out, text_column: str = "text", id_column: str = "note_id",
                         episode_column: str | None = None, master: str | None = None,
                         max_note_chars: int = DEFAULT_MAX_NOTE_CHARS, policy_path=None, rules_path=None,
-                        buckets: int = DEFAULT_BUCKETS, ship_pack: bool = True, db: str | None = None,
+                        profile_path=None, buckets: int = DEFAULT_BUCKETS, ship_pack: bool = True, db: str | None = None,
                         run_id: str | None = None, config: RunConfig | None = None) -> str:
     """``coding-toolkit annotate NOTES --engine spark --out DIR``: Parquet tables under ``out``.
 
-    ``config`` (the CLI's) gives the pack, columns, policy, rules and note limit in place of those
+    ``config`` (the CLI's) gives the pack, columns, policy, rules, profile and note limit in place of those
     keyword arguments.
     A local NOTES file is read with the toolkit's own reader (same note ids as ``--engine local``)
     and staged as Parquet under ``out/_staging``; a URI (dbfs:/, s3a://, ...) is read by Spark.
@@ -83,7 +86,7 @@ def annotate_with_spark(notes, *, pack=None, out, text_column: str = "text", id_
     if config is not None:
         pack, text_column, id_column = config.pack, config.text_column, config.id_column
         episode_column, max_note_chars = config.episode_column, config.max_note_chars
-        policy_path, rules_path = config.policy_path, config.rules_path
+        policy_path, rules_path, profile_path = config.policy_path, config.rules_path, config.profile_path
     if not out:
         raise InputError("--engine spark writes Parquet tables: give --out DIR")
     remote = bool(_URI.match(str(notes))) and not str(notes).startswith("file:")
@@ -106,9 +109,10 @@ def annotate_with_spark(notes, *, pack=None, out, text_column: str = "text", id_
             df = spark.read.parquet(str(_stage_local_notes(notes, staging, text_column, id_column,
                                                            episode_column)))
             cols = dict(text_column="text", id_column="note_id", episode_column="episode_id",
-                        source_column="source", order_column="order", problem_column="problem")
+                        source_column="source", order_column="order", problem_column="problem",
+                        problem_kind_column="problem_kind")
         frame = annotate_notes_frame(df, pack, max_note_chars=max_note_chars, policy_path=policy_path,
-                                     rules_path=rules_path, ship_pack=ship_pack,
+                                     rules_path=rules_path, profile_path=profile_path, ship_pack=ship_pack,
                                      linker=config.linker if config is not None else DEFAULT_LINKER, **cols)
         counts = write_parquet(frame, out_dir, buckets=buckets)
         if db:
@@ -132,8 +136,8 @@ def annotate_with_spark(notes, *, pack=None, out, text_column: str = "text", id_
         from coding_toolkit.dburl import safe_url
 
         summary += f"; tables in {safe_url(db)} (run {run_id})"  # never the password
-    if counts["rejects"]:
-        summary += f"; rejected {counts['rejects']} (see {out_dir}/rejects)"
+    if counts["rejects"]:  # counted by category as the local engine's summary line counts them
+        summary += f"; rejected {counts['rejects']} ({reject_breakdown(counts.reject_categories)}; see {out_dir}/rejects)"
     if first is not None and first["warning"]:  # e.g. the illustrative starter map
         summary += f"; {first['warning']}"
     return summary

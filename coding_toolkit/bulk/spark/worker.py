@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 
 from pyspark import SparkFiles
 
-from coding_toolkit.bulk.spark.schema import DUPLICATE_REASON, NOTE_SCHEMA
+from coding_toolkit.bulk.spark.schema import DUPLICATE_CATEGORY, DUPLICATE_REASON, NOTE_SCHEMA
 from coding_toolkit.errors import PackError
 from coding_toolkit.pipeline import RunRules
 from coding_toolkit.run_config import RunConfig
@@ -66,25 +66,26 @@ def _worker_pipeline(cfg: _WorkerConfig):
     return pipeline
 
 
-def _note_row(note_id, episode_id, source, status, reason, text_hash="", result=None) -> dict:
+def _note_row(note_id, episode_id, source, status, category=None, reason=None, text_hash="", result=None) -> dict:
     """One NOTE_SCHEMA row; ``result`` (a NoteResult) serialised exactly as the JSONL sink writes a line."""
     from coding_toolkit.io.serialize import dumps_result
 
     return {"note_id": note_id, "episode_id": episode_id, "source": source, "status": status,
-            "reason": reason, "text_hash": text_hash,
+            "category": category, "reason": reason, "text_hash": text_hash,
             "n_mentions": len(result.mentions) if result else 0,
             "n_suggestions": len(result.suggestions) if result else 0,
             "result": dumps_result(result).decode("utf-8") if result is not None else None}
 
 
 def _annotate_partitions(cfg: _WorkerConfig):
-    """The mapInPandas function: input columns note_id, text, episode_id, source (sorted by input order)."""
+    """The mapInPandas function: input columns note_id, text, episode_id, source, problem, problem_kind
+    (sorted by input order)."""
 
     def run(frames):
         import pandas as pd
 
         from coding_toolkit.bulk.runner import Rejected, batched, process_batch
-        from coding_toolkit.io.notes_reader import clean_id
+        from coding_toolkit.io.notes_reader import MISSING_ID_CATEGORY, clean_id
         from coding_toolkit.records import Note
 
         columns = [c.split()[0] for c in NOTE_SCHEMA.split(", ")]
@@ -96,21 +97,25 @@ def _annotate_partitions(cfg: _WorkerConfig):
 
         for pdf in frames:
             rows, notes = [], []
-            for note_id, text, episode_id, source, problem in zip(
-                    pdf["note_id"], pdf["text"], pdf["episode_id"], pdf["source"], pdf["problem"]):
+            for note_id, text, episode_id, source, problem, kind in zip(
+                    pdf["note_id"], pdf["text"], pdf["episode_id"], pdf["source"], pdf["problem"],
+                    pdf["problem_kind"]):
                 note_id = clean_id(note_id)  # the local reader's rule for ids and episodes
                 episode_id = clean_id(episode_id) or None
                 source = source if isinstance(source, str) else ""
                 if not note_id:
-                    rows.append(_note_row(None, episode_id, source, "rejected",
+                    rows.append(_note_row(None, episode_id, source, "rejected", MISSING_ID_CATEGORY,
                                           "missing note id; fix: fill the id column for every note"))
                 elif note_id in seen:
-                    rows.append(_note_row(note_id, episode_id, source, "rejected", DUPLICATE_REASON))
+                    rows.append(_note_row(note_id, episode_id, source, "rejected", DUPLICATE_CATEGORY,
+                                          DUPLICATE_REASON))
                 else:
                     seen.add(note_id)
                     notes.append(Note(note_id=note_id, text=text if isinstance(text, str) else "",
                                       episode_id=episode_id, source=source,
-                                      problem=problem if isinstance(problem, str) else None))
+                                      problem=problem if isinstance(problem, str) else None,
+                                      # the reader's category for it (malformed line, missing note_id ...)
+                                      problem_kind=kind if isinstance(kind, str) and kind else Note.problem_kind))
             if rows:
                 yield frame(rows)
             for batch in batched(notes, cfg.run.batch_notes, cfg.run.batch_chars):
@@ -118,10 +123,11 @@ def _annotate_partitions(cfg: _WorkerConfig):
                 out = []
                 for note, res in zip(batch, process_batch(pipeline, batch)):  # batched once, here
                     if isinstance(res, Rejected):
-                        out.append(_note_row(res.note_id, note.episode_id, res.source, "rejected", res.reason))
+                        out.append(_note_row(res.note_id, note.episode_id, res.source, "rejected", res.category,
+                                             res.reason))
                     else:
-                        out.append(_note_row(res.note_id, res.episode_id, note.source, "ok", None,
-                                             res.text_hash, res))
+                        out.append(_note_row(res.note_id, res.episode_id, note.source, "ok",
+                                             text_hash=res.text_hash, result=res))
                 yield frame(out)
 
     return run

@@ -16,13 +16,22 @@ def _bucket(buckets: int):
     return F.pmod(F.xxhash64(F.coalesce("note_id", F.lit(""))), F.lit(buckets)).cast("int")
 
 
-def write_parquet(notes_frame: DataFrame, out: str, *, buckets: int = DEFAULT_BUCKETS) -> dict[str, int]:
+class TableCounts(dict):
+    """Rows written per table (``notes``, ``mentions``, ``suggestions``, ``rejects``), and
+    ``reject_categories``: the rejects per category, as the local engine counts them (``RunSummary.reasons``)."""
+
+    def __init__(self, counts: dict[str, int], reject_categories: dict[str, int]):
+        super().__init__(counts)
+        self.reject_categories = reject_categories
+
+
+def write_parquet(notes_frame: DataFrame, out: str, *, buckets: int = DEFAULT_BUCKETS) -> TableCounts:
     """Write notes/, mentions/, suggestions/ and rejects/ under ``out``, partitioned by ``bucket``.
 
     Re-runnable: each bucket holding any of this run's notes is replaced in every table (Spark's
     dynamic partition overwrite, plus removal of a touched bucket a table no longer has rows
     for), so re-running the same notes never duplicates rows; other buckets are left alone.
-    Returns the row count per table.
+    Returns the row count per table (a dict) with the rejects per category.
     """
     spark = notes_frame.sparkSession
     spark.conf.set("spark.sql.sources.partitionOverwriteMode", "dynamic")
@@ -30,20 +39,29 @@ def write_parquet(notes_frame: DataFrame, out: str, *, buckets: int = DEFAULT_BU
     notes = notes_frame.filter(F.col("status") == "ok").select(
         "note_id", "episode_id", "text_hash", "n_mentions", "n_suggestions", "result")
     frames = dict(zip(TABLES, (notes, mentions, suggestions, rejects)))
-    # rows per bucket and table in one pass over the persisted frame (cheaper than counting 4 outputs)
+    # rows per bucket, table and reject category in one pass over the persisted frame (cheaper than
+    # counting 4 outputs); ``category`` is null for annotated notes
     ok, rejected = F.col("status") == "ok", F.col("status") == "rejected"
-    per_bucket = notes_frame.groupBy(_bucket(buckets).alias("bucket")).agg(
+    tally = notes_frame.groupBy(_bucket(buckets).alias("bucket"), "category").agg(
         F.count(F.when(ok, 1)).alias("notes"),
         F.sum(F.when(ok, F.col("n_mentions")).otherwise(0)).alias("mentions"),
         F.sum(F.when(ok, F.col("n_suggestions")).otherwise(0)).alias("suggestions"),
         F.count(F.when(rejected, 1)).alias("rejects")).collect()
+    per_bucket: dict[int, dict[str, int]] = {}
+    categories: dict[str, int] = {}
+    for r in tally:
+        rows = per_bucket.setdefault(r["bucket"], dict.fromkeys(TABLES, 0))
+        for name in TABLES:
+            rows[name] += int(r[name] or 0)
+        if r["rejects"]:
+            categories[r["category"]] = categories.get(r["category"], 0) + int(r["rejects"])
     counts = {}
     for name, df in frames.items():
         table = f"{out.rstrip('/')}/{name}"
         df.withColumn("bucket", _bucket(buckets)).write.mode("overwrite").partitionBy("bucket").parquet(table)
-        counts[name] = int(sum(r[name] for r in per_bucket))
-        _drop_buckets(spark, table, [r["bucket"] for r in per_bucket if not r[name]])
-    return counts
+        counts[name] = sum(rows[name] for rows in per_bucket.values())
+        _drop_buckets(spark, table, [b for b, rows in per_bucket.items() if not rows[name]])
+    return TableCounts(counts, categories)
 
 
 def _drop_buckets(spark: SparkSession, table: str, buckets) -> None:

@@ -91,6 +91,10 @@ def make_tables(metadata: MetaData, prefix: str = "") -> dict[str, Table]:
         Column("status", String(16)),
         Column("reason", Text),
         Column("codes", JSON),
+        # refinement's optional parts of a mention (null when unset, as the JSONL line leaves them out):
+        # words inside the linked name, and the mention indexes a refined mention was made from
+        Column("qualifiers", JSON),
+        Column("parts", JSON),
         ForeignKeyConstraint(["run_id", "note_id"], [notes.c.run_id, notes.c.note_id]),
         Index(f"ix_{p}mentions_note_id", "note_id"),
         Index(f"ix_{p}mentions_sctid", "sctid"),
@@ -288,6 +292,8 @@ class SqlSink(SinkBase):
                         "status": am.decision.status,
                         "reason": am.decision.reason,
                         "codes": [dict(c.__dict__) for c in am.codes],
+                        "qualifiers": list(m.qualifiers) if m.qualifiers else None,
+                        "parts": list(am.parts) if am.parts else None,
                     }
                 )
             for j, s in enumerate(r.suggestions):
