@@ -1,7 +1,9 @@
 """Short code titles for the ILLUSTRATIVE map's targets, written for this project (not the WHO / NHS
 classification titles, which are licensed to the user: a trust imports its TRUD title files with
 ``coding-toolkit maps import ... --icd10-titles ... --opcs-titles ...``). Written out by
-``make_illustrative_map.py`` in the TRUD file layouts, so the same title reader imports them."""
+``make_illustrative_map.py`` in the TRUD file layouts, so the same title reader imports them. Every map
+target needs a title here (the script refuses one without), and a title names the whole code, not one
+condition or procedure under it."""
 
 ICD10 = {
     "A04.7": "Enterocolitis due to Clostridioides difficile", "A09.9": "Gastroenteritis and colitis of unspecified origin",
