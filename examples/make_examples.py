@@ -90,7 +90,7 @@ Diagnosis: Acute appendicitis.
 Procedure: Laparoscopic appendicectomy (inflamed appendix, no perforation).
 Past medical history: asthma.
 Plan: oral antibiotics not required; return to work in 2 weeks. If symptoms of wound infection develop, see GP.""",
-     ["K358", "J459"], ["H013", "Y752"],
+     ["K358", "J459"], ["H012", "Y752"],
      [("periumbilical pain", "443503005"), ("Acute appendicitis", "85189001"), ("Laparoscopic appendicectomy", "6025007"),
       ("asthma", "195967001")],
      [("nausea", "422587007", "explained")]),
@@ -210,7 +210,7 @@ Procedure: Open inguinal hernia repair with mesh under general anaesthetic.
 Past medical history: hypertension, GORD.
 Previous left inguinal hernia repair in 2016.
 Plan: no heavy lifting for 4 weeks.""",
-     ["K409", "I10X", "K219"], ["T201", "Z942"],
+     ["K409", "I10X", "K219"], ["T202", "Z942"],
      [("Right inguinal hernia", "236021006"), ("inguinal hernia repair#1", "44558001"), ("hypertension", "38341003"),
       ("GORD", "235595009")],
      [("inguinal hernia repair#2", "44558001", "historical")]),

@@ -32,11 +32,12 @@ def rank_key(s: CodeSuggestion) -> tuple:
 
     Symptom codes (R00-R99) after definitive diagnoses; then more supporting kept mentions; then
     the higher best confidence (to two decimals, so noise does not reorder); then the earlier
-    first mention (discharge summaries state the diagnosis before the background); then system
-    and code, so the order is deterministic.
+    first mention (discharge summaries state the diagnosis before the background). Codes still tied
+    (one mention's several codes) keep the order they arrive in, which is the map's own: groups in
+    order, main code before its approach or subsidiary code (``merge_mentions``), as a coder
+    sequences them; every sort that uses this key is stable, so the order stays deterministic.
     """
-    return (is_symptom_code(s), -len(s.evidence), -round(s.confidence, 2),
-            min(s.evidence, default=0), str(s.system), s.code)
+    return (is_symptom_code(s), -len(s.evidence), -round(s.confidence, 2), min(s.evidence, default=0))
 
 
 _PARTNER_KIND = {"dagger": "asterisk", "asterisk": "dagger"}

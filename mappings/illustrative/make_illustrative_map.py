@@ -210,27 +210,33 @@ ICD10_TITLE_HEADER = ("CODE", "ALT_CODE", "USAGE", "USAGE_UK", "DESCRIPTION", "M
                       "QUALIFIERS", "GENDER_MASK", "MIN_AGE", "MAX_AGE", "TREE_DESCRIPTION")
 
 
+def title_key(code: str) -> str:
+    """CDS form -> the code as the title files write it (I219 -> I21.9, I10X -> I10, E143D -> E14.3)."""
+    base = code[:-1] if code[-1] in "DA" and len(code) == 5 else code
+    base = base[:3] if base.endswith("X") else base
+    return f"{base[:3]}.{base[3:]}" if len(base) > 3 else base
+
+
 def write_titles(map_rows, release: Path) -> int:
-    """Title files for every classifiable target of the map (a missing title is an error here)."""
+    """Title files for every classifiable target of the map (a target without a reviewed title is an error)."""
+    from illustrative_titles import CATEGORY_WORDING
     from illustrative_titles import ICD10 as ICD_TITLES
     from illustrative_titles import OPCS4 as OPCS_TITLES
 
-    def key(code: str) -> str:
-        base = code[:-1] if code[-1] in "DA" and len(code) == 5 else code
-        base = base[:3] if base.endswith("X") else base
-        return f"{base[:3]}.{base[3:]}" if len(base) > 3 else base
-
-    wanted = {(r[4], key(r[10])) for r in map_rows if not r[10].startswith("#")}
-    # a code without a hand-written title takes the GPS term of the shortest concept whose default it is
-    gps = read_gps()
-    for r in sorted(map_rows, key=lambda r: len(gps[r[5]][1])):
-        titles = ICD_TITLES if r[4] == ICD10 else OPCS_TITLES
-        if not r[10].startswith("#") and r[12] == r[6] == "1" and not r[9].startswith("IF "):
-            titles.setdefault(key(r[10]), gps[r[5]][1])
+    wanted = {(r[4], title_key(r[10])) for r in map_rows if not r[10].startswith("#")}
+    # every title is written and reviewed in illustrative_titles.py: a concept's term is not a code's title
+    # (the GPS term of one concept mapped to Z85.4 named the ovary; the code is every genital organ)
     missing = sorted(c for refset, c in wanted
                      if c not in (ICD_TITLES if refset == ICD10 else OPCS_TITLES))
     if missing:
-        raise SystemExit(f"no illustrative title for {missing}; add them to illustrative_titles.py")
+        raise SystemExit(f"no reviewed title for {', '.join(missing)}: add each to illustrative_titles.py, in "
+                         "the project's own words, naming the whole code (not one condition or procedure under "
+                         "it), then rerun this script")
+    narrow = sorted(f"{c} '{ICD_TITLES[c]}' (say '{CATEGORY_WORDING[c[:3]]}')" for refset, c in wanted
+                    if refset == ICD10 and c[:3] in CATEGORY_WORDING
+                    and CATEGORY_WORDING[c[:3]] not in ICD_TITLES[c].lower())
+    if narrow:
+        raise SystemExit(f"titles narrower than their category in illustrative_titles.py: {'; '.join(narrow)}")
     icd = sorted(c for refset, c in wanted if refset == ICD10)
     opcs = sorted(c for refset, c in wanted if refset == OPCS411)
     folder = release / TITLES_DIR

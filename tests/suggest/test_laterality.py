@@ -12,7 +12,7 @@ PHACO = [row("84149000", "C712", system="OPCS-4")]
 HEMI = [row("179351002", "W461", system="OPCS-4")]
 APPENDIX = [row("80146002", "H019", system="OPCS-4")]
 HERNIA = [row("396232000", "K409")]
-HERNIA_REPAIR = [row("44558001", "T201", system="OPCS-4")]
+HERNIA_REPAIR = [row("44558001", "T202", system="OPCS-4")]
 
 
 def _opcs(text, surface, codes, rules=None, extra=(), headings=None):
@@ -47,7 +47,7 @@ def test_the_side_of_the_diagnosis_treated_when_the_procedure_line_has_none():
     start = text.index("inguinal hernia repair")
     mentions = [diagnosis, kept("inguinal hernia repair", start, HERNIA_REPAIR)]
     out = suggestions_for(mentions, headings=["diagnosis", "procedure"], text=text)
-    assert [s.code for s in out if s.system == "OPCS-4"] == ["T201", "Z942"]
+    assert [s.code for s in out if s.system == "OPCS-4"] == ["T202", "Z942"]
 
 
 
