@@ -14,6 +14,15 @@ de-identified and flattened records put whole notes on one line. A mention that 
 whether or not its rule sets a task: ``under`` gives the heading a mention is stated under
 (``Discharge diagnosis:``; ``phrase`` the whole heading as written), ``section_of`` the section that
 sets its labels.
+
+A heading made of headings joined by "/" (``PAST MEDICAL HISTORY/SURGERIES/HOSPITALIZATIONS:``,
+``Impression/Plan:``, ``Past medical/surgical history:``) that is not itself listed takes the meaning of
+its parts (``compound_sets``) when every part is a known heading: a task's value stands when every part
+gives it, a part that sets nothing counting as "this episode" (so ``PMH/PSH`` is history, ``HPI/PMH`` sets
+nothing); with a part that is no known heading (``PLAN/FOLLOW-UP``) it sets nothing. One exception: ``Plan`` joined to a
+current heading (``Impression/Plan``, ``Diagnosis/Plan``) is still a plan, because a plan section's value
+suppresses only procedures (policy ``section_procedures_only``): the diagnoses stated stay coded, the
+procedures are to be done.
 """
 from __future__ import annotations
 
@@ -52,6 +61,36 @@ _WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)\.$")
 
 
 _NO_SETS: Mapping[str, str] = {}
+# values a compound heading keeps when joined to a part read as this episode ("Impression/Plan": a plan,
+# whose section value filters only procedures, so the impression's diagnoses stay coded)
+_WITH_CURRENT = frozenset({("temporality", "Hypothetical")})
+
+
+def compound_sets(name: str, known: Mapping[str, Mapping[str, str]]) -> Mapping[str, str] | None:
+    """What the heading ``name`` (lower case) sets: its own rule, else its "/"-joined parts' (module
+    doc); None when it is not known and not made only of known headings. A part missing its last word ("past
+    medical" of "past medical/surgical history") is read with the final part's last word."""
+    if name in known:
+        return known[name]
+    if "/" not in name:
+        return None
+    parts = [" ".join(p.split()) for p in name.split("/")]
+    shared = parts[-1].rsplit(" ", 1)[-1] if " " in parts[-1] else ""
+    found = []
+    for part in parts:
+        if part in known:
+            found.append(known[part])
+        elif shared and f"{part} {shared}" in known:
+            found.append(known[f"{part} {shared}"])
+        else:  # a part we do not know ("PLAN/FOLLOW-UP"): the whole is not read from its parts
+            return None
+    out: dict[str, str] = {}
+    for task in sorted({t for sets in found for t in sets}):
+        values = {sets.get(task) for sets in found}
+        given = next(v for v in values if v is not None)
+        if len(values) == 1 or (len(values) == 2 and None in values and (task, given) in _WITH_CURRENT):
+            out[task] = given
+    return out
 
 
 @dataclass(frozen=True)
@@ -126,6 +165,7 @@ class Segmenter:
             rf"(?={first})(?<![\w/&+,-])(?<![&/+,-]\s)(?<!\sAND\s)(" + (_phrase_trie(upper) or "(?!)")
             + r")[ \t]*:(?!\d)")
         self._abbreviations = frozenset(abbreviations)
+        self._compound: dict[str, Mapping[str, str]] = {}
 
     def split(self, text: str) -> Segments:
         cuts = {0}
@@ -174,10 +214,19 @@ class Segmenter:
             if "\n" not in text[end_heading:content]:  # an inline label: content on the heading's line
                 line = _CAPITALISED_LINE.search(text, content, end)
                 end = line.start() if line else end
-            sections.append(Section(end_heading, end, name, self._sets.get(name) or _NO_SETS, start,
+            sections.append(Section(end_heading, end, name, self._sets_of(name), start,
                                     phrases.get(start, name)))
         cuts.discard(len(text))
         return Segments(sorted(cuts), sections, [s.start for s in sections], len(text))
+
+    def _sets_of(self, name: str) -> Mapping[str, str]:
+        if "/" not in name:
+            return self._sets.get(name) or _NO_SETS
+        if name not in self._compound:  # notes repeat their headings: each is worked out once
+            if len(self._compound) >= 4096:  # bounded over a long run
+                self._compound.clear()
+            self._compound[name] = compound_sets(name, self._sets) or _NO_SETS
+        return self._compound[name]
 
     def _after_abbreviation(self, text: str, dot: int) -> bool:
         m = _WORD_BEFORE.search(text, max(0, dot - 12), dot + 1)
