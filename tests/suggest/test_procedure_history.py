@@ -128,3 +128,18 @@ def test_a_rules_copy_without_past_time_reads_no_cue_and_a_bad_count_is_named(tm
     with pytest.raises(ContextRuleError, match=r"bad.json field 'procedures_in_history.past_time.words_before': "
                                                r"0 is not a number of words \(1-20\).*fix: e.g. 4"):
         CodingRules.load(overrides={"file": "bad.json"}, base_dir=tmp_path)
+
+
+def test_the_real_pipeline_reads_compound_headings_and_past_procedures(pipeline):
+    from coding_toolkit.records import Note
+
+    note = ("PAST MEDICAL HISTORY/SURGERIES/HOSPITALIZATIONS:\nDeep vein thrombosis and pulmonary embolism after "
+            "an operation.\nDiagnosis/Plan: Pneumonia. Asthma.\nIndications: He had a recent cystoscopy.\n"
+            "Procedure: colonoscopy.\n")
+    result = pipeline.process(Note("n1", note))
+    codes = [(s.code, s.stated_under) for s in result.suggestions]
+    # the DVT and PE are history (Z86.7, not I80/I26); the diagnoses of "Diagnosis/Plan" rank first, as stated;
+    # the recent cystoscopy is not this episode's operation, the colonoscopy is
+    assert codes == [("J189", "diagnosis"), ("J459", "diagnosis"), ("Z867", None), ("H229", None)]
+    scope = next(am for am in result.mentions if am.mention.text == "cystoscopy")
+    assert scope.decision.reason == "historical" and scope.labels.triggers["temporality"] == "recent (procedure)"
