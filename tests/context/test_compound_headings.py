@@ -67,13 +67,33 @@ def test_a_plan_joined_to_a_current_heading_plans_procedures_and_keeps_diagnoses
     assert [d.status for d in decisions] == ["kept", "filtered"]
 
 
+def test_a_plan_joined_to_a_narrative_of_this_stay_sets_nothing(clf):
+    # the hospital course tells the operations done in this stay: they are not planned
+    for heading in ("Hospital course/Plan", "Procedure/Plan", "Impression/Hospital course/Plan"):
+        assert label(clf, f"{heading}: Cystoscopy and resection.", "Cystoscopy").temporality == "Recent"
+
+
+def test_joins_plan_must_be_true_or_false(tmp_path):
+    import json
+
+    from coding_toolkit.context.rules import load_rules
+    from coding_toolkit.errors import ContextRuleError
+
+    bad = tmp_path / "mine.json"
+    bad.write_text(json.dumps({"sections": [{"headings": ["assessment"], "sets": {}, "joins_plan": "yes"}]}))
+    with pytest.raises(ContextRuleError, match=r"sections\[0\]\.joins_plan.*'yes' is not true or false"):
+        load_rules(extra=bad)
+
+
 def test_compound_sets_reads_the_parts_of_a_heading():
     known = {"pmh": {"temporality": "Historical"}, "psh": {"temporality": "Historical"}, "impression": {},
              "plan": {"temporality": "Hypothetical"}, "family history": {"experiencer": "Other"}}
+    assert compound_sets("pmh/plan", known, frozenset({"impression"})) == {}
     assert compound_sets("pmh", known) == {"temporality": "Historical"}
     assert compound_sets("pmh/psh", known) == {"temporality": "Historical"}
     assert compound_sets("pmh/psh/other", known) is None
-    assert compound_sets("impression/plan", known) == {"temporality": "Hypothetical"}
+    assert compound_sets("impression/plan", known, frozenset({"impression"})) == {"temporality": "Hypothetical"}
+    assert compound_sets("impression/plan", known) == {}  # "impression" not marked joins_plan
     assert compound_sets("impression/pmh", known) == {}
     assert compound_sets("pmh/family history", known) == {}
     assert compound_sets("tubes/drains", known) is None
