@@ -90,7 +90,26 @@ class RunRules:
             from coding_toolkit.evaluation.profile import load_profile
             profile = load_profile(config.profile_path, pack_hash=pack_hash)
         return cls(policy=policy, coding=coding_rules_of(policy),
-                   context=load_rules(config.rules_path) if config.rules_path else None, profile=profile)
+                   # a trust's file adds to and overrides the shipped rules; replacing them outright lost
+                   # every negation cue a partial file left out, silently (a new user's run, session 8)
+                   context=load_rules(extra=config.rules_path) if config.rules_path else None, profile=profile)
+
+
+def _added_context_rules(stage) -> list[dict[str, str]]:
+    """The rule files merged after the shipped context rules (``--rules``), each with its content hash."""
+    import hashlib
+
+    from coding_toolkit.context.rules import DEFAULT_EXTRA_RULES, DEFAULT_RULES
+
+    rules = getattr(getattr(stage, "classifier", None), "rules", None)
+    shipped = {str(p) for p in (DEFAULT_RULES, *DEFAULT_EXTRA_RULES)}
+    out = []
+    for source in getattr(rules, "sources", ()):
+        if source in shipped or not Path(source).is_file():
+            continue
+        digest = hashlib.sha256(Path(source).read_bytes()).hexdigest()[:16]
+        out.append({"file": Path(source).name, "sha256": digest})
+    return out
 
 
 @dataclass
@@ -174,6 +193,9 @@ class Pipeline:
             }
             if self.profile is not None:
                 cached["coding_profile"] = self.profile.provenance
+            added = _added_context_rules(self.context)
+            if added:
+                cached["context_rules_added"] = added
             if cached["illustrative"]:
                 cached["warning"] = ILLUSTRATIVE_LABEL
             self._provenance = cached

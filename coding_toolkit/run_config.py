@@ -33,7 +33,7 @@ class RunConfig:
 
     pack: str | None = None  # pack folder; None: the embedded starter pack (illustrative map)
     policy_path: str | None = None  # filter policy JSON (docs/context.md); None: the built-in policy
-    rules_path: str | None = None  # context rules JSON replacing the built-in rules
+    rules_path: str | None = None  # context rules JSON merged after the built-in rules
     max_note_chars: int = DEFAULT_MAX_NOTE_CHARS
     # reading notes from a file (or, with source_db, a SQL query)
     text_column: str = DEFAULT_TEXT_COLUMN

@@ -42,7 +42,7 @@ def pipeline_options(max_note_chars_help: str):
         func = click.option("--max-note-chars", default=DEFAULT_MAX_NOTE_CHARS, show_default=True, type=click.IntRange(1),
                             help=max_note_chars_help)(func)
         func = click.option("--rules", "rules_path", default=None, type=click.Path(exists=True, dir_okay=False),
-                            help="Context rules JSON replacing the built-in rules.")(func)
+                            help="Context rules JSON merged after the built-in rules (a cue defined again: yours wins).")(func)
         func = click.option("--policy", "policy_path", default=None,
                             type=click.Path(exists=True, dir_okay=False),
                             help="Filter policy JSON (which labels suppress a code, minimum confidence).")(func)
