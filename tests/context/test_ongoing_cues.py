@@ -3,7 +3,6 @@ import pytest
 
 from coding_toolkit.context.classifier import ContextClassifier
 from coding_toolkit.context.rules import DEFAULT_EXTRA_RULES, load_rules
-
 from tests.context.one_mention import label
 
 CLF = ContextClassifier()
@@ -46,3 +45,12 @@ def test_the_cues_are_a_shipped_rule_file():
     base_only = ContextClassifier(load_rules(DEFAULT_EXTRA_RULES[0].with_name("context_rules.json")))
     text = "PAST MEDICAL HISTORY: Has prostate cancer."
     assert label(base_only, text, "prostate cancer").temporality == "Historical"
+
+
+@pytest.mark.parametrize("text,target,value", [
+    ("The patient has a history of GOUT, on allopurinol.", "GOUT", "Historical"),
+    ("The patient has a history of known RIGHT UPPER EXTREMITY DVT.", "RIGHT UPPER EXTREMITY DVT", "Historical"),
+    ("If she has any NEW TINGLING, she should return.", "NEW TINGLING", "Hypothetical"),
+])
+def test_any_other_temporality_cue_in_scope_wins_over_the_ongoing_cue(text, target, value):
+    assert label(CLF, text, target).temporality == value
