@@ -10,7 +10,8 @@ An organism is *stated* when a linked mention of a listed concept, or one of the
 is affirmed, current and the patient's (the context labels of a mention over it), its clause holds no
 negative culture ("no growth", "negative", "contaminant", "colonised") and no word before it in the clause
 makes it past, negated or uncertain ("previous", "no", "?", "to cover"), nor the word after it something
-else than the organism found ("pneumococcal vaccination", "MRSA screen"). An organism the refinement composed with
+else than the organism found ("pneumococcal vaccination", "MRSA screen"). Words inside another kept
+concept's name ("pneumococcal pneumonia", J13) belong to that concept, whose code names the organism. An organism the refinement composed with
 its infection into one concept (Sepsis caused by E. coli, A41.5) is not stated again: that code names it.
 Switch: ``organism_codes``.
 """
@@ -100,6 +101,8 @@ def stated_organisms(text: str | None, mentions: Sequence[AnnotatedMention], sec
                     if am.mention.start < match.end() and match.start() < am.mention.end]
             if any(not _labels_current(mentions[i]) for i in over):
                 continue  # the words of a negated, past or composed mention
+            if any(mentions[i].decision.status == "kept" and mentions[i].mention.sctid not in by_id for i in over):
+                continue  # part of another concept's name ("pneumococcal pneumonia" J13): that code names it
             if _said_as_grown(text, match.start(), match.end(), section):
                 row = by_name[_squeezed(match.group())]
                 linked = next((i for i in over if mentions[i].mention.sctid in row[3]), None)

@@ -28,6 +28,9 @@ def test_an_ongoing_condition_under_a_history_heading_is_current(text, target, c
     ("PMH: has had a myocardial infarction.", "myocardial infarction"),
     ("He has known history of breast cancer.", "breast cancer"),
     ("Past medical history: MI 2010.", "MI"),
+    ("Past surgical history: He has undergone appendectomy.", "appendectomy"),
+    ("PMH: She has also had a DVT.", "DVT"),
+    ("PMH: has completed chemotherapy.", "chemotherapy"),
 ])
 def test_a_past_condition_stays_history(text, target):
     assert label(CLF, text, target).temporality == "Historical"

@@ -100,6 +100,11 @@ def test_never_when_the_infection_code_names_the_organism_or_the_organism_was_co
                 kept("urinary tract infection", _at(text, "urinary"), UTI),
                 _organism("E. coli", _at(text, "E. coli"), "112283007", reason="refined into 1090711000000102")]
     assert _codes(text, mentions) == ["A415", "N390"]
+    # the organism's words inside another concept's name belong to that concept ("pneumococcal pneumonia" J13)
+    text = "Pneumococcal pneumonia. Urinary tract infection."
+    mentions = [kept("Pneumococcal pneumonia", 0, [row("195878008", "J13X")]),
+                kept("Urinary tract infection", _at(text, "Urinary"), UTI)]
+    assert _codes(text, mentions) == ["J13X", "N390"]
     # an organism with no infection of the table: nothing (A chapter codes name their organism)
     text = "Inferior STEMI. MRSA screen positive."
     assert _codes(text, [kept("Inferior STEMI", 0, STEMI)]) == ["I213"]
