@@ -78,6 +78,8 @@ class ContextRule:
 class SectionRule:
     headings: tuple[str, ...]
     sets: Mapping[str, str]  # task -> value for mentions under the heading
+    # a diagnostic statement ("impression"): joined to a plan heading by "/" it makes a plan section
+    joins_plan: bool = False
 
 
 @dataclass(frozen=True)
@@ -303,7 +305,11 @@ def load_rules(path: str | Path | Mapping[str, Any] | None = None,
                 raise _fail(src, None, f"sections[{index}].headings", "missing or empty",
                             'use {"headings": ["past medical history"], "sets": {...}}')
             sets = _parse_sets(src, f"sections[{index}].sets", raw.get("sets", {}))
-            sections.append(SectionRule(tuple(normalise_literal(h) for h in raw["headings"]), sets))
+            joins_plan = raw.get("joins_plan", False)
+            if not isinstance(joins_plan, bool):
+                raise _fail(src, None, f"sections[{index}].joins_plan", f"{joins_plan!r} is not true or false",
+                            'use "joins_plan": true for diagnostic statements ("impression"), else leave it out')
+            sections.append(SectionRule(tuple(normalise_literal(h) for h in raw["headings"]), sets, joins_plan))
         abbreviations.extend(a.lower().rstrip(".") for a in data.get("sentence_abbreviations", []))
         for cat in data.get("weak_categories", []):
             if cat not in categories:

@@ -14,6 +14,16 @@ de-identified and flattened records put whole notes on one line. A mention that 
 whether or not its rule sets a task: ``under`` gives the heading a mention is stated under
 (``Discharge diagnosis:``; ``phrase`` the whole heading as written), ``section_of`` the section that
 sets its labels.
+
+A heading made of headings joined by "/" (``PAST MEDICAL HISTORY/SURGERIES/HOSPITALIZATIONS:``,
+``Impression/Plan:``, ``Past medical/surgical history:``) that is not itself listed takes the meaning of
+its parts (``compound_sets``) when every part is a known heading: a task's value stands when every part
+gives it, a part that sets nothing counting as "this episode" (so ``PMH/PSH`` is history, ``HPI/PMH`` sets
+nothing); with a part that is no known heading (``PLAN/FOLLOW-UP``) it sets nothing. One exception:
+``Plan`` joined to diagnostic statements only (``joins_plan`` in the rules: ``Impression/Plan``,
+``Diagnosis/Plan``) is still a plan, because a plan section's value suppresses only procedures (policy
+``section_procedures_only``): the diagnoses stated stay coded, the procedures are to be done. Joined to a
+narrative of this stay (``Hospital course/Plan``) it sets nothing: the course tells the operations done.
 """
 from __future__ import annotations
 
@@ -52,6 +62,36 @@ _WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)\.$")
 
 
 _NO_SETS: Mapping[str, str] = {}
+# the value a plan heading gives, kept when joined to diagnostic statements only ("Impression/Plan": a plan,
+# whose section value filters only procedures, so the impression's diagnoses stay coded)
+_PLAN = ("temporality", "Hypothetical")
+
+
+def compound_sets(name: str, known: Mapping[str, Mapping[str, str]],
+                  joins_plan: frozenset[str] = frozenset()) -> Mapping[str, str] | None:
+    """What the heading ``name`` (lower case) sets: its own rule, else its "/"-joined parts' (module
+    doc); None when it is not known and not made only of known headings. A part missing its last word ("past
+    medical" of "past medical/surgical history") is read with the final part's last word."""
+    if name in known:
+        return known[name]
+    if "/" not in name:
+        return None
+    parts = [" ".join(p.split()) for p in name.split("/")]
+    shared = parts[-1].rsplit(" ", 1)[-1] if " " in parts[-1] else ""
+    found = []
+    for part in parts:
+        heading = part if part in known else f"{part} {shared}"
+        if heading not in known:  # a part we do not know ("PLAN/FOLLOW-UP"): the whole is not read from its parts
+            return None
+        found.append((heading, known[heading]))
+    out: dict[str, str] = {}
+    for task in sorted({t for _, sets in found for t in sets}):
+        given = {sets.get(task) for _, sets in found}
+        value = next(v for v in given if v is not None)
+        if len(given) == 1 or (given == {None, value} and (task, value) == _PLAN
+                               and all(h in joins_plan for h, sets in found if task not in sets)):
+            out[task] = value
+    return out
 
 
 @dataclass(frozen=True)
@@ -108,9 +148,15 @@ class Segments:
 class Segmenter:
     def __init__(self, sections: Sequence[SectionRule], abbreviations: Sequence[str]):
         self._sets: dict[str, Mapping[str, str]] = {}
+        joins_plan: set[str] = set()
         for rule in sections:
             for heading in rule.headings:
                 self._sets[heading] = rule.sets  # later files override earlier ones
+                if rule.joins_plan:
+                    joins_plan.add(heading)
+                else:
+                    joins_plan.discard(heading)
+        self._joins_plan = frozenset(joins_plan)
         body = _phrase_trie(self._sets) or "(?!)"
         self._known_at_start = re.compile(r"[ \t]*(" + body + r")[ \t]*:(?!\d)", re.IGNORECASE)
         self._known = re.compile(_AFTER_SPACE + r"(" + body + r")[ \t]*:(?!\d)", re.IGNORECASE)
@@ -126,6 +172,7 @@ class Segmenter:
             rf"(?={first})(?<![\w/&+,-])(?<![&/+,-]\s)(?<!\sAND\s)(" + (_phrase_trie(upper) or "(?!)")
             + r")[ \t]*:(?!\d)")
         self._abbreviations = frozenset(abbreviations)
+        self._compound: dict[str, Mapping[str, str]] = {}
 
     def split(self, text: str) -> Segments:
         cuts = {0}
@@ -174,10 +221,19 @@ class Segmenter:
             if "\n" not in text[end_heading:content]:  # an inline label: content on the heading's line
                 line = _CAPITALISED_LINE.search(text, content, end)
                 end = line.start() if line else end
-            sections.append(Section(end_heading, end, name, self._sets.get(name) or _NO_SETS, start,
+            sections.append(Section(end_heading, end, name, self._sets_of(name), start,
                                     phrases.get(start, name)))
         cuts.discard(len(text))
         return Segments(sorted(cuts), sections, [s.start for s in sections], len(text))
+
+    def _sets_of(self, name: str) -> Mapping[str, str]:
+        if "/" not in name:
+            return self._sets.get(name) or _NO_SETS
+        if name not in self._compound:  # notes repeat their headings: each is worked out once
+            if len(self._compound) >= 4096:  # bounded over a long run
+                self._compound.clear()
+            self._compound[name] = compound_sets(name, self._sets, self._joins_plan) or _NO_SETS
+        return self._compound[name]
 
     def _after_abbreviation(self, text: str, dot: int) -> bool:
         m = _WORD_BEFORE.search(text, max(0, dot - 12), dot + 1)

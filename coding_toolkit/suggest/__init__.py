@@ -78,7 +78,7 @@ def review_mentions(text: str, mentions: Sequence[AnnotatedMention], headings: S
     out = filter_service_names(text, mentions, rules)
     out = ex_smoker_mentions(text, out, rules)
     out = code_uncertain_final(out, headings, rules)
-    out = procedures_in_history(out, headings, rules)
+    out = procedures_in_history(out, headings, rules, text)
     return filter_explained_symptoms(out, rules, knowledge)
 
 

@@ -5,7 +5,8 @@ NHS coders take the primary diagnosis from the diagnosis statement of the discha
 ``primary_from_heading.headings`` in ``data/coding_rules.json``). A heading is a main-diagnosis
 heading when it, or its last words, are on that list, unless the word before those last words is one
 of ``not_after`` ("differential diagnosis", "admission diagnosis", "other diagnoses": no; "clinical
-diagnosis", "DISCHARGE SUMMARY DISCHARGE DIAGNOSIS": yes). A suggestion with a kept mention in such
+diagnosis", "DISCHARGE SUMMARY DISCHARGE DIAGNOSIS": yes); a heading of parts joined by "/" is one when
+its first part is ("Diagnosis/Plan": yes; "Plan/Diagnosis", "Impression/Plan": no). A suggestion with a kept mention in such
 a section gets ``stated_under`` (the listed heading) and, for ranking, its place in the order the
 heading states the codes (``rank``: 1, 2, ... by the first such mention's offset). ``ranking.rank``
 puts these codes first, in that order, and the rest after them in evidence-strength order.
@@ -18,6 +19,7 @@ from functools import lru_cache
 from coding_toolkit.records import AnnotatedMention, CodeSuggestion
 from coding_toolkit.suggest.config import CodingRules
 from coding_toolkit.suggest.merge import evolve
+from coding_toolkit.suggest.note_text import first_part
 from coding_toolkit.suggest.rule_sections import PrimaryFromHeading
 
 
@@ -52,4 +54,5 @@ def main_heading(heading: str, rules: CodingRules) -> str | None:
         ending = " ".join(words[k:])
         if ending in section.headings:
             return ending if k == 0 or words[k - 1] not in section.not_after else None
-    return None
+    first = first_part(heading)
+    return main_heading(first, rules) if first else None

@@ -53,3 +53,11 @@ def heading_at(text: str, pos: int) -> str | None:
         if not text[prev_start:prev_end].strip():
             return None
         start, end = prev_start, prev_end
+
+
+def first_part(heading: str) -> str | None:
+    """The first of a heading's parts joined by "/" ("diagnosis" of "diagnosis/plan"), which names what the
+    section mainly holds; None for a heading without "/"."""
+    if "/" not in heading:
+        return None
+    return " ".join(heading.split("/", 1)[0].split()) or None

@@ -159,6 +159,12 @@ class Fields:
     def characters(self, key: str, default: int, example: str) -> int:
         return characters(self.src, self.name(key), self.raw.get(key, default), example)
 
+    def word_count(self, key: str, default: int) -> int:
+        raw = self.raw.get(key, default)
+        if not isinstance(raw, int) or isinstance(raw, bool) or not 0 < raw <= 20:
+            raise self.fail(key, f"{raw!r} is not a number of words (1-20)", f"e.g. {default}")
+        return raw
+
     def child(self, key: str) -> Fields:
         """A nested object (``service_names.heading_line``); {} when absent."""
         raw = self.raw.get(key) or {}

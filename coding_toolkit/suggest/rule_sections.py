@@ -134,10 +134,23 @@ class ProceduresInHistory(RuleSection):
     NAME = "procedures_in_history"
     headings: frozenset[str]  # history sections: a procedure told there was done before this episode
     reason: str
+    # past-time cues in a procedure's own clause (``past_time``): "one year ago", "in November", "recent"
+    ago_units: tuple[str, ...]
+    months: tuple[str, ...]
+    before: tuple[str, ...]
+    words_before: int
+    words_after: int
+    clause_ends: tuple[str, ...]
+    this_episode: tuple[str, ...]
+    plan_words: tuple[str, ...]
 
     @classmethod
     def read(cls, f: Fields, enabled: bool) -> ProceduresInHistory:
-        return cls(enabled, f.headings("headings"), f.text("reason", "historical"))
+        past = f.child("past_time")
+        return cls(enabled, f.headings("headings"), f.text("reason", "historical"), past.words("ago_units"),
+                   past.words("months"), past.words("before"), past.word_count("words_before", 4),
+                   past.word_count("words_after", 4), past.words("clause_ends"), past.words("this_episode"),
+                   past.words("plan_words"))
 
 
 @dataclass(frozen=True)

@@ -67,7 +67,10 @@ def test_no_main_heading_keeps_the_strength_order(pipeline, heading):
     ("discharge diagnosis", "discharge diagnosis"), ("diagnoses", "diagnoses"), ("clinical diagnosis", "diagnosis"),
     ("discharge summary discharge diagnosis", "discharge diagnosis"), ("reason for admission", "reason for admission"),
     ("differential diagnosis", None), ("secondary diagnoses", None), ("admission diagnosis", None),
-    ("past medical history", None), ("diagnosis and plan", None)])
+    ("past medical history", None), ("diagnosis and plan", None),
+    # a heading of parts joined by "/" is main when its first part is
+    ("diagnosis/plan", "diagnosis"), ("discharge diagnosis/plan", "discharge diagnosis"), ("plan/diagnosis", None),
+    ("impression/plan", None), ("differential diagnosis/plan", None)])
 def test_main_heading_is_a_listed_heading_or_ending_not_qualified_away(heading, main):
     from coding_toolkit.suggest.main_heading import main_heading
 
