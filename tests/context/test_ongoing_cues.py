@@ -31,6 +31,8 @@ def test_an_ongoing_condition_under_a_history_heading_is_current(text, target, c
     ("Past surgical history: He has undergone appendectomy.", "appendectomy"),
     ("PMH: She has also had a DVT.", "DVT"),
     ("PMH: has completed chemotherapy.", "chemotherapy"),
+    ("Past medical history: He did have complications of deep vein thrombosis with one of those operations.",
+     "deep vein thrombosis"),
 ])
 def test_a_past_condition_stays_history(text, target):
     assert label(CLF, text, target).temporality == "Historical"
