@@ -53,8 +53,9 @@ def _phrase(words: tuple[str, ...]) -> re.Pattern:
 
 
 def _clause(text: str, start: int, end: int) -> tuple[int, int]:
-    before = 0
-    for m in _CLAUSE_END.finditer(text, max(0, start - 300), start):
+    """(start, end) of the clause around a span, looking back at most 300 characters."""
+    before = max(0, start - 300)
+    for m in _CLAUSE_END.finditer(text, before, start):
         before = m.end()
     after = _CLAUSE_END.search(text, end)
     return before, after.start() if after else len(text)

@@ -110,6 +110,13 @@ def test_never_when_the_infection_code_names_the_organism_or_the_organism_was_co
     assert _codes(text, [kept("Inferior STEMI", 0, STEMI)]) == ["I213"]
 
 
+def test_the_named_staphylococcus_supersedes_the_unspecified_one():
+    text = "Left leg cellulitis. Wound swab grew Staph aureus. Staph sensitive to flucloxacillin."
+    out = suggestions_for([kept("cellulitis", _at(text, "cellulitis"), CELLULITIS)], RULES, text=text)
+    assert [s.code for s in out] == ["L039", "B956"]
+    assert [(a.code, a.reason) for a in out[1].alternatives] == [("B958", "superseded by B95.6")]
+
+
 def test_an_organism_code_the_map_already_gives_is_not_added_twice():
     text = "Urinary tract infection. E. coli grown."
     mentions = [kept("Urinary tract infection", 0, UTI), kept("E. coli", _at(text, "E. coli"),
