@@ -33,7 +33,9 @@ DEFAULT_RULES = Path(__file__).with_name("data") / "context_rules.json"
 # ("resolved" during the stay: a weak temporality that any other cue or section overrides; social-history
 # content: tobacco, alcohol and drug use statements take the social-history section's value without its heading)
 DEFAULT_EXTRA_RULES = (Path(__file__).with_name("data") / "resolution_rules.json",
-                       Path(__file__).with_name("data") / "social_history_rules.json")
+                       Path(__file__).with_name("data") / "social_history_rules.json",
+                       # "Has prostate cancer" under a past-history heading: current
+                       Path(__file__).with_name("data") / "ongoing_rules.json")
 
 DIRECTIONS = ("FORWARD", "BACKWARD", "BIDIRECTIONAL", "TERMINATE", "PSEUDO")
 # the three tasks and their allowed values, as in records.ContextLabels

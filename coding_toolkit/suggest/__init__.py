@@ -14,6 +14,7 @@ procedures in the history  ``procedure_history.py``           "HPI: he had a cys
                                                               -> filtered, ``historical``
 explained symptoms         ``explained_symptoms.py``          R07.4 beside I21.9 -> ``explained by I21.9``
 status codes               ``status_codes.py``                "MI 2016" -> I25.2, apixaban -> Z92.1, Z88.0
+organism codes             ``organism_codes.py``              UTI + "grew E. coli" -> N39.0 + B96.2
 OPCS laterality            ``laterality.py``                  "L total hip replacement" -> W39.1 + Z94.3
 primary focus              ``primary_focus.py``               indication / presenting problem first,
                                                               background comorbidities last
@@ -41,6 +42,7 @@ from coding_toolkit.suggest.laterality import laterality_suggestions
 from coding_toolkit.suggest.main_heading import mark_stated_under_heading
 from coding_toolkit.suggest.merge import merge_mentions, merge_suggestions
 from coding_toolkit.suggest.note_alternatives import resolve_alternatives
+from coding_toolkit.suggest.organism_codes import organism_suggestions
 from coding_toolkit.suggest.primary_focus import mark_focus
 from coding_toolkit.suggest.procedure_history import procedures_in_history
 from coding_toolkit.suggest.ranking import primary_and_others, rank, rank_key
@@ -101,6 +103,7 @@ def suggestions_for(mentions: Sequence[AnnotatedMention], rules: CodingRules | N
         merged = mark_stated_under_heading(merged, mentions, headings, rules)
     given = {(s.system, s.code) for s in merged}  # a code the map already gives needs no rule to add it
     merged += [s for s in status_suggestions(text, mentions, rules) if (s.system, s.code) not in given]
+    merged += organism_suggestions(text, mentions, merged, rules)  # B96.2 beside N39.0, J15.5 for J18
     # before laterality: a chosen alternative may state the side itself (bilateral salpingo-oophorectomy Q22.1)
     merged = choose_stated_alternatives(merged, mentions, text, rules)
     merged += laterality_suggestions(text, mentions, merged, rules, headings)

@@ -8,6 +8,7 @@ by class (``rules.section(ExplainedSymptoms).pairs``: typed) and for a switch by
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import ClassVar
@@ -19,7 +20,10 @@ from coding_toolkit.suggest.rule_fields import (
     ReasonRanges,
     code_ranges,
     table,
+    words,
 )
+
+_CDS = re.compile(r"^[A-Z]\d{2}[0-9X]$")
 
 
 @dataclass(frozen=True)
@@ -249,7 +253,41 @@ class PrimaryFocus(RuleSection):
                    f.code_ranges("background"))
 
 
+@dataclass(frozen=True)
+class OrganismCodes(RuleSection):
+    NAME = "organism_codes"
+    infections: CodeRanges  # infection codes whose category does not name the organism (N39.0, L03 ...)
+    pneumonia: CodeRanges  # pneumonia, organism unspecified (J18): the organism's own category replaces it
+    # (codes, pneumonia code or "", why, SCTIDs, names lower case)
+    organisms: tuple[tuple[tuple[str, ...], str, str, frozenset[str], tuple[str, ...]], ...]
+    not_grown: tuple[str, ...]  # in the organism's clause: a negative culture ("no growth", "negative")
+    not_before: tuple[str, ...]  # just before the organism: negated, past, uncertain ("no", "previous", "?")
+    not_after: tuple[str, ...] = ()  # right after it: not the organism found ("pneumococcal vaccination")
+
+    @classmethod
+    def read(cls, f: Fields, enabled: bool) -> OrganismCodes:
+        rows = []
+        for i, row in enumerate(f.get("organisms", [])):
+            where = f"organisms[{i}]"
+            row = row if isinstance(row, Mapping) else {}
+            codes = row.get("codes")
+            if not isinstance(codes, list) or not codes or not all(isinstance(c, str) and _CDS.match(c.upper())
+                                                                   for c in codes):
+                raise f.fail(f"{where}.codes", f"{codes!r} is not a list of 4-character CDS codes", 'e.g. ["B962"]')
+            pneumonia = str(row.get("pneumonia") or "").upper()
+            if pneumonia and not _CDS.match(pneumonia):
+                raise f.fail(f"{where}.pneumonia", f"{pneumonia!r} is not a 4-character CDS code", 'e.g. "J155"')
+            ids = row.get("sctids", [])
+            if not isinstance(ids, list) or not all(str(x).isdigit() for x in ids):
+                raise f.fail(f"{where}.sctids", f"{ids!r} is not a list of SCTIDs", 'e.g. ["112283007"]')
+            names = words(f.src, f.name(f"{where}.names"), row.get("names"))
+            rows.append((tuple(c.upper() for c in codes), pneumonia, str(row.get("why") or codes[0]),
+                         frozenset(str(x) for x in ids), names))
+        return cls(enabled, f.code_ranges("infections"), f.code_ranges("pneumonia"), tuple(rows),
+                   f.words("not_grown"), f.words("not_before"), f.words("not_after"))
+
+
 # section name -> record; this order is the order of the switches in every result's provenance
 SECTIONS: dict[str, type[RuleSection]] = {cls.NAME: cls for cls in (
     NeverPrimary, AlternativesFromNote, Specificity, ServiceNames, PrimaryFromHeading, UncertainFinalDiagnosis,
-    ExplainedSymptoms, StatusCodes, OpcsLaterality, PrimaryFocus, ProceduresInHistory)}
+    ExplainedSymptoms, StatusCodes, OpcsLaterality, PrimaryFocus, ProceduresInHistory, OrganismCodes)}

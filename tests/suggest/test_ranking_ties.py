@@ -16,16 +16,17 @@ def test_one_mentions_procedures_follow_the_map_groups_not_code_order():
 
 
 def test_one_mentions_diagnoses_follow_the_map_groups_whatever_the_codes():
-    # group 1 the condition, group 2 the organism: neither is barred from the primary position
+    # group 1 the condition, group 2 the organism (never primary: B95-B97 follow the infection)
     uti_e_coli = [row("1", "N390"), row("1", "B962", group=2)]
     out = suggestions_for([kept("E. coli UTI", 0, uti_e_coli)], RULES)
     assert [s.code for s in out] == ["N390", "B962"]
-    reversed_groups = [row("2", "B962"), row("2", "N390", group=2)]
-    assert [s.code for s in suggestions_for([kept("x", 0, reversed_groups)], RULES)] == ["B962", "N390"]
+    # two codes neither barred from the primary position: the map's group order, whatever the codes
+    gallstones_cholecystitis = [row("2", "K810"), row("2", "K802", group=2)]
+    assert [s.code for s in suggestions_for([kept("x", 0, gallstones_cholecystitis)], RULES)] == ["K810", "K802"]
 
 
 def test_evidence_still_outranks_the_map_order():
-    uti_e_coli = [row("1", "N390"), row("1", "B962", group=2)]
-    organism = [row("3", "B962")]
-    out = suggestions_for([kept("E. coli UTI", 0, uti_e_coli), kept("E. coli", 20, organism)], RULES)
-    assert [s.code for s in out] == ["B962", "N390"]  # two mentions for B96.2, one for N39.0
+    pair = [row("1", "K810"), row("1", "K802", group=2)]
+    gallstones = [row("3", "K802")]
+    out = suggestions_for([kept("gallstones with cholecystitis", 0, pair), kept("gallstones", 40, gallstones)], RULES)
+    assert [s.code for s in out] == ["K802", "K810"]  # two mentions for K80.2, one for K81.0
