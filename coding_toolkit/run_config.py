@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from coding_toolkit.io.notes_reader import DEFAULT_ID_COLUMN
+
 if TYPE_CHECKING:
     from coding_toolkit.records import Note
 
@@ -21,7 +23,6 @@ DEFAULT_MAX_NOTE_CHARS = 1_000_000
 DEFAULT_BATCH_NOTES = 64
 DEFAULT_BATCH_CHARS = 300_000
 DEFAULT_TEXT_COLUMN = "text"
-DEFAULT_ID_COLUMN = "note_id"
 DEFAULT_FORMAT = "jsonl"
 DEFAULT_WORKERS = 1
 DEFAULT_LINKER = "medcat"  # concepts/linkers.py: the registry of linkers by name

@@ -93,6 +93,7 @@ def decide(ledger_path: Path, *, out: str | None, resume: bool, overwrite: bool,
                               "nothing to do (--overwrite annotates again)")
     what = ", ".join({"input": "notes input (changed since)", "pack_hash": "pack"}.get(k, f"--{k.replace('_', '-')}")
                      for k in changed)
+    # --resume can add new notes of a changed input; with other settings changed it is refused too
+    resume = ", --resume to add only new notes" if set(changed) <= {"input"} else ""
     raise InputError(f"{out or 'the database'} was written by a completed run with a different {what}; refusing to "
-                     "replace it; fix: pass --overwrite to replace it, --resume to add only new notes, or choose "
-                     "another --out")
+                     f"replace it; fix: pass --overwrite to replace it{resume}, or choose another --out")

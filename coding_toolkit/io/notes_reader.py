@@ -41,6 +41,8 @@ from coding_toolkit.dburl import safe_url as _safe_url
 from coding_toolkit.errors import InputError
 from coding_toolkit.records import Note
 
+DEFAULT_ID_COLUMN = "note_id"  # without it notes get file:row ids; a column named otherwise must exist
+
 log = logging.getLogger(__name__)
 
 CHUNK_ROWS = 10_000
@@ -180,12 +182,15 @@ def _missing_column(where: str, column: str, found, option: str) -> InputError:
 
 
 def _check_columns(where: str, found, text_column, id_column, episode_column) -> bool:
-    """Raise for a missing text/episode column; return whether the id column exists."""
+    """Raise for a missing text/episode column, or an id column named other than the default; return
+    whether the id column exists (without the default one, notes get ``file:row`` ids)."""
     found = list(found)
     if text_column not in found:
         raise _missing_column(where, text_column, found, "--text-column")
     if episode_column and episode_column not in found:
         raise _missing_column(where, episode_column, found, "--episode-column")
+    if id_column != DEFAULT_ID_COLUMN and id_column not in found:  # a mistyped name would lose the ids
+        raise _missing_column(where, id_column, found, "--id-column")
     return id_column in found
 
 
@@ -368,7 +373,7 @@ def _read_jsonl(path: Path, text_column, id_column, episode_column) -> Iterator[
             yield _note(path.name, line_no, record[text_column], record.get(id_column),
                         record.get(episode_column) if episode_column else None,
                         decoded=_REPLACEMENT in line and b"\xef\xbf\xbd" not in raw,
-                        id_field=id_column if id_column in record else None)
+                        id_field=id_column if id_column in record or id_column != DEFAULT_ID_COLUMN else None)
     if held:  # no usable line at all: the file (or the column asked for) is wrong
         if first_object is not None:
             line_no, record = first_object

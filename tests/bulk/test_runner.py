@@ -93,6 +93,11 @@ def test_changed_input_is_refused_and_overwrite_replaces(tmp_path, tiny_pack, fi
     refused = CliRunner().invoke(cli, ["annotate", str(notes), "--pack", str(tiny_pack), "--out", str(out)])
     assert refused.exit_code == 2, refused.output
     assert "a different notes input (changed since)" in refused.output and "--overwrite" in refused.output
+    assert "--resume to add only new notes" in refused.output  # only the input changed: resume works
+    other_format = CliRunner().invoke(cli, ["annotate", str(notes), "--pack", str(tiny_pack), "--out", str(out),
+                                            "--format", "csv"])
+    assert other_format.exit_code == 2 and "--format" in other_format.output
+    assert "--resume" not in other_format.output  # a changed format cannot be resumed: not offered
     assert len(_read_jsonl(out)) == 6, "nothing replaced on refusal"
     other_col = CliRunner().invoke(cli, ["annotate", str(notes), "--pack", str(tiny_pack), "--out", str(out),
                                          "--overwrite", "--resume"])

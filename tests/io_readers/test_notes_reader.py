@@ -42,6 +42,22 @@ def test_missing_text_column_names_file_columns_and_fix(csv_file):
         list(read_notes(csv_file, text_column="body", episode_column="visit"))
 
 
+def test_an_id_column_named_but_missing_is_an_error_not_file_row_ids(csv_file, tmp_path):
+    """A mistyped --id-column used to fall back to file:row ids silently, losing the trust's ids."""
+    with pytest.raises(InputError) as err:
+        list(read_notes(csv_file, text_column="body", id_column="nope"))
+    assert "'nope' not found" in str(err.value) and "--id-column" in str(err.value)
+    without_ids = tmp_path / "plain.csv"
+    without_ids.write_text("body\nAsthma.\n", encoding="utf-8")  # the default id column may be absent
+    assert [n.note_id for n in read_notes(without_ids, text_column="body")] == ["plain.csv:2"]
+    lines = tmp_path / "m.jsonl"
+    lines.write_text(json.dumps({"doc_id": "d1", "text": "Asthma."}) + "\n" + json.dumps({"text": "COPD."}) + "\n",
+                     encoding="utf-8")
+    notes = list(read_notes(lines, id_column="doc_id"))
+    assert notes[0].note_id == "d1" and notes[0].problem is None
+    assert notes[1].problem_kind == "missing note_id" and "'doc_id'" in notes[1].problem
+
+
 def test_tsv_keeps_quotes_literal(tmp_path):
     path = tmp_path / "n.tsv"
     path.write_text("id\ttext\n1\tSaid \"no chest pain\"\n2\t\"Quoted\" start, no end\n", encoding="utf-8")
