@@ -65,7 +65,8 @@ class MapStore:
         if path is not None and not path.exists():
             raise MapError(
                 f"map store {path} does not exist (it holds no imported maps); fix: run "
-                f"coding-toolkit maps import RELEASE_DIR --db {path}"
+                f"coding-toolkit maps import RELEASE_DIR --db {path} (your TRUD release; to look at the "
+                f"starter's illustrative map, RELEASE_DIR = mappings/illustrative of the source tree)"
             )
 
     @contextmanager
