@@ -142,3 +142,28 @@ def test_loading_without_the_environment_scan_keeps_the_packs_saved_environment(
     assert quick.config.meta.saved_environ == plain.config.meta.saved_environ
     assert quick.config.meta.saved_environ.dependencies  # the pack's own record, not the empty scan
     assert envsnapshot.get_environment_info().dependencies
+
+
+def test_a_changed_serialiser_leaves_medcat_writing_its_own_pickles(monkeypatch, caplog):
+    """pickles_written_by applies only to the serialise(raw_parts, target_file) it was checked on; a
+    MedCAT whose serialiser changed writes its own pickles (the toolkit rewrites them after)."""
+    from medcat.storage.serialisers import DillSerialiser
+
+    def changed(self, parts, path, *, compress=False):
+        return None
+
+    monkeypatch.setattr(DillSerialiser, "serialise", changed)
+    written: list = []
+    with caplog.at_level(logging.WARNING, logger=medcat_compat.__name__):
+        with medcat_compat.pickles_written_by(lambda raw, path: written.append(path)) as applied:
+            assert DillSerialiser.serialise is changed
+    assert applied is False and written == []
+    assert "'pickles_written_by' adaptation is not applied" in caplog.text
+    with medcat_compat.pickles_written_by(lambda raw, path: written.append(path)):
+        assert DillSerialiser.serialise is changed  # and nothing is swapped in on a later call either
+    monkeypatch.undo()
+    original = DillSerialiser.serialise
+    with medcat_compat.pickles_written_by(lambda raw, path: written.append(path)) as applied:
+        DillSerialiser().serialise({"a": 1}, "/nonexistent/raw_dict.dat")
+    assert applied is True and [p.name for p in written] == ["raw_dict.dat"]
+    assert DillSerialiser.serialise is original  # put back after the block
