@@ -56,7 +56,7 @@ PROCESSING_FAILED = "processing failed"
 
 # one wording and category wherever a note id repeats (local runner, Spark partitions)
 DUPLICATE_ID_REASON = ("duplicate note_id: an earlier note with this id was already annotated; "
-                       "give each note a unique id")
+                       "fix: give each note a unique id")
 DUPLICATE_ID_CATEGORY = "duplicate note_id"
 
 
