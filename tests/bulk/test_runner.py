@@ -130,7 +130,7 @@ def test_a_run_stopped_by_a_configuration_error_does_not_block_its_fix(tmp_path,
     ledger.close()
     again = _annotate(str(notes), "--pack", str(tiny_pack), "--out", str(out), "--format", "csv",
                       "--text-column", "body")
-    assert again.exit_code == 0 and "annotated 1 notes" in again.output
+    assert again.exit_code == 0 and "annotated 1 note -> " in again.output
 
 
 def test_workers_2_gives_the_same_output_as_workers_1(tmp_path, tiny_pack, fixture_notes):
