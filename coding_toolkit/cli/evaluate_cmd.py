@@ -148,7 +148,7 @@ def _print_coded(result: dict) -> None:
         if "profile" in entry:
             prof = entry["profile"]
             where = "held-out" if prof["learnt_from_this_coded"] else "(none learnt from)"
-            click.echo(f"coding profile on {prof['held_out_episodes']} {where} episodes:")
+            click.echo(f"coding profile on {counted(prof['held_out_episodes'], where + ' episode')}:")
             click.echo("  " + _row("before", prof["before"]["codes"])
                        + f"  primary {prof['before']['primary_agreement']:.3f}")
             click.echo("  " + _row("after", prof["after"]["codes"]) + f"  primary {prof['after']['primary_agreement']:.3f}")

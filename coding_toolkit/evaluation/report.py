@@ -158,7 +158,7 @@ def _variant_section(entry: dict, texts: dict | None) -> str:
     if "profile" in entry:
         prof = entry["profile"]
         where = "held-out" if prof["learnt_from_this_coded"] else "(none learnt from)"
-        out.append(f"<h3>Coding profile: {prof['held_out_episodes']} {where} episodes, before and after</h3>")
+        out.append(f"<h3>Coding profile: {counted(prof['held_out_episodes'], where + ' episode')}, before and after</h3>")
         out.append(f"<table><tr><th class=l></th>{_PRF_HEAD}<th>primary agreement</th></tr>"
                    + "".join(f"<tr><td class=l>{name}</td>{_prf_cells(prof[name]['codes'])}"
                              f"<td>{_pct(prof[name]['primary_agreement'])}</td></tr>" for name in ("before", "after"))
