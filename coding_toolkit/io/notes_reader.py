@@ -332,8 +332,8 @@ def _jsonl_problem(line: str, text_column: str, episode_column: str | None) -> t
     """(record, "") for a usable line, else (the object if it was one, why the line is not a note)."""
     try:
         record = json.loads(line)
-    except ValueError as e:
-        return None, f"not valid JSON ({e})"
+    except json.JSONDecodeError as e:  # its own "line 1 column N" would be a second location: the character only
+        return None, f"not valid JSON ({e.msg} at character {e.pos + 1})"
     if not isinstance(record, dict):
         return None, f"a JSON {type(record).__name__}, not an object"
     for column in (text_column, episode_column):

@@ -78,7 +78,8 @@ def test_every_jsonl_line_is_a_note_or_a_rejected_note(tmp_path, caplog):
     bad = [n for n in notes if n.problem]
     assert [n.source for n in bad] == ["n.jsonl:2", "n.jsonl:3", "n.jsonl:4"]
     assert {n.problem_kind for n in bad} == {"malformed line"}
-    assert "not valid JSON" in bad[0].problem and "no field 'text' (fields: other)" in bad[1].problem
+    assert "not valid JSON (Expecting property name enclosed in double quotes at character 2)" in bad[0].problem
+    assert "line 1" not in bad[0].problem and "no field 'text' (fields: other)" in bad[1].problem
     assert "not an object" in bad[2].problem and all("fix:" in n.problem for n in bad)
     assert [n.problem.split(": ")[0] for n in bad] == ["n.jsonl:2", "n.jsonl:3", "n.jsonl:4"], "file:line, one form"
     assert "n.jsonl:2" in caplog.text and "n.jsonl:3" in caplog.text and "one" not in caplog.text
