@@ -207,11 +207,11 @@ class Pipeline:
         if note.problem:
             raise NoteRejected(note.problem, note.problem_kind)
         if not isinstance(note.text, str) or not note.text.strip():
-            raise NoteRejected("empty note text", "empty")
+            raise NoteRejected("empty note text; fix: remove the row or give it text", "empty")
         if len(note.text) > self.max_note_chars:
             raise NoteRejected(
                 f"note is {len(note.text):,} characters, over the limit of {self.max_note_chars:,}; "
-                "split it or raise --max-note-chars", "too long")
+                "fix: split it or raise --max-note-chars", "too long")
 
     def _imported_titles(self, suggestions: tuple[CodeSuggestion, ...]) -> tuple[CodeSuggestion, ...]:
         """Codes a coding rule added (history, status, laterality) carry the rule's words as title: the

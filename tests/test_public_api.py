@@ -75,7 +75,7 @@ def test_annotate_into_a_path_and_as_an_iterator(tiny_pack, tmp_path, monkeypatc
     assert [r["note_id"] for r in written] == ["a"]
     results = list(ct.annotate(notes, config))  # no sink: one result per note, in order, nothing written
     assert isinstance(results[0], ct.NoteResult) and isinstance(results[1], ct.Rejected)
-    assert results[1].reason == "empty note text"
+    assert results[1].reason == "empty note text; fix: remove the row or give it text"
     from coding_toolkit.io.serialize import dumps_result
 
     assert json.loads(dumps_result(results[0])) == written[0]

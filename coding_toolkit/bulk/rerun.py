@@ -21,6 +21,7 @@ from pathlib import Path
 
 from coding_toolkit.bulk.ledger import Ledger
 from coding_toolkit.errors import InputError
+from coding_toolkit.wording import counted
 
 
 def ledger_path_for(out: str | None, db: str | None) -> Path:
@@ -83,13 +84,13 @@ def decide(ledger_path: Path, *, out: str | None, resume: bool, overwrite: bool,
         return Decision()
     stored = prior["run"]
     if not stored.get("complete"):
-        raise InputError(f"{out or 'the --db run'}: an earlier run stopped before the end ({prior['notes']} notes "
+        raise InputError(f"{out or 'the --db run'}: an earlier run stopped before the end ({counted(prior['notes'], 'note')} "
                          f"written; ledger {ledger_path}); fix: pass --resume to continue it, or --overwrite to "
                          "start again")
     changed = [key for key, value in identity.items() if stored.get(key, value) != value]
     if not changed:
         return Decision(True, f"{out or 'the database'} is up to date: the same notes, pack and settings were "
-                              f"annotated by the run completed {stored['complete']} ({prior['notes']} notes); "
+                              f"annotated by the run completed {stored['complete']} ({counted(prior['notes'], 'note')}); "
                               "nothing to do (--overwrite annotates again)")
     what = ", ".join({"input": "notes input (changed since)", "pack_hash": "pack"}.get(k, f"--{k.replace('_', '-')}")
                      for k in changed)

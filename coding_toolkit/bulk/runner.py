@@ -29,6 +29,7 @@ from coding_toolkit.io.sinks.base import Sink
 from coding_toolkit.pipeline import NoteRejected, Pipeline, text_hash
 from coding_toolkit.records import Note, NoteResult
 from coding_toolkit.run_config import RunConfig
+from coding_toolkit.wording import counted
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +57,7 @@ PROCESSING_FAILED = "processing failed"
 
 # one wording and category wherever a note id repeats (local runner, Spark partitions)
 DUPLICATE_ID_REASON = ("duplicate note_id: an earlier note with this id was already annotated; "
-                       "give each note a unique id")
+                       "fix: give each note a unique id")
 DUPLICATE_ID_CATEGORY = "duplicate note_id"
 
 
@@ -310,7 +311,7 @@ def run(notes: Iterable[Note], config: RunConfig, sink: Sink, *, pipeline: Pipel
             written, rejected = job.ledger.committed()
             this_run = max(0, written - job.summary.skipped_done)
             raise RunStopped(
-                f"stopped by {stop.stopped_by}; {written} notes are committed to the "
+                f"stopped by {stop.stopped_by}; {counted(written, 'note')} {'is' if written == 1 else 'are'} committed to the "
                 f"output ({this_run} in this run) and {rejected} rejected, all kept; fix: run the same "
                 "command with --resume to continue", stop.signum) from None
         finally:

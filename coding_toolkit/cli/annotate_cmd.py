@@ -16,6 +16,7 @@ from coding_toolkit.run_config import (
     DEFAULT_WORKERS,
     RunConfig,
 )
+from coding_toolkit.wording import counted
 
 
 @click.command()
@@ -93,7 +94,7 @@ def annotate(notes, pack, out, fmt, db, text_column, id_column, episode_column, 
         click.echo(summary.message)
         return
     where = ", ".join(x for x in (out, db) if x)
-    click.echo(f"annotated {summary.written} notes -> {where}"
+    click.echo(f"annotated {counted(summary.written, 'note')} -> {where}"
                + (f"; skipped {summary.skipped_done} already written" if summary.skipped_done else "")
                + (f"; rejected {summary.rejected} ({reject_breakdown(summary.reasons)}; see {summary.rejects_file})"
                   if summary.rejected else ""))
@@ -105,7 +106,7 @@ def annotate(notes, pack, out, fmt, db, text_column, id_column, episode_column, 
 
         failed, tried = summary.processing_failures, summary.written + summary.processing_failures
         raise RunFailed(
-            f"{failed} of the {tried} notes processed ({failed / tried:.0%}) failed in processing and are "
+            f"{failed} of the {counted(tried, 'note')} processed ({failed / tried:.0%}) failed in processing and are "
             f"listed in {summary.rejects_file} (reason 'processing failed'): when most notes fail, the pack, "
             "MedCAT or the toolkit is broken, not the notes; fix: read the WARNING lines above (rerun with "
             "-v for more), correct the cause, then run the same command with --resume to retry those notes")

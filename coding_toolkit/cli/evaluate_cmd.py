@@ -8,6 +8,7 @@ import click
 
 from coding_toolkit.cli.options import notes_file_options, pipeline_options, profile_option
 from coding_toolkit.run_config import DEFAULT_BATCH_NOTES, DEFAULT_WORKERS, RunConfig
+from coding_toolkit.wording import counted
 
 SHOWN_REJECTS = 10
 
@@ -120,7 +121,7 @@ def _pack(pack: str) -> str | None:
 
 
 def _print_coded(result: dict) -> None:
-    click.echo(f"{result['episodes']} episodes ({result['notes']} notes) scored against {result['coded']} "
+    click.echo(f"{counted(result['episodes'], 'episode')} ({counted(result['notes'], 'note')}) scored against {result['coded']} "
                f"({result['coded_shape']} shape); {len(result['rejected'])} not scored (listed below)")
     for entry in result["variants"] or [result]:
         p = entry["primary"]
@@ -147,7 +148,7 @@ def _print_coded(result: dict) -> None:
         if "profile" in entry:
             prof = entry["profile"]
             where = "held-out" if prof["learnt_from_this_coded"] else "(none learnt from)"
-            click.echo(f"coding profile on {prof['held_out_episodes']} {where} episodes:")
+            click.echo(f"coding profile on {counted(prof['held_out_episodes'], where + ' episode')}:")
             click.echo("  " + _row("before", prof["before"]["codes"])
                        + f"  primary {prof['before']['primary_agreement']:.3f}")
             click.echo("  " + _row("after", prof["after"]["codes"]) + f"  primary {prof['after']['primary_agreement']:.3f}")
@@ -175,7 +176,7 @@ def _evaluate_export(pack_dir, export_path, as_json) -> None:
     if as_json:
         click.echo(json.dumps(result, indent=2, sort_keys=True))
         return
-    click.echo(f"{result['documents']} documents, {result['gold_annotations']} gold annotations")
+    click.echo(f"{counted(result['documents'], 'document')}, {counted(result['gold_annotations'], 'gold annotation')}")
     missing = result["concepts_not_in_pack"]
     if missing["new"]:
         click.echo(f"warning: {missing['new']} of {missing['annotated']} annotated concepts are not in the pack "

@@ -15,6 +15,7 @@ from coding_toolkit.evaluation.profile import (
     DEFAULT_SEED,
 )
 from coding_toolkit.run_config import DEFAULT_BATCH_NOTES, DEFAULT_WORKERS, RunConfig
+from coding_toolkit.wording import counted
 
 
 @click.command("learn")
@@ -78,10 +79,10 @@ def learn(coded_path, notes, out, pack, text_column, id_column, episode_column, 
         click.echo(json.dumps({**summary, "out": out}, indent=2, sort_keys=True))
         return
     learnt, held = summary["profile"], summary["held_out"]
-    click.echo(f"learnt from {learnt['episodes_learnt']} episodes ({summary['pairs']} concept/code pairs, "
+    click.echo(f"learnt from {counted(learnt['episodes_learnt'], 'episode')} ({counted(summary['pairs'], 'concept/code pair')}, "
                f"{summary['rarely_coded_pairs']} rarely coded: suggested in >= {min_suggested} episodes, "
                f"coded in < {max_share:.0%}) -> {out}")
-    click.echo(f"scored on {learnt['episodes_held_out']} held-out episodes (seed {seed}):")
+    click.echo(f"scored on {counted(learnt['episodes_held_out'], 'held-out episode')} (seed {seed}):")
     for name in ("before", "after"):
         m, p = held[name]["codes"], held[name]
         click.echo(f"  {name:<7} P {m['precision']:.3f}  R {m['recall']:.3f}  F1 {m['f1']:.3f}  "

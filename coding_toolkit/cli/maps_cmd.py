@@ -90,7 +90,7 @@ def show(sctid: str, db: str | None, system: str | None, as_json: bool) -> None:
     rows = engine.lookup(sctid.strip(), system)
     if not rows:
         raise MapError(
-            f"SCTID {sctid} has no map rows in {engine.store!r}"
+            f"SCTID {sctid} has no map rows in {engine.store}"
             + (f" for {system}" if system else "")
             + "; fix: check the id, or import a release that maps it"
         )

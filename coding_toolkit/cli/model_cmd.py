@@ -6,6 +6,7 @@ import json
 import click
 
 from coding_toolkit.cli.options import notes_file_options, progress_option
+from coding_toolkit.wording import counted
 
 
 def _split_tags(ctx, param, value):
@@ -60,11 +61,16 @@ def build(release_dir, out, notes, text_column, id_column, tags, descendants_of,
         vector_workers=vector_workers, concept_model=concept_model)
     pack = load_pack(path, lazy=True)
     counts = pack.provenance["counts"]
-    click.echo(f"built {path}: {counts['concepts']} concepts, {counts['names']} names, hash {pack.hash[:16]}")
+    click.echo(f"built {path}: {counted(counts['concepts'], 'concept')} to link (the semantic tags asked for), "
+               f"{counted(counts['names'], 'name')}, hash {pack.hash[:16]}")
     index = pack.provenance.get("concept_model") or {}
     if index.get("built"):
-        click.echo(f"concept model: {index['concepts']} concepts, {index['is_a']} is-a and {index['attributes']} "
-                   f"attribute relationships ({index['defined']} fully defined)")
+        # the index is the whole release's graph: its count also holds the root, hierarchy tops and the
+        # concepts outside the tags asked for that relationships point to, so it differs from the pack's
+        click.echo(f"concept model: {counted(index['concepts'], 'concept')} of the release in active inferred "
+                   f"relationships (the root and concepts outside the tags included), "
+                   f"{index['is_a']} is-a and {counted(index['attributes'], 'attribute relationship')} "
+                   f"({index['defined']} fully defined)")
     limitation = pack.provenance["vocab"].get("limitation")
     if limitation:
         click.echo(f"note: {limitation}", err=True)

@@ -9,6 +9,7 @@ import click
 
 from coding_toolkit.cli.options import notes_file_options
 from coding_toolkit.cli.web_options import checked_server_settings, server_options
+from coding_toolkit.wording import counted
 
 
 @click.group()
@@ -51,7 +52,7 @@ def serve(results, notes_path, text_column, id_column, pack, db, host, port, tok
     settings.update(db=os.path.abspath(db), pack=os.path.abspath(pack) if pack and pack != "starter" else None,
                     reviewer=reviewer, max_body_bytes=256 * 1024)
     url = f"http://{host}:{port}/" + ("?token=<token from --token-file>" if token_file else "")
-    click.echo(f"reviewing {len(records)} notes; decisions -> {db}; open {url}", err=True)
+    click.echo(f"reviewing {counted(len(records), 'note')}; decisions -> {db}; open {url}", err=True)
     server.run("coding_toolkit.review.app:create_app", settings, host=host, port=port, workers=1)
 
 
@@ -87,7 +88,7 @@ def export(db, fmt, out):
     check_output(out, "--out")
     if fmt == "mct":
         counts = ex.write_mct(rv, Path(out))
-        click.echo(f"{counts['documents']} documents: {counts['correct']} correct, {counts['incorrect']} "
+        click.echo(f"{counted(counts['documents'], 'document')}: {counts['correct']} correct, {counts['incorrect']} "
                    f"incorrect, {counts['manually_created']} added annotations -> {out}"
                    + (f"; skipped {counts['skipped_added_without_concept']} added code(s) without a SNOMED CT "
                       "concept" if counts["skipped_added_without_concept"] else "")
@@ -96,7 +97,7 @@ def export(db, fmt, out):
                       if counts["skipped_without_concept_judgement"] else ""))
     else:
         n = (ex.write_cds if fmt == "cds" else ex.write_csv)(rv, Path(out))
-        click.echo(f"{n} rows -> {out}")
+        click.echo(f"{counted(n, 'row')} -> {out}")
 
 
 @review.command("stats")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import click
 
 from coding_toolkit.cli.options import notes_file_options, progress_option
+from coding_toolkit.wording import counted
 
 
 def _prf(m: dict | None) -> str:
@@ -49,7 +50,7 @@ def unsupervised(pack_dir, notes, out, text_column, id_column, checkpoint_every,
     result = train_unsupervised(pack, texts, out, progress=progress, checkpoint_every=checkpoint_every,
                                 total=total, notes_name=str(notes), seed=seed)
     resumed = f" (resumed after {result['resumed_from']})" if result["resumed_from"] else ""
-    click.echo(f"trained on {result['notes']} notes{resumed} at {result['docs_per_s']} notes/s -> {result['pack']}")
+    click.echo(f"trained on {counted(result['notes'], 'note')}{resumed} at {result['docs_per_s']} notes/s -> {result['pack']}")
 
 
 @train.command("supervised")
@@ -75,15 +76,15 @@ def supervised(pack_dir, export_path, out, test_fraction, seed, epochs, allow_ne
     result = train_supervised(pack, export_path, out, test_fraction=test_fraction, seed=seed, nepochs=epochs,
                               progress=progress, allow_new_concepts=allow_new_concepts)
     t = result["training"]
-    click.echo(f"trained on {t['train_documents']} documents: {t['positives']} positives, {t['negatives']} "
-               f"negatives, dropped {t['dropped']}")
+    click.echo(f"trained on {counted(t['train_documents'], 'document')}: {counted(t['positives'], 'positive')}, "
+               f"{counted(t['negatives'], 'negative')}, dropped {t['dropped']}")
     if t["new_concepts"]:
         click.echo(f"warning: {t['new_concepts']} of {t['annotated_concepts']} annotated concepts were not in "
                    "the pack and were added without map rows", err=True)
     if t["held_out_note"]:
         click.echo(f"held-out: none; {t['held_out_note']}")
     else:
-        click.echo(f"held-out {t['test_documents']} documents")
+        click.echo(f"held-out {counted(t['test_documents'], 'document')}")
         click.echo(f"  before  {_prf(result['before'])}")
         click.echo(f"  after   {_prf(result['after'])}")
     click.echo(f"pack written to {result['pack']}")

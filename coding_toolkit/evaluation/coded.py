@@ -57,7 +57,13 @@ class _Building:
     line: int
     codes: set = field(default_factory=set)
     primary: str | None = None
-    problems: list[str] = field(default_factory=list)
+    problems: list[tuple[int, str]] = field(default_factory=list)  # (line, what is wrong there)
+
+    def where_and_reason(self, path: Path) -> tuple[str, str]:
+        """The reject names the line of its first problem once; a problem on another line keeps its own."""
+        first = self.problems[0][0]
+        return f"{path}:{first}", "; ".join(problem if line == first else f"line {line}: {problem}"
+                                            for line, problem in self.problems)
 
 
 def _rows(path: Path) -> Iterator[tuple[int, list[str]]]:
@@ -136,28 +142,29 @@ def read_coded(path: str | Path, episode_column: str | None = None) -> CodedHist
         if wide is not None:
             if episode in building:
                 building[episode].problems.append(
-                    f"line {line}: episode also on line {building[episode].line}; fix: one CDS row per episode")
+                    (line, f"episode also on line {building[episode].line}; fix: one CDS row per episode"))
                 continue
             ep = building[episode] = _Building(line)
             for column, system, position in wide:
                 if row[column]:
                     _add(ep, line, header[column], system, row[column], position)
             if not ep.codes and not ep.problems:
-                ep.problems.append(f"line {line}: no codes in any CDS column")
+                ep.problems.append((line, "no codes in any CDS column; fix: give the episode its codes or remove the row"))
         else:
             ep = building.setdefault(episode, _Building(line))
             named = system_name(row[system_at])
             if named is None:
-                ep.problems.append(f"line {line}: unknown system {row[system_at]!r}; fix: ICD-10 or OPCS-4")
+                ep.problems.append((line, f"unknown system {row[system_at]!r}; fix: ICD-10 or OPCS-4"))
                 continue
             raw = row[position_at]
             if not raw.isdigit() or int(raw) < 1:
-                ep.problems.append(f"line {line}: position {raw!r} is not a whole number from 1 (1 = primary)")
+                ep.problems.append((line, f"position {raw!r} is not a whole number from 1; "
+                                          "fix: 1 for the primary, 2, 3, ... for the others"))
                 continue
             _add(ep, line, "code", named, row[code_at], int(raw))
     for episode, ep in building.items():
         if ep.problems:
-            history.rejects.append(Reject(episode, f"{path}:{ep.line}", "; ".join(ep.problems)))
+            history.rejects.append(Reject(episode, *ep.where_and_reason(path)))
         else:
             history.episodes[episode] = CodedEpisode(episode, frozenset(ep.codes), ep.primary, ep.line)
     if not history.episodes:
@@ -170,10 +177,11 @@ def read_coded(path: str | Path, episode_column: str | None = None) -> CodedHist
 def _add(ep: _Building, line: int, column: str, system: str, code: str, position: int) -> None:
     key = score_key(code, system)
     if key is None:
-        ep.problems.append(f"line {line}: {column} {code!r} is not an {system} code")
+        ep.problems.append((line, f"{column} {code!r} is not an {system} code; fix: correct it (e.g. "
+                                  f"{'I21.9 or I219' if system == ICD else 'K75.1 or K751'})"))
         return
     ep.codes.add((system, key))
     if system == ICD and position == 1:
         if ep.primary is not None and ep.primary != key:
-            ep.problems.append(f"line {line}: a second primary diagnosis (position 1); fix: one per episode")
+            ep.problems.append((line, "a second primary diagnosis (position 1); fix: one per episode"))
         ep.primary = key

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from coding_toolkit.evaluation.scoring import TOP
+from coding_toolkit.wording import counted
 
 SNIPPET_CONTEXT = 60  # characters of note text either side of an evidence mention
 VOLUME_CODES = 15  # codes in the "by volume" plot
@@ -157,7 +158,7 @@ def _variant_section(entry: dict, texts: dict | None) -> str:
     if "profile" in entry:
         prof = entry["profile"]
         where = "held-out" if prof["learnt_from_this_coded"] else "(none learnt from)"
-        out.append(f"<h3>Coding profile: {prof['held_out_episodes']} {where} episodes, before and after</h3>")
+        out.append(f"<h3>Coding profile: {counted(prof['held_out_episodes'], where + ' episode')}, before and after</h3>")
         out.append(f"<table><tr><th class=l></th>{_PRF_HEAD}<th>primary agreement</th></tr>"
                    + "".join(f"<tr><td class=l>{name}</td>{_prf_cells(prof[name]['codes'])}"
                              f"<td>{_pct(prof[name]['primary_agreement'])}</td></tr>" for name in ("before", "after"))
@@ -192,7 +193,7 @@ def render(result: dict, texts: dict | None = None) -> str:
 <html lang="en"><head><meta charset="utf-8"><title>Coding evaluation: {escape(Path(result['coded']).name)}</title>
 <style>{_CSS}</style></head><body>
 <h1>Suggested codes against your coders' codes</h1>{warn}
-<p>{result['episodes']} episodes ({result['notes']} notes) from <code>{escape(result['notes_input'])}</code> scored against
+<p>{counted(result['episodes'], 'episode')} ({counted(result['notes'], 'note')}) from <code>{escape(result['notes_input'])}</code> scored against
 <code>{escape(result['coded'])}</code> ({escape(result['coded_shape'])} shape); {len(rejected)} not scored (listed at the end).
 Generated {datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}.</p>
 <p>Scoring: per episode, the set of suggested codes against the set of coded codes, both as 4-character CDS codes

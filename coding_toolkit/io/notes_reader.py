@@ -9,7 +9,7 @@ Decisions (documented in docs/models.md):
 * A missing text (or named id/episode) column is a file-level mistake: :class:`InputError`
   naming the file, the columns found and the ``--text-column`` fix, before any note is yielded.
 * One bad record never stops a long run. Bytes that are not UTF-8 are replaced with U+FFFD, a
-  warning names the file and line (never the text), and the Note carries a ``problem`` so that
+  DEBUG log names the file and line (never the text), and the Note carries a ``problem`` so that
   ``annotate`` rejects it (listed in the rejects file) while training may still use it.
 * Every record read ends up as a note or a rejected note: a JSONL line that is not JSON, not an
   object, or lacks the text field becomes a rejected Note naming ``file:line`` (never dropped). Only
@@ -233,7 +233,9 @@ def _note(name: str, row: int, text, note_id, episode_id, *, decoded: bool = Fal
                     problem_kind=MISSING_ID_CATEGORY)
     problem = None
     if decoded and _REPLACEMENT in text:
-        log.warning("%s:%d: bytes that are not UTF-8 were replaced with U+FFFD", name, row)
+        # DEBUG: the note is rejected and the rejects file and summary say why; a WARNING line
+        # before it only repeated that on the terminal
+        log.debug("%s:%d: bytes that are not UTF-8 were replaced with U+FFFD", name, row)
         problem = _not_utf8(f"{name}:{row}")
     return Note(note_id=note_id, text=text, episode_id=episode, source=f"{name}:{row}", problem=problem)
 
@@ -251,8 +253,8 @@ class _BrokenQuoting(Exception):
         self.line = line
 
 
-def _quoting_problem(path: Path, line: int, detail: str, rest: bool) -> str:
-    return (f"{path.name} line {line}: malformed quoting in the record starting on this line ({detail})"
+def _quoting_problem(where: str, detail: str, rest: bool) -> str:
+    return (f"{where}: malformed quoting in the record starting on this line ({detail})"
             + ("; it and the rest of the file were not read" if rest else "")
             + "; fix: close the quote, and double any quote inside a quoted field (\"\")")
 
@@ -291,7 +293,7 @@ def _read_csv(path: Path, text_column, id_column, episode_column) -> Iterator[No
     try:
         header = next(rows, None)
     except _BrokenQuoting as e:
-        raise InputError(f"{path}:{e.line}: {_quoting_problem(path, e.line, str(e), False)}") from None
+        raise InputError(_quoting_problem(f"{path}:{e.line}", str(e), False)) from None
     if header is None:
         raise InputError(f"{path}: the file is empty; fix: give a {sep!r}-separated file with a header")
     columns = header[1]
@@ -306,17 +308,17 @@ def _read_csv(path: Path, text_column, id_column, episode_column) -> Iterator[No
             return
         except _BrokenQuoting as e:
             if row == 1:  # not a single record could be read: the file is wrong, nothing to keep
-                raise InputError(f"{path}:{e.line}: {_quoting_problem(path, e.line, str(e), False)}") from None
+                raise InputError(_quoting_problem(f"{path}:{e.line}", str(e), False)) from None
             log.warning("%s:%d: broken quoting; the rest of the file was rejected", path.name, e.line)
             yield Note(note_id=f"{path.name}:{row + 1}", text="", source=f"{path.name}:{e.line}",
-                       problem=_quoting_problem(path, e.line, str(e), True), problem_kind="malformed row")
+                       problem=_quoting_problem(f"{path.name}:{e.line}", str(e), True), problem_kind="malformed row")
             return
         row += 1
         if len(fields) != len(columns):
             log.warning("%s:%d: rejected a row of %d fields (header: %d)", path.name, line, len(fields),
                         len(columns))
             yield Note(note_id=f"{path.name}:{row}", text="", source=f"{path.name}:{line}",
-                       problem=(f"{path.name} line {line}: {len(fields)} fields where the header has "
+                       problem=(f"{path.name}:{line}: {len(fields)} fields where the header has "
                                 f"{len(columns)}, so the columns cannot be trusted; fix: quote fields that "
                                 f"contain {'a tab' if sep != ',' else 'commas'} (\"...\") and re-run"),
                        problem_kind="malformed row")
@@ -330,8 +332,8 @@ def _jsonl_problem(line: str, text_column: str, episode_column: str | None) -> t
     """(record, "") for a usable line, else (the object if it was one, why the line is not a note)."""
     try:
         record = json.loads(line)
-    except ValueError as e:
-        return None, f"not valid JSON ({e})"
+    except json.JSONDecodeError as e:  # its own "line 1 column N" would be a second location: the character only
+        return None, f"not valid JSON ({e.msg} at character {e.pos + 1})"
     if not isinstance(record, dict):
         return None, f"a JSON {type(record).__name__}, not an object"
     for column in (text_column, episode_column):
@@ -386,7 +388,7 @@ def _read_jsonl(path: Path, text_column, id_column, episode_column) -> Iterator[
 def _bad_line(path: Path, line_no: int, reason: str) -> Note:
     log.warning("%s:%d: rejected a line: %s", path.name, line_no, reason.split(" (")[0])
     return Note(note_id=f"{path.name}:{line_no}", text="", source=f"{path.name}:{line_no}",
-                problem=(f"{path.name} line {line_no}: {reason}; fix: write the note as one JSON object "
+                problem=(f"{path.name}:{line_no}: {reason}; fix: write the note as one JSON object "
                          "per line with its text field"),
                 problem_kind="malformed line")
 

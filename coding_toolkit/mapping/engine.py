@@ -115,7 +115,7 @@ class MapEngine:
         self.store.require_file()  # reading must not create an empty SQLite file
         if not self.store.has_maps():
             raise MapError(
-                f"map store {self.store!r} holds no imported maps; fix: run "
+                f"map store {self.store} holds no imported maps; fix: run "
                 "'coding-toolkit maps import RELEASE_DIR --db ...' first"
             )
         self._provenance = self.store.provenance()

@@ -62,7 +62,7 @@ def test_a_library_run_writes_its_rejects_where_the_cli_does(tiny_pack, tmp_path
     out = tmp_path / "out.jsonl"
     summary = ct.annotate(notes, ct.RunConfig(pack=str(tiny_pack)), out)
     assert summary.rejects_file == f"{out}.rejects.csv"
-    assert "empty note text" in (tmp_path / "out.jsonl.rejects.csv").read_text(encoding="utf-8")
+    assert "empty note text; fix: remove the row or give it text" in (tmp_path / "out.jsonl.rejects.csv").read_text(encoding="utf-8")
     # notes given in memory have no fingerprint: a completed run of them is never taken as up to date
     with pytest.raises(ct.InputError, match="--overwrite"):
         ct.annotate(notes, ct.RunConfig(pack=str(tiny_pack)), out)

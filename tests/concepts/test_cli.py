@@ -96,7 +96,7 @@ def test_train_supervised_on_a_small_export_trains_on_all_of_it(tiny_pack, mct_e
     small.write_text(json.dumps(data), encoding="utf-8")
     result = run("train", "supervised", "--pack", tiny_pack, "--export", small, "--out", tmp_path / "s")
     assert result.exit_code == 0, result.output
-    assert "trained on 1 documents" in result.output
+    assert "trained on 1 document: " in result.output
     assert "held-out: none; the export has 1 document(s), fewer than 10: all were trained on and no held-out " \
            "score was computed" in result.output
     assert "before  P" not in result.output and (tmp_path / "s" / "pack.json").exists()

@@ -79,10 +79,11 @@ def test_bad_rows_reject_their_whole_episode_with_line_and_reason(tmp_path):
     assert set(coded.episodes) == {"E1"}
     reasons = {r.episode_id: (r.where, r.reason) for r in coded.rejects}
     assert set(reasons) == {"E2", "E3", "E4", "E5", ""}
-    assert reasons["E2"][1] == "line 4: unknown system 'ICD-9'; fix: ICD-10 or OPCS-4"
-    assert reasons["E3"][1] == "line 6: code 'XYZ' is not an ICD-10 code" and reasons["E3"][0] == f"{path}:5"
+    # one location per reject: the line of its problem, not the episode's first line and the line again
+    assert reasons["E2"] == (f"{path}:4", "unknown system 'ICD-9'; fix: ICD-10 or OPCS-4")
+    assert reasons["E3"] == (f"{path}:6", "code 'XYZ' is not an ICD-10 code; fix: correct it (e.g. I21.9 or I219)")
     assert "position 'first'" in reasons["E4"][1]
-    assert "second primary diagnosis" in reasons["E5"][1]
+    assert reasons["E5"] == (f"{path}:9", "a second primary diagnosis (position 1); fix: one per episode")
     assert reasons[""][0] == f"{path}:10"
 
 
@@ -92,10 +93,11 @@ def test_wide_rows_with_no_codes_or_repeated_are_rejected(tmp_path):
     coded = read_coded(path)
     assert set(coded.episodes) == {"E1"}
     reasons = {r.episode_id: r.reason for r in coded.rejects}
-    assert reasons == {"E2": "line 3: no codes in any CDS column",
-                       "E3": "line 5: episode also on line 4; fix: one CDS row per episode"}
+    assert reasons == {"E2": "no codes in any CDS column; fix: give the episode its codes or remove the row",
+                       "E3": "episode also on line 4; fix: one CDS row per episode"}
+    assert {r.episode_id: r.where for r in coded.rejects} == {"E2": f"{path}:3", "E3": f"{path}:5"}
 
 
 def test_a_file_with_nothing_usable_is_an_error(tmp_path):
-    with pytest.raises(InputError, match=r"no usable coded episode \(1 rejected; first: .*:2: line 2: unknown system"):
+    with pytest.raises(InputError, match=r"no usable coded episode \(1 rejected; first: .*:2: unknown system"):
         read_coded(_write(tmp_path, "episode_id,system,position,code\nE1,READ,1,X\n"))

@@ -78,8 +78,10 @@ def test_every_jsonl_line_is_a_note_or_a_rejected_note(tmp_path, caplog):
     bad = [n for n in notes if n.problem]
     assert [n.source for n in bad] == ["n.jsonl:2", "n.jsonl:3", "n.jsonl:4"]
     assert {n.problem_kind for n in bad} == {"malformed line"}
-    assert "not valid JSON" in bad[0].problem and "no field 'text' (fields: other)" in bad[1].problem
+    assert "not valid JSON (Expecting property name enclosed in double quotes at character 2)" in bad[0].problem
+    assert "line 1" not in bad[0].problem and "no field 'text' (fields: other)" in bad[1].problem
     assert "not an object" in bad[2].problem and all("fix:" in n.problem for n in bad)
+    assert [n.problem.split(": ")[0] for n in bad] == ["n.jsonl:2", "n.jsonl:3", "n.jsonl:4"], "file:line, one form"
     assert "n.jsonl:2" in caplog.text and "n.jsonl:3" in caplog.text and "one" not in caplog.text
     assert count_notes(path) == len(notes)
 
@@ -153,13 +155,13 @@ def test_non_utf8_bytes_replaced_and_reported(tmp_path, caplog):
     with caplog.at_level(logging.WARNING):
         notes = list(read_notes(path))
     assert notes[0].text == "caf\ufffd ok" and notes[1].text == "fine"
-    assert "n.jsonl:1" in notes[0].problem and "UTF-8" in notes[0].problem and notes[1].problem is None
-    assert "n.jsonl:1" in caplog.text and "U+FFFD" in caplog.text
+    assert notes[0].problem.startswith("n.jsonl:1: ") and "UTF-8" in notes[0].problem and notes[1].problem is None
+    assert caplog.text == "", "the reject row says it: no WARNING line before it on the terminal"
     csv_path = tmp_path / "n.csv"
     csv_path.write_bytes(b"text\nna\xefve\nplain\n")
-    with caplog.at_level(logging.WARNING):
+    with caplog.at_level(logging.DEBUG, logger="coding_toolkit.io.notes_reader"):
         assert [n.text for n in read_notes(csv_path)] == ["na\ufffdve", "plain"]
-    assert "n.csv:2" in caplog.text
+    assert "n.csv:2" in caplog.text and "U+FFFD" in caplog.text and "na\ufffdve" not in caplog.text
 
 
 def test_parquet_by_batches(tmp_path, monkeypatch):
@@ -237,8 +239,8 @@ def test_csv_row_with_unquoted_comma_is_rejected_by_line_never_shifted(tmp_path,
     assert notes[0].text == "Diagnosis: asthma, hypertension" and notes[2].text == "two\nlines"
     bad = [n for n in notes if n.problem]
     assert [n.problem_kind for n in bad] == ["malformed row", "malformed row"]
-    assert "line 3: 3 fields where the header has 2" in bad[0].problem and "quote" in bad[0].problem
-    assert "line 6: 4 fields" in bad[1].problem, "physical line, after a two-line record"
+    assert bad[0].problem.startswith("u.csv:3: 3 fields where the header has 2") and "quote" in bad[0].problem
+    assert bad[1].problem.startswith("u.csv:6: 4 fields"), "physical line, after a two-line record"
     assert all("COPD" not in n.problem and "smoker" not in n.problem and n.text == "" for n in bad)
     assert "u.csv:3" in caplog.text and "COPD" not in caplog.text
     assert count_notes(path) == 5
@@ -252,7 +254,7 @@ def test_csv_unterminated_quote_keeps_the_notes_before_and_rejects_the_rest(tmp_
     assert len(notes) == 3, "one reject row for the rest of the file"
     bad = notes[2]
     assert bad.source == "q.csv:4" and bad.problem_kind == "malformed row" and bad.text == ""
-    assert "q.csv line 4: malformed quoting" in bad.problem and "rest of the file" in bad.problem
+    assert bad.problem.startswith("q.csv:4: malformed quoting") and "rest of the file" in bad.problem
     assert "fix:" in bad.problem and "\n" not in bad.problem and "never closed" not in bad.problem
 
 

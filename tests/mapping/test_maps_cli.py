@@ -96,6 +96,12 @@ def test_unknown_sctid_exits_2_with_one_line(db, sctid):
     assert len(lines) == 1 and sctid in lines[0] and "Traceback" not in result.output
 
 
+def test_sctid_without_rows_names_the_store_file_not_a_repr(db):
+    result = CliRunner().invoke(cli, ["maps", "show", "999999999", "--db", db])
+    assert f"SCTID 999999999 has no map rows in {db}; fix:" in result.output
+    assert "MapStore(" not in result.output and "sqlite:" not in result.output
+
+
 def test_bad_release_exits_2(tmp_path, rf2_release):
     result = CliRunner().invoke(
         cli, ["maps", "import", str(tmp_path / "missing"), "--db", str(tmp_path / "m.sqlite")]

@@ -112,7 +112,11 @@ def test_model_build_says_what_it_indexed_and_can_leave_it_out(refine_release, t
 
     result = CliRunner().invoke(cli, ["model", "build", str(refine_release), "--out", str(tmp_path / "with")])
     assert result.exit_code == 0, result.output
-    assert "concept model: 35 concepts, 37 is-a and 16 attribute relationships (8 fully defined)" in result.output
+    # the two counts say what they count: the pack's concepts to link, the release graph's concepts
+    assert f"built {tmp_path / 'with'}: " in result.output and " concepts to link (the semantic tags asked for), " \
+        in result.output
+    assert ("concept model: 35 concepts of the release in active inferred relationships (the root and concepts "
+            "outside the tags included), 37 is-a and 16 attribute relationships (8 fully defined)") in result.output
     result = CliRunner().invoke(cli, ["model", "build", str(refine_release), "--out", str(tmp_path / "without"),
                                       "--no-concept-model"])
     assert result.exit_code == 0 and "concept model" not in result.output

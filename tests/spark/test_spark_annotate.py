@@ -101,7 +101,7 @@ def test_rejects_empty_duplicate_and_missing_id(spark_frame):
     _, _, rejects = split_results(spark_frame)
     rows = rejects.collect()
     reasons = {(r.note_id, r.category, r.reason) for r in rows}
-    assert ("empty", "empty", "empty note text") in reasons
+    assert ("empty", "empty", "empty note text; fix: remove the row or give it text") in reasons
     assert ("n01", "duplicate note_id", DUPLICATE_REASON) in reasons
     assert any(r.note_id is None and r.category == "missing note_id" and r.reason.startswith("missing note id")
                for r in rows)
@@ -160,7 +160,7 @@ def test_parquet_rerun_does_not_duplicate(spark, tiny_pack, notes_rows, tmp_path
     run(changed)
     assert table("notes").filter("note_id = 'n01'").count() == 0
     assert table("mentions").filter("note_id = 'n01'").count() == 0
-    assert table("rejects").filter("note_id = 'n01' AND reason = 'empty note text'").count() == 1
+    assert table("rejects").filter("note_id = 'n01' AND reason = 'empty note text; fix: remove the row or give it text'").count() == 1
     assert run(notes_rows) == first
     assert table("rejects").count() == 3
 

@@ -244,7 +244,7 @@ def test_coder_reviews_in_the_browser_then_exports_and_trains(browser, review_se
     trained = tmp_path / "trained"
     r = _run("train", "supervised", "--pack", str(tiny_pack), "--export", str(export), "--out", str(trained),
              "--test-fraction", "0", "--no-progress")
-    assert "1 negatives" in r.stdout and (trained / "pack.json").is_file()
+    assert "1 negative," in r.stdout and (trained / "pack.json").is_file()
     _run("evaluate", "--pack", str(tiny_pack), "--export", str(export))
 
     cds = tmp_path / "codes.csv"

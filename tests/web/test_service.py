@@ -148,7 +148,7 @@ def test_suggest_cds_summary_is_per_episode(server):
     body = httpx.post(server.url + "/api/suggest", json={"notes": notes, "cds": True}).json()
     assert [r["note_id"] for r in body["results"]] == ["a1", "a2", "b1"]
     assert body["rejected"] == [{"index": 3, "note_id": "b2", "field": "notes[3].text", "category": "empty",
-                                 "reason": "empty note text"}]
+                                 "reason": "empty note text; fix: remove the row or give it text"}]
     rows = {row["EPISODE_ID"]: row for row in body["cds"]["rows"]}
     assert set(rows) == {"E1", "E2"} and rows["E1"]["NOTE_IDS"] == "a1;a2"
     e1_codes = {s["code"] for r in body["results"][:2] for s in r["suggestions"] if s["system"] == "ICD-10"}

@@ -16,6 +16,7 @@ from coding_toolkit.bulk.spark.shipping import _pack_content_hash
 from coding_toolkit.bulk.spark.writers import write_parquet, write_sql
 from coding_toolkit.errors import InputError
 from coding_toolkit.run_config import DEFAULT_LINKER, DEFAULT_MAX_NOTE_CHARS, RunConfig
+from coding_toolkit.wording import counted
 
 
 def _stage_local_notes(notes, staging: Path, text_column, id_column, episode_column) -> Path:
@@ -129,8 +130,8 @@ def annotate_with_spark(notes, *, pack=None, out, text_column: str = "text", id_
             shutil.rmtree(staging, ignore_errors=True)
         if created:
             spark.stop()
-    summary = (f"annotated {counts['notes']} notes on Spark ({counts['mentions']} mentions, "
-               f"{counts['suggestions']} suggestions) -> {out_dir}/{{notes,mentions,suggestions,rejects}} "
+    summary = (f"annotated {counted(counts['notes'], 'note')} on Spark ({counted(counts['mentions'], 'mention')}, "
+               f"{counted(counts['suggestions'], 'suggestion')}) -> {out_dir}/{{notes,mentions,suggestions,rejects}} "
                f"(Parquet)")
     if db:
         from coding_toolkit.dburl import safe_url

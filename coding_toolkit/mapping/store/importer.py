@@ -104,7 +104,7 @@ def import_release(
     except sa.exc.SQLAlchemyError as err:
         reason = str(getattr(err, "orig", err)).splitlines()[0]
         raise MapError(
-            f"writing maps from {release.path} to {store!r} failed ({reason}); the store was left "
+            f"writing maps from {release.path} to {store} failed ({reason}); the store was left "
             "unchanged; fix: check the database and the release files"
         ) from err
     log.info("imported %d map rows from %s", len(frame), release.path)

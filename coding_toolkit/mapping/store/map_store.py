@@ -51,6 +51,11 @@ class MapStore:
     def __repr__(self) -> str:
         return f"MapStore({safe_url(self.url)!r})"
 
+    def __str__(self) -> str:
+        """How messages name the store: its file, or its URL without the password."""
+        path = self.sqlite_path
+        return str(path) if path is not None else safe_url(self.url)
+
     @property
     def sqlite_path(self) -> Path | None:
         """The file of a SQLite store (None for other databases and in-memory SQLite)."""

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from coding_toolkit.wording import counted
+
 
 @dataclass
 class ImportReport:
@@ -30,8 +32,8 @@ class ImportReport:
         for r in self.refsets:
             mark = " [selected]" if r["selected"] else ""
             lines.append(
-                f"  {r['system']} {r['version']} (refset {r['refset_id']}): {r['rows']} rows, "
-                f"{r['concepts']} concepts{mark}"
+                f"  {r['system']} {r['version']} (refset {r['refset_id']}): {counted(r['rows'], 'row')}, "
+                f"{counted(r['concepts'], 'concept')}{mark}"
             )
         for system, n in self.concepts_covered.items():
             lines.append(f"  concepts covered by {system}: {n}")
