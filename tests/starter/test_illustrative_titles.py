@@ -2,22 +2,7 @@
 code, never one condition or procedure under it (Z85.4 is every genital organ, not the ovary)."""
 from __future__ import annotations
 
-import importlib.util
-import sys
-
 import pytest
-
-from coding_toolkit.resources import data_path
-
-
-@pytest.fixture(scope="module")
-def maker():
-    path = data_path("mappings", "illustrative", "make_illustrative_map.py")
-    spec = importlib.util.spec_from_file_location("make_illustrative_map", path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["make_illustrative_map"] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import importlib.util
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,17 +12,6 @@ from coding_toolkit.concepts.starter import ILLUSTRATIVE_RELEASE
 from coding_toolkit.resources import data_path
 
 HES_FILES = {"ICD-10": "icd10_usage_2023_24.tsv", "OPCS-4": "opcs4_usage_2023_24.tsv"}
-
-
-@pytest.fixture(scope="module")
-def maker():
-    """make_illustrative_map.py as a module (it lives beside its data, not in the package)."""
-    path = data_path("mappings", "illustrative", "make_illustrative_map.py")
-    spec = importlib.util.spec_from_file_location("make_illustrative_map", path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["make_illustrative_map"] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(scope="module")
